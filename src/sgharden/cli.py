@@ -1,0 +1,64 @@
+"""The `sgharden` command line: parses options, calls one library function, renders the result.
+
+Each command lives in `sgharden.commands.<name>`; this module only assembles them and turns typed
+errors into one-line messages with the exit codes documented in `errors.py` and the README.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from sgharden import __version__
+from sgharden.errors import EXIT_INTERNAL, SghardenError
+
+# command name -> module in sgharden.commands that defines `command` (a click.Command)
+COMMANDS = {
+    "ingest": "ingest",
+    "demo": "demo",
+}
+
+
+class SghardenGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = COMMANDS.get(cmd_name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(f"sgharden.commands.{module_name}")
+        command: click.Command = module.command
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SghardenError as exc:
+            click.echo(f"sgharden: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                traceback.print_exc()
+            click.echo(
+                f"sgharden: internal error: {type(exc).__name__}: {exc} "
+                "(rerun with --debug for the traceback and report it)",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=SghardenGroup)
+@click.version_option(__version__, prog_name="sgharden")
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Harden AWS security groups from evidence: Security Hub findings + VPC Flow Logs."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug

@@ -1,0 +1,53 @@
+"""Typed errors raised inside sgharden; `cli.py` is the one place that turns them into messages.
+
+Exit codes (documented in the README):
+  0  success
+  1  unexpected internal error (a bug: please report it with the traceback from --debug)
+  2  usage error (click's own code for bad options)
+  3  input error: a file, snapshot, bucket or account could not be read as expected
+  4  partial: the command finished but something was rejected or skipped (see its summary)
+  5  safety stop: the plan/change would cut off real use, drift was found, or a check failed
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_PARTIAL = 4
+EXIT_SAFETY = 5
+
+
+class SghardenError(Exception):
+    """Base of every error the CLI reports as one line; `hint` says what to do next."""
+
+    exit_code = EXIT_INTERNAL
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} — {self.hint}" if self.hint else self.message
+
+
+class InputError(SghardenError):
+    """A source, file, snapshot, bucket or account could not be read as expected."""
+
+    exit_code = EXIT_INPUT
+
+
+class SnapshotError(InputError):
+    """A snapshot file is missing or is not the output of the AWS CLI command it is named after."""
+
+
+class AwsAccessError(InputError):
+    """An AWS call failed for one account/region (denied, not enabled, opt-in region...)."""
+
+
+class SafetyError(SghardenError):
+    """Refused because going on could cut off real traffic or diverge from the evidence."""
+
+    exit_code = EXIT_SAFETY
