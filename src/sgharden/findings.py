@@ -11,8 +11,8 @@ Shapes accepted:
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from sgharden.model import Finding
@@ -158,7 +158,9 @@ def parse_finding(raw: dict[str, Any]) -> Finding | None:
     )
 
 
-def in_scope(findings: Iterable[Finding], controls: Iterable[str] = IN_SCOPE_CONTROLS) -> list[Finding]:
+def in_scope(
+    findings: Iterable[Finding], controls: Iterable[str] = IN_SCOPE_CONTROLS
+) -> list[Finding]:
     """ACTIVE + FAILED findings of the given controls, one per (account, region, control, resource).
 
     Duplicates (the same control reported by several standards) collapse into the first; their ids

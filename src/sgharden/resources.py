@@ -21,7 +21,9 @@ def _bundled(name: str) -> Path:
     in_checkout = _REPO_ROOT / name
     if in_checkout.is_dir():
         return in_checkout
-    raise FileNotFoundError(f"sgharden is installed without its {name}/ folder (looked in {packaged})")
+    raise FileNotFoundError(
+        f"sgharden is installed without its {name}/ folder (looked in {packaged})"
+    )
 
 
 def sql_dir() -> Path:

@@ -96,12 +96,12 @@ def read_cli_json(path: Path, key: str, command: str) -> list[dict[str, Any]]:
         ) from None
     if key == "Findings":
         if not isinstance(document, (dict, list)):
-            raise SnapshotError(f"{path}: expected {{\"Findings\": [...]}} from `{command}`")
+            raise SnapshotError(f'{path}: expected {{"Findings": [...]}} from `{command}`')
         return finding_records(document)
     if not isinstance(document, dict) or not isinstance(document.get(key), list):
         found = sorted(document)[:5] if isinstance(document, dict) else type(document).__name__
         raise SnapshotError(
-            f"{path}: expected {{\"{key}\": [...]}} (the output of `{command}`), found {found}"
+            f'{path}: expected {{"{key}": [...]}} (the output of `{command}`), found {found}'
         )
     return [item for item in document[key] if isinstance(item, dict)]
 
@@ -300,7 +300,9 @@ def load_inventory(directory: Path, account_id: str, region: str) -> Inventory:
         security_groups=groups,
         interfaces=interfaces,
         flow_logs=tuple(_flow_log(r, account_id, region) for r in rows("flow-logs.json")),
-        instances={i.instance_id: i for i in _instances(rows("instances.json"), account_id, region)},
+        instances={
+            i.instance_id: i for i in _instances(rows("instances.json"), account_id, region)
+        },
         db_instances={
             d.identifier: d for d in (_db(r, account_id, region) for r in rows("db-instances.json"))
         },
@@ -312,7 +314,9 @@ def load_snapshot(root: Path | str) -> Snapshot:
     """Read a snapshot directory (single set, or one set per `<account>/<region>/`)."""
     root = Path(root)
     if not root.is_dir():
-        raise SnapshotError(f"{root}: not a directory", hint="give the folder `sgharden collect` wrote")
+        raise SnapshotError(
+            f"{root}: not a directory", hint="give the folder `sgharden collect` wrote"
+        )
     set_dirs: list[tuple[Path, tuple[str, str] | None]] = []
     if (root / "security-groups.json").exists():
         set_dirs.append((root, None))

@@ -69,7 +69,9 @@ class AwsContext:
 
     def client(self, service: str, region: str | None = None, account_id: str | None = None) -> Any:
         session = self.session_for(account_id)
-        return session.client(service, region_name=region or self.default_region(), config=self.config)
+        return session.client(
+            service, region_name=region or self.default_region(), config=self.config
+        )
 
 
 def s3_endpoint(session: boto3.session.Session | None = None) -> str | None:

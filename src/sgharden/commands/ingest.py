@@ -1,0 +1,119 @@
+"""`sgharden ingest SOURCE...`: flow-log objects into the DuckDB workspace."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from tabulate import tabulate
+
+from sgharden.errors import EXIT_PARTIAL
+from sgharden.flowlogs.fields import parse_log_format
+from sgharden.flowlogs.ingest import IngestOptions, IngestReport, ingest, iter_summary
+from sgharden.workspace import DEFAULT_WORKSPACE, enable_s3, open_workspace
+
+
+def progress_printer(quiet: bool) -> object:
+    """A progress callback writing to stderr on a terminal; None when quiet or not a TTY."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    import time
+
+    started = time.perf_counter()
+
+    def show(done: int, total: int, records: int) -> None:
+        rate = records / max(time.perf_counter() - started, 1e-6)
+        end = "\n" if done == total else ""
+        click.echo(
+            f"\r  objects {done}/{total}  records {records:,}  {rate:,.0f} records/s",
+            err=True,
+            nl=False,
+        )
+        if end:
+            click.echo("", err=True)
+
+    return show
+
+
+def s3_factory_for(sources: list[str]) -> tuple[object, object]:
+    """(session, client factory) when any source is on S3, else (None, None)."""
+    if not any(s.startswith("s3://") for s in sources):
+        return None, None
+    from sgharden.aws.clients import AwsContext
+
+    ctx = AwsContext()
+    return ctx.base_session(), lambda: ctx.client("s3")
+
+
+def report_lines(report: IngestReport) -> list[str]:
+    lines = [
+        f"objects: {report.objects_found} found, {report.objects_read} read, "
+        f"{report.objects_skipped} already ingested",
+        f"records: {report.records:,} stored, {report.rejected:,} rejected, "
+        f"{report.unanalysable:,} kept aside as not analysable ({report.seconds:.1f}s)",
+    ]
+    for source, reason in report.rejected_objects[:20]:
+        lines.append(f"  rejected object {source}: {reason}")
+    if report.rejected or report.unanalysable:
+        lines.append("  see them with: SELECT * FROM rejects  (in the workspace)")
+    return lines
+
+
+@click.command("ingest")
+@click.argument("sources", nargs=-1, required=True)
+@click.option(
+    "--workspace", default=DEFAULT_WORKSPACE, show_default=True, help="DuckDB workspace file."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.option("--quiet", is_flag=True, help="No progress and no summary table.")
+@click.option(
+    "--log-format", help="Field order for objects without a header: '${version} ${account-id} ...'."
+)
+@click.option(
+    "--flow-logs-json",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    multiple=True,
+    help="describe-flow-logs output whose LogFormat applies to header-less objects (also found beside them).",
+)
+@click.option(
+    "--keep-records", is_flag=True, help="Also store every parsed record in flow_records."
+)
+def command(
+    sources: tuple[str, ...],
+    workspace: str,
+    fmt: str,
+    quiet: bool,
+    log_format: str | None,
+    flow_logs_json: tuple[Path, ...],
+    keep_records: bool,
+) -> None:
+    """Read VPC Flow Logs (text, gzip, Parquet, CloudWatch JSON; files, folders or s3://) into a workspace.
+
+    Exit code 4 when any line or object was rejected (they are kept in the `rejects` table).
+    """
+    options = IngestOptions(
+        log_format=parse_log_format(log_format) if log_format else None,
+        flow_logs_json=flow_logs_json,
+        keep_records=keep_records,
+    )
+    con = open_workspace(workspace)
+    session, factory = s3_factory_for(list(sources))
+    if session is not None:
+        enable_s3(con, session)
+    report = ingest(con, list(sources), options, factory, progress_printer(quiet))  # type: ignore[arg-type]
+    summary = list(iter_summary(con))
+    if fmt == "json":
+        click.echo(
+            json.dumps({"report": report.__dict__, "interfaces": summary}, default=str, indent=2)
+        )
+    else:
+        for line in report_lines(report):
+            click.echo(line, err=True)
+        if not quiet:
+            click.echo(tabulate(summary, headers="keys", tablefmt="simple"))
+    if report.anything_rejected:
+        sys.exit(EXIT_PARTIAL)

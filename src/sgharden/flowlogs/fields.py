@@ -1,0 +1,118 @@
+"""The VPC Flow Logs fields (v2-v8 and newer), their Parquet column names and SQL types.
+
+Text objects name fields with '-' (`interface-id`), Parquet columns with '_' (`interface_id`);
+inside sgharden every field is known by its column name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # as in a text header / LogFormat: interface-id
+    version: int
+    sql_type: str  # VARCHAR | INTEGER | BIGINT
+
+    @property
+    def column(self) -> str:
+        return self.name.replace("-", "_")
+
+
+_TABLE = [
+    ("version", 2, "INTEGER"),
+    ("account-id", 2, "VARCHAR"),
+    ("interface-id", 2, "VARCHAR"),
+    ("srcaddr", 2, "VARCHAR"),
+    ("dstaddr", 2, "VARCHAR"),
+    ("srcport", 2, "INTEGER"),
+    ("dstport", 2, "INTEGER"),
+    ("protocol", 2, "INTEGER"),
+    ("packets", 2, "BIGINT"),
+    ("bytes", 2, "BIGINT"),
+    ("start", 2, "BIGINT"),
+    ("end", 2, "BIGINT"),
+    ("action", 2, "VARCHAR"),
+    ("log-status", 2, "VARCHAR"),
+    ("vpc-id", 3, "VARCHAR"),
+    ("subnet-id", 3, "VARCHAR"),
+    ("instance-id", 3, "VARCHAR"),
+    ("tcp-flags", 3, "INTEGER"),
+    ("type", 3, "VARCHAR"),
+    ("pkt-srcaddr", 3, "VARCHAR"),
+    ("pkt-dstaddr", 3, "VARCHAR"),
+    ("region", 4, "VARCHAR"),
+    ("az-id", 4, "VARCHAR"),
+    ("sublocation-type", 4, "VARCHAR"),
+    ("sublocation-id", 4, "VARCHAR"),
+    ("pkt-src-aws-service", 5, "VARCHAR"),
+    ("pkt-dst-aws-service", 5, "VARCHAR"),
+    ("flow-direction", 5, "VARCHAR"),
+    ("traffic-path", 5, "INTEGER"),
+    ("ecs-cluster-arn", 7, "VARCHAR"),
+    ("ecs-cluster-name", 7, "VARCHAR"),
+    ("ecs-container-instance-arn", 7, "VARCHAR"),
+    ("ecs-container-instance-id", 7, "VARCHAR"),
+    ("ecs-container-id", 7, "VARCHAR"),
+    ("ecs-second-container-id", 7, "VARCHAR"),
+    ("ecs-service-name", 7, "VARCHAR"),
+    ("ecs-task-definition-arn", 7, "VARCHAR"),
+    ("ecs-task-arn", 7, "VARCHAR"),
+    ("ecs-task-id", 7, "VARCHAR"),
+    ("reject-reason", 8, "VARCHAR"),
+]
+
+FIELDS: dict[str, Field] = {name: Field(name, v, t) for name, v, t in _TABLE}
+BY_COLUMN: dict[str, Field] = {f.column: f for f in FIELDS.values()}
+
+# The default format (v2): `${version} ${account-id} ... ${log-status}`.
+DEFAULT_FORMAT: tuple[str, ...] = tuple(name for name, v, _ in _TABLE if v == 2)
+
+# Columns the roll-up needs. A record without them can be stored but not analysed.
+ANALYSIS_COLUMNS = (
+    "account_id",
+    "interface_id",
+    "srcaddr",
+    "dstaddr",
+    "srcport",
+    "dstport",
+    "protocol",
+    "packets",
+    "bytes",
+    "start",
+    "end",
+    "action",
+    "log_status",
+    "tcp_flags",
+    "flow_direction",
+    "region",
+)
+# Without these a traffic (OK) record cannot enter the roll-up.
+REQUIRED_FOR_ROLLUP = ("interface_id", "srcaddr", "dstaddr", "protocol", "start")
+
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+_LOG_FORMAT_TOKEN = re.compile(r"\$\{([a-z0-9-]+)\}")
+
+
+def column_of(name: str) -> str:
+    """The column for a text field name; unknown (newer) fields keep their own name with '_'."""
+    return name.replace("-", "_")
+
+
+def looks_like_header(tokens: list[str]) -> bool:
+    """A header line: every token a field name, and at least two of them known fields."""
+    if len(tokens) < 2 or not all(_FIELD_NAME.match(t) for t in tokens):
+        return False
+    return sum(t in FIELDS for t in tokens) >= 2
+
+
+def parse_log_format(log_format: str) -> tuple[str, ...]:
+    """`${version} ${interface-id} ...` (DescribeFlowLogs LogFormat) -> field names in order."""
+    names = tuple(_LOG_FORMAT_TOKEN.findall(log_format))
+    if not names:
+        raise ValueError(
+            f"not a flow log format: {log_format!r} (expected '${{version}} ${{...}}')"
+        )
+    return names
