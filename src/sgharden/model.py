@@ -167,7 +167,7 @@ def rules_from_ip_permissions(
         proto = str(perm.get("IpProtocol", "-1"))
         from_port = None if proto == "-1" else perm.get("FromPort")
         to_port = None if proto == "-1" else perm.get("ToPort")
-        base = {
+        base: dict[str, Any] = {
             "group_id": group_id,
             "is_egress": is_egress,
             "ip_protocol": proto,

@@ -9,6 +9,7 @@ points every call, DuckDB's S3 reads included, at a test server.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,11 @@ from botocore.config import Config
 
 DEFAULT_RETRY_MODE = "standard"
 DEFAULT_MAX_ATTEMPTS = 8
+RETRY_MODES = ("standard", "adaptive")
+
+# (botocore event name, handler): registered on every session this context makes, so that call
+# tracing (and, in tests, recording the API calls made or injecting throttling) reaches every client.
+EventHook = tuple[str, Callable[..., Any]]
 
 
 @dataclass
@@ -28,16 +34,26 @@ class AwsContext:
     role_name: str | None = None
     retry_mode: str = DEFAULT_RETRY_MODE
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    hooks: tuple[EventHook, ...] = ()
     _base: boto3.session.Session | None = field(default=None, repr=False)
     _assumed: dict[str, boto3.session.Session] = field(default_factory=dict, repr=False)
+    _caller: str | None = field(default=None, repr=False)
+
+    def _hooked(self, session: boto3.session.Session) -> boto3.session.Session:
+        for event_name, handler in self.hooks:
+            session.events.register(event_name, handler)
+        return session
 
     @property
     def config(self) -> Config:
-        return Config(retries={"mode": self.retry_mode, "max_attempts": self.max_attempts})
+        retries: Any = {"mode": self.retry_mode, "max_attempts": self.max_attempts}
+        return Config(retries=retries)
 
     def base_session(self) -> boto3.session.Session:
         if self._base is None:
-            self._base = boto3.session.Session(profile_name=self.profile, region_name=self.region)
+            self._base = self._hooked(
+                boto3.session.Session(profile_name=self.profile, region_name=self.region)
+            )
         return self._base
 
     def default_region(self) -> str:
@@ -54,20 +70,25 @@ class AwsContext:
                 RoleArn=f"arn:aws:iam::{account_id}:role/{self.role_name}",
                 RoleSessionName="sgharden",
             )["Credentials"]
-            self._assumed[account_id] = boto3.session.Session(
-                aws_access_key_id=creds["AccessKeyId"],
-                aws_secret_access_key=creds["SecretAccessKey"],
-                aws_session_token=creds["SessionToken"],
-                region_name=self.default_region(),
+            self._assumed[account_id] = self._hooked(
+                boto3.session.Session(
+                    aws_access_key_id=creds["AccessKeyId"],
+                    aws_secret_access_key=creds["SecretAccessKey"],
+                    aws_session_token=creds["SessionToken"],
+                    region_name=self.default_region(),
+                )
             )
         return self._assumed[account_id]
 
     def caller_account(self) -> str:
-        base = self.base_session()
-        sts = base.client("sts", region_name=self.default_region(), config=self.config)
-        return str(sts.get_caller_identity()["Account"])
+        """The account of the base credentials (asked once)."""
+        if self._caller is None:
+            base = self.base_session()
+            sts = base.client("sts", region_name=self.default_region(), config=self.config)
+            self._caller = str(sts.get_caller_identity()["Account"])
+        return self._caller
 
-    def client(self, service: str, region: str | None = None, account_id: str | None = None) -> Any:
+    def client(self, service: Any, region: str | None = None, account_id: str | None = None) -> Any:
         session = self.session_for(account_id)
         return session.client(
             service, region_name=region or self.default_region(), config=self.config
