@@ -1,8 +1,14 @@
 -- name: rollup_batch
--- Decides the connection each traffic record belongs to and rolls the batch up by
--- (interface, direction, protocol, local address, service port, remote address, hour).
--- Reads temp table `oriented` and the workspace's `listeners`; writes temp table `batch_rollup`.
--- Parameters: $samples — raw records kept per key (the earliest, by row id in `stage`).
+-- Orients every traffic record of the batch (temp table `stage`) from its interface, decides the
+-- connection it belongs to, and rolls the batch up by (interface, direction, protocol, local
+-- address, service port, remote address, hour) into temp table `batch_rollup`.
+-- Reads `stage`, `batch_objects` (account/region from the object key when the record has none),
+-- `interface_addresses` and `listeners`. No parameters.
+--
+-- Side (is_rx: the record travels remote -> interface): flow-direction when the format has it,
+-- else the interface's known or inferred addresses. When neither address is known, the interface
+-- is taken to be the responder (SYN-ACK sender, or the side with the lower port): the
+-- conservative choice, since it can only make traffic count as use of an inbound rule.
 --
 -- Direction (who opened the connection), first rule that applies:
 --   tcp-flags    SYN-ACK (18) in the record: its sender is the responder; SYN (2): the initiator.
@@ -11,55 +17,97 @@
 --   port         TCP/UDP without flags: the side with the lower port is the service (ties: local).
 --   first-packet other protocols (ICMP...): the side that sent first in the hour opened it.
 -- Return traffic therefore folds into the connection it answers, under the same key.
+--
+-- connections: records the initiator sent that open a connection (SYN set) or, when the format
+-- has no tcp-flags, every record the initiator sent (a long-lived connection then counts once per
+-- aggregation interval).
 CREATE OR REPLACE TEMP TABLE batch_rollup AS
-WITH first_packet AS (
-    SELECT interface_id, protocol, remote_addr, hour,
+WITH addrs AS (
+    SELECT DISTINCT interface_id, address FROM interface_addresses
+),
+oriented AS (
+    SELECT
+        s.rowid AS rid,
+        coalesce(s.account_id, o.account_id) AS account_id,
+        coalesce(s.region, o.region) AS region,
+        s.interface_id, s.protocol, s.packets, s.bytes, s.start, s."end", s.action, s.tcp_flags,
+        CASE
+            WHEN s.flow_direction = 'ingress' THEN true
+            WHEN s.flow_direction = 'egress' THEN false
+            WHEN d.address IS NOT NULL THEN true
+            WHEN r.address IS NOT NULL THEN false
+            WHEN s.protocol = 6 AND (s.tcp_flags & 18) = 18 THEN false
+            WHEN s.protocol = 6 AND (s.tcp_flags & 2) = 2 THEN true
+            ELSE coalesce(s.dstport <= s.srcport, true)
+        END AS is_rx,
+        s.srcaddr, s.dstaddr, s.srcport, s.dstport,
+        s.start // 3600 AS hour_index
+    FROM stage s
+    LEFT JOIN batch_objects o ON o.source = s.source
+    LEFT JOIN addrs d ON s.flow_direction IS NULL
+        AND d.interface_id = s.interface_id AND d.address = s.dstaddr
+    LEFT JOIN addrs r ON s.flow_direction IS NULL
+        AND r.interface_id = s.interface_id AND r.address = s.srcaddr
+    WHERE coalesce(s.log_status, 'OK') = 'OK'
+      AND s.interface_id IS NOT NULL AND s.srcaddr IS NOT NULL AND s.dstaddr IS NOT NULL
+      AND s.protocol IS NOT NULL AND s.start IS NOT NULL
+),
+sided AS (
+    SELECT rid, account_id, region, interface_id, protocol, packets, bytes, start, "end", action,
+           tcp_flags, is_rx, hour_index,
+           CASE WHEN is_rx THEN dstaddr ELSE srcaddr END AS local_addr,
+           CASE WHEN is_rx THEN dstport ELSE srcport END AS local_port,
+           CASE WHEN is_rx THEN srcaddr ELSE dstaddr END AS remote_addr,
+           CASE WHEN is_rx THEN srcport ELSE dstport END AS remote_port
+    FROM oriented
+),
+first_packet AS (
+    SELECT interface_id, protocol, remote_addr, hour_index,
            min(start) FILTER (WHERE is_rx) AS first_rx,
            min(start) FILTER (WHERE NOT is_rx) AS first_tx
-    FROM oriented
+    FROM sided
     WHERE protocol NOT IN (6, 17)
-    GROUP BY interface_id, protocol, remote_addr, hour
+    GROUP BY interface_id, protocol, remote_addr, hour_index
 ),
 classified AS (
     SELECT
-        o.*,
+        x.*,
         CASE
-            WHEN o.protocol = 6 AND (o.tcp_flags & 18) = 18 THEN 'tcp-flags'
-            WHEN o.protocol = 6 AND (o.tcp_flags & 2) = 2 THEN 'tcp-flags'
+            WHEN x.protocol = 6 AND (x.tcp_flags & 2) = 2 THEN 'tcp-flags'
             WHEN l.port IS NOT NULL THEN 'listener'
-            WHEN o.protocol IN (6, 17) THEN 'port'
+            WHEN x.protocol IN (6, 17) THEN 'port'
             ELSE 'first-packet'
         END AS basis,
         CASE
-            WHEN o.protocol = 6 AND (o.tcp_flags & 18) = 18
-                THEN CASE WHEN o.is_rx THEN 'outbound' ELSE 'inbound' END
-            WHEN o.protocol = 6 AND (o.tcp_flags & 2) = 2
-                THEN CASE WHEN o.is_rx THEN 'inbound' ELSE 'outbound' END
+            WHEN x.protocol = 6 AND (x.tcp_flags & 18) = 18
+                THEN CASE WHEN x.is_rx THEN 'outbound' ELSE 'inbound' END
+            WHEN x.protocol = 6 AND (x.tcp_flags & 2) = 2
+                THEN CASE WHEN x.is_rx THEN 'inbound' ELSE 'outbound' END
             WHEN l.port IS NOT NULL THEN 'inbound'
-            WHEN o.protocol IN (6, 17)
-                THEN CASE WHEN coalesce(o.local_port, 0) <= coalesce(o.remote_port, 0)
+            WHEN x.protocol IN (6, 17)
+                THEN CASE WHEN coalesce(x.local_port, 0) <= coalesce(x.remote_port, 0)
                           THEN 'inbound' ELSE 'outbound' END
             WHEN f.first_tx IS NULL OR f.first_rx <= f.first_tx THEN 'inbound'
             ELSE 'outbound'
         END AS direction
-    FROM oriented o
+    FROM sided x
     LEFT JOIN listeners l
-        ON l.interface_id = o.interface_id AND l.protocol = o.protocol AND l.port = o.local_port
+        ON l.interface_id = x.interface_id AND l.protocol = x.protocol AND l.port = x.local_port
     LEFT JOIN first_packet f
-        ON f.interface_id = o.interface_id AND f.protocol = o.protocol
-       AND f.remote_addr = o.remote_addr AND f.hour = o.hour
+        ON x.protocol NOT IN (6, 17) AND f.interface_id = x.interface_id
+       AND f.protocol = x.protocol AND f.remote_addr = x.remote_addr
+       AND f.hour_index = x.hour_index
 )
 SELECT
     account_id, region, interface_id, direction, basis, protocol, local_addr,
     CASE WHEN protocol NOT IN (6, 17) THEN NULL
          WHEN direction = 'inbound' THEN local_port ELSE remote_port END AS service_port,
-    remote_addr, hour,
+    remote_addr,
+    hour_index,
     count(*) AS records,
-    -- TCP/UDP: distinct initiator ports; other protocols: records the initiator sent
-    count(DISTINCT CASE WHEN protocol NOT IN (6, 17) THEN NULL
-                        WHEN direction = 'inbound' THEN remote_port ELSE local_port END)
-      + count(*) FILTER (WHERE protocol NOT IN (6, 17) AND is_rx = (direction = 'inbound'))
-      AS connections,
+    count(*) FILTER (WHERE is_rx = (direction = 'inbound')
+                       AND (tcp_flags IS NULL OR protocol <> 6 OR (tcp_flags & 2) = 2))
+        AS connections,
     coalesce(sum(packets) FILTER (WHERE is_rx), 0) AS packets_in,
     coalesce(sum(bytes) FILTER (WHERE is_rx), 0) AS bytes_in,
     coalesce(sum(packets) FILTER (WHERE NOT is_rx), 0) AS packets_out,
@@ -67,9 +115,9 @@ SELECT
     count(*) FILTER (WHERE action = 'ACCEPT') AS accepted,
     count(*) FILTER (WHERE action = 'REJECT') AS rejected,
     bit_or(tcp_flags) AS tcp_flags,
-    make_timestamp(min(start) * 1000000) AS first_seen,
-    make_timestamp(max(coalesce("end", start)) * 1000000) AS last_seen,
-    min_by(rid, start, $samples) AS sample_rids
+    min(start) AS first_start,
+    max(coalesce("end", start)) AS last_end,
+    arg_min(rid, start) AS sample_rid
 FROM classified
 GROUP BY account_id, region, interface_id, direction, basis, protocol, local_addr,
-         service_port, remote_addr, hour;
+         service_port, remote_addr, hour_index;

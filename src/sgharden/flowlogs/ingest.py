@@ -56,7 +56,6 @@ from sgharden.flowlogs.textparse import (
 from sgharden.resources import query
 
 DEFAULT_BATCH_BYTES = 96 * 1024 * 1024
-DEFAULT_SAMPLES_PER_KEY = 2
 _NULL = "\\N"
 _REQUIRED_INDEX = [KNOWN_COLUMNS.index(c) for c in REQUIRED_FOR_ROLLUP]
 _STATUS_INDEX = KNOWN_COLUMNS.index("log_status")
@@ -67,7 +66,6 @@ class IngestOptions:
     log_format: tuple[str, ...] | None = None
     flow_logs_json: tuple[Path, ...] = ()
     keep_records: bool = False
-    samples_per_key: int = DEFAULT_SAMPLES_PER_KEY
     batch_bytes: int = DEFAULT_BATCH_BYTES
     # interface id -> its addresses, from a snapshot's inventory (beats inference)
     known_addresses: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -568,11 +566,10 @@ class Ingester:
         if self.options.keep_records:
             con.execute("INSERT INTO flow_records SELECT * FROM stage")
         con.execute(query("infer_addresses"))
-        con.execute(query("orient"))
         con.execute(query("learn_listeners"))
-        con.execute(query("rollup_batch"), {"samples": self.options.samples_per_key})
+        con.execute(query("rollup_batch"))
         con.execute(query("rollup_insert"))
-        con.execute(query("samples_insert"), {"samples": self.options.samples_per_key})
+        con.execute(query("samples_insert"))
         con.execute(query("hours_insert"))
         counts = dict(con.execute("SELECT source, count(*) FROM stage GROUP BY source").fetchall())
         manifest = []
