@@ -20,6 +20,8 @@ from sgharden.errors import EXIT_INTERNAL, SghardenError
 COMMANDS = {
     "ingest": "ingest",
     "demo": "demo",
+    "collect": "collect",
+    "flow-logs": "flow_logs",
 }
 
 

@@ -1,0 +1,584 @@
+"""`flow-logs enable|status|disable`: VPC Flow Logs on the interfaces behind the in-scope findings.
+
+Targets come from a snapshot (`sgharden collect`): every ENI of a flagged security group, and the
+ENIs of flagged instances and DB instances. Each ENI gets one flow log with every field the analysis
+reads; an existing flow log (on the ENI, its subnet or its VPC, whoever made it) is reused when its
+format suffices. Only flow logs tagged `sgharden:managed=true` are ever deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from sgharden.aws.clients import AwsContext
+from sgharden.errors import InputError
+from sgharden.findings import in_scope
+from sgharden.model import FlowLog, Interface, Inventory
+from sgharden.snapshot import Snapshot, _flow_log
+
+# The fields the analysis reads: v2 plus direction (tcp-flags, flow-direction, pkt-*addr behind
+# NAT/ELB), place (vpc/subnet/instance/region/az) and AWS-service attribution.
+V2_FIELDS = (
+    "version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport",
+    "protocol", "packets", "bytes", "start", "end", "action", "log-status",
+)  # fmt: skip
+ANALYSIS_FIELDS = (
+    *V2_FIELDS,
+    "vpc-id", "subnet-id", "instance-id", "tcp-flags", "type", "pkt-srcaddr", "pkt-dstaddr",
+    "region", "az-id", "flow-direction", "traffic-path", "pkt-src-aws-service",
+    "pkt-dst-aws-service",
+)  # fmt: skip
+LOG_FORMAT = " ".join(f"${{{name}}}" for name in ANALYSIS_FIELDS)
+AGGREGATION_INTERVAL = 60  # seconds; the finest VPC Flow Logs offers
+# Traffic types that record the accepted connections the analysis counts as use.
+SUFFICIENT_TRAFFIC = ("ALL", "ACCEPT")
+MANAGED_TAG = "sgharden:managed"
+CONTROLS_TAG = "sgharden:controls"
+SERVES_TAG = "sgharden:serves"
+TAG_VALUE_LIMIT = 256
+DEFAULT_MIN_DAYS = 14
+
+ENABLE_IAM_ACTIONS = (
+    "sts:GetCallerIdentity",
+    "sts:AssumeRole",
+    "ec2:DescribeFlowLogs",
+    "ec2:CreateFlowLogs",
+    "ec2:CreateTags",  # tags given at creation (TagSpecifications) need it
+    "logs:CreateLogDelivery",  # required of the caller for S3 and CloudWatch destinations
+    "logs:DeleteLogDelivery",
+    "iam:PassRole",  # --destination cloudwatch: pass --role-arn to the service
+)
+STATUS_IAM_ACTIONS = ("sts:GetCallerIdentity", "sts:AssumeRole", "ec2:DescribeFlowLogs")
+DISABLE_IAM_ACTIONS = (
+    "sts:GetCallerIdentity",
+    "sts:AssumeRole",
+    "ec2:DescribeFlowLogs",
+    "ec2:DeleteFlowLogs",
+    "logs:DeleteLogDelivery",
+)
+# Actions AWS checks while authorising another call, never called as an API by sgharden.
+AUTHORIZATION_ONLY = frozenset(
+    {"ec2:CreateTags", "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "iam:PassRole"}
+)
+
+_FIELD = re.compile(r"\$\{([a-z0-9-]+)\}")
+RESOURCE_FILTER_VALUES = 100
+
+
+# --- targets -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """An ENI whose traffic is evidence for one or more findings."""
+
+    account_id: str
+    region: str
+    interface: Interface
+    serves: tuple[str, ...]  # the flagged resources: sg-..., i-..., DB identifiers
+    controls: tuple[str, ...]
+    finding_ids: tuple[str, ...]
+
+    @property
+    def interface_id(self) -> str:
+        return self.interface.interface_id
+
+
+def _db_interfaces(inv: Inventory, identifier: str) -> list[Interface]:
+    """RDS ENIs are requester-managed, described 'RDSNetworkInterface', and carry the DB's groups."""
+    db = inv.db_instances.get(identifier)
+    if db is None:
+        return []
+    return [
+        eni
+        for eni in inv.interfaces.values()
+        if eni.requester_managed
+        and "RDS" in eni.description
+        and eni.vpc_id == db.vpc_id
+        and set(db.group_ids) & set(eni.group_ids)
+    ]
+
+
+def targets(snapshot: Snapshot) -> list[Target]:
+    """The ENIs behind the snapshot's in-scope findings, one Target per ENI."""
+    acc: dict[tuple[str, str, str], dict[str, set[str]]] = {}
+    enis: dict[tuple[str, str, str], Interface] = {}
+    for finding in in_scope(snapshot.findings):
+        inv = snapshot.inventory(finding.account_id, finding.region)
+        if inv is None:
+            continue
+        if finding.resource_type == "AwsEc2SecurityGroup":
+            hits = [e for e in inv.interfaces.values() if finding.resource_id in e.group_ids]
+        elif finding.resource_type == "AwsEc2Instance":
+            instance = inv.instances.get(finding.resource_id)
+            ids = set(instance.interface_ids) if instance else set()
+            hits = [e for e in inv.interfaces.values() if e.interface_id in ids]
+        elif finding.resource_type == "AwsRdsDbInstance":
+            hits = _db_interfaces(inv, finding.resource_id)
+        else:
+            hits = []
+        for eni in hits:
+            key = (finding.account_id, finding.region, eni.interface_id)
+            enis[key] = eni
+            entry = acc.setdefault(key, {"serves": set(), "controls": set(), "findings": set()})
+            entry["serves"].add(finding.resource_id)
+            entry["controls"].add(finding.control)
+            entry["findings"].update(finding.all_ids)
+    return [
+        Target(
+            account,
+            region,
+            enis[(account, region, eni_id)],
+            tuple(sorted(v["serves"])),
+            tuple(sorted(v["controls"])),
+            tuple(sorted(v["findings"])),
+        )
+        for (account, region, eni_id), v in sorted(acc.items())
+    ]
+
+
+def flagged_without_interfaces(snapshot: Snapshot) -> list[str]:
+    """Flagged resources with no ENI in the inventory (e.g. an unused group: nothing to log)."""
+    served = {s for t in targets(snapshot) for s in t.serves}
+    return sorted({f.resource_id for f in in_scope(snapshot.findings)} - served)
+
+
+# --- format and coverage -------------------------------------------------------------------------
+
+
+def format_fields(log_format: str) -> tuple[str, ...]:
+    """The field names of a LogFormat (`${version} ${srcaddr} ...`); empty means the default (v2)."""
+    names = tuple(_FIELD.findall(log_format or ""))
+    return names or V2_FIELDS
+
+
+def missing_fields(flow_log: FlowLog) -> tuple[str, ...]:
+    have = set(format_fields(flow_log.log_format))
+    return tuple(name for name in ANALYSIS_FIELDS if name not in have)
+
+
+def is_sufficient(flow_log: FlowLog) -> bool:
+    return (
+        flow_log.status == "ACTIVE"
+        and flow_log.traffic_type in SUFFICIENT_TRAFFIC
+        and not missing_fields(flow_log)
+    )
+
+
+def covering(flow_logs: Iterable[FlowLog], eni: Interface) -> list[FlowLog]:
+    """Flow logs that record the ENI: on the ENI itself, its subnet or its VPC."""
+    scopes = {eni.interface_id, eni.subnet_id, eni.vpc_id} - {None}
+    return [fl for fl in flow_logs if fl.resource_id in scopes and fl.status == "ACTIVE"]
+
+
+def coverage_label(flow_logs: Iterable[FlowLog], eni: Interface) -> str:
+    """'sufficient', 'insufficient (missing ...)' or 'none' for the ENI."""
+    found = covering(flow_logs, eni)
+    if any(is_sufficient(fl) for fl in found):
+        return "sufficient"
+    if found:
+        return "insufficient"
+    return "none"
+
+
+# --- live state ----------------------------------------------------------------------------------
+
+
+def _group_by_set(items: Iterable[Target]) -> dict[tuple[str, str], list[Target]]:
+    out: dict[tuple[str, str], list[Target]] = {}
+    for t in items:
+        out.setdefault((t.account_id, t.region), []).append(t)
+    return out
+
+
+def live_flow_logs(
+    aws: AwsContext, account_id: str, region: str, resource_ids: Iterable[str]
+) -> list[FlowLog]:
+    """The flow logs now on the given ENIs/subnets/VPCs of one account/region."""
+    ec2 = aws.client("ec2", region=region, account_id=account_id)
+    wanted = sorted(set(resource_ids))
+    out: list[FlowLog] = []
+    paginator = ec2.get_paginator("describe_flow_logs")
+    for start in range(0, len(wanted), RESOURCE_FILTER_VALUES):
+        chunk = wanted[start : start + RESOURCE_FILTER_VALUES]
+        for page in paginator.paginate(Filters=[{"Name": "resource-id", "Values": chunk}]):
+            out += [_flow_log(raw, account_id, region) for raw in page.get("FlowLogs", [])]
+    return out
+
+
+def _scopes(set_targets: list[Target]) -> set[str]:
+    ids: set[str] = set()
+    for t in set_targets:
+        ids |= {t.interface.interface_id, t.interface.subnet_id or "", t.interface.vpc_id or ""}
+    return ids - {""}
+
+
+def _error(exc: Exception) -> tuple[str, str]:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return str(error.get("Code", "Unknown")), str(error.get("Message", ""))
+    return type(exc).__name__, str(exc)
+
+
+# --- enable --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where new flow logs deliver: an S3 bucket (prefix optional) or a CloudWatch log group."""
+
+    kind: str  # s3 | cloud-watch-logs
+    target: str  # s3://bucket/prefix or the log group name
+    role_arn: str | None = None
+    file_format: str = "parquet"
+    hive: bool = False
+    per_hour: bool = False
+
+    @classmethod
+    def parse(
+        cls, text: str, role_arn: str | None = None, file_format: str = "parquet",
+        hive: bool = False, per_hour: bool = False,
+    ) -> Destination:  # fmt: skip
+        if text.startswith("s3://"):
+            bucket = text[5:].split("/", 1)[0]
+            if not bucket:
+                raise InputError(f"{text}: no bucket", hint="use s3://bucket[/prefix]")
+            return cls("s3", text.rstrip("/"), None, file_format, hive, per_hour)
+        if text.startswith("cloudwatch:"):
+            group = text.split(":", 1)[1]
+            if not group or not role_arn:
+                raise InputError(
+                    f"{text}: a CloudWatch destination needs a log group and --role-arn",
+                    hint="use --destination cloudwatch:LOG_GROUP --role-arn ARN (a role that "
+                    "lets vpc-flow-logs.amazonaws.com write to the group)",
+                )
+            return cls("cloud-watch-logs", group, role_arn)
+        raise InputError(
+            f"{text}: not a destination",
+            hint="use s3://bucket[/prefix] or cloudwatch:LOG_GROUP --role-arn ARN",
+        )
+
+    def describe(self) -> str:
+        if self.kind == "s3":
+            extras = [self.file_format] + ["hive"] * self.hive + ["per-hour"] * self.per_hour
+            return f"{self.target} ({', '.join(extras)})"
+        return f"CloudWatch Logs group {self.target}"
+
+    def create_arguments(self) -> dict[str, Any]:
+        if self.kind == "s3":
+            return {
+                "LogDestinationType": "s3",
+                "LogDestination": "arn:aws:s3:::" + self.target[5:],
+                "DestinationOptions": {
+                    "FileFormat": self.file_format,
+                    "HiveCompatiblePartitions": self.hive,
+                    "PerHourPartition": self.per_hour,
+                },
+            }
+        return {
+            "LogDestinationType": "cloud-watch-logs",
+            "LogGroupName": self.target,
+            "DeliverLogsPermissionArn": self.role_arn,
+        }
+
+
+@dataclass(frozen=True)
+class EnableOutcome:
+    target: Target
+    action: str  # created | reused | would-create | failed
+    flow_log_id: str = ""
+    detail: str = ""
+
+
+@dataclass
+class EnableReport:
+    destination: Destination
+    dry_run: bool
+    outcomes: list[EnableOutcome] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
+
+    @property
+    def failed(self) -> list[EnableOutcome]:
+        return [o for o in self.outcomes if o.action == "failed"]
+
+
+def _clip(values: Iterable[str]) -> str:
+    text = ",".join(values)
+    return text if len(text) <= TAG_VALUE_LIMIT else text[: TAG_VALUE_LIMIT - 3] + "..."
+
+
+def _tags(target: Target) -> list[dict[str, str]]:
+    return [
+        {"Key": MANAGED_TAG, "Value": "true"},
+        {"Key": CONTROLS_TAG, "Value": _clip(target.controls)},
+        {"Key": SERVES_TAG, "Value": _clip(target.serves)},
+        {"Key": "Name", "Value": f"sgharden {target.interface_id}"},
+    ]
+
+
+@dataclass
+class EnablePlan:
+    """What `enable` will do, decided from the live flow logs before anything is created."""
+
+    reused: list[EnableOutcome] = field(default_factory=list)
+    to_create: list[Target] = field(default_factory=list)
+    failed: list[EnableOutcome] = field(default_factory=list)
+
+    def cost_driver(self) -> str:
+        """What the bill scales with, said before anything is created."""
+        return (
+            f"cost driver: {len(self.to_create)} ENIs to log (of {len(self.to_create) + len(self.reused)}"
+            f" targets; {len(self.reused)} already logged), traffic type ALL, aggregation interval "
+            f"{AGGREGATION_INTERVAL}s, {len(ANALYSIS_FIELDS)} fields a record; the cost grows with "
+            "the records and bytes delivered"
+        )
+
+
+def plan_enable(aws: AwsContext, all_targets: list[Target]) -> EnablePlan:
+    """Split targets into reused (a sufficient flow log exists), to create, and failed lookups."""
+    plan = EnablePlan()
+    for (account_id, region), set_targets in _group_by_set(all_targets).items():
+        try:
+            existing = live_flow_logs(aws, account_id, region, _scopes(set_targets))
+        except (ClientError, BotoCoreError) as exc:
+            code, message = _error(exc)
+            plan.failed += [
+                EnableOutcome(t, "failed", detail=f"describe-flow-logs: {code}: {message}")
+                for t in set_targets
+            ]
+            continue
+        for t in set_targets:
+            good = [fl for fl in covering(existing, t.interface) if is_sufficient(fl)]
+            if not good:
+                plan.to_create.append(t)
+                continue
+            fl = good[0]
+            owner = "sgharden" if (MANAGED_TAG, "true") in fl.tags else "not sgharden"
+            detail = f"existing flow log on {fl.resource_id} ({owner}) has every field"
+            plan.reused.append(EnableOutcome(t, "reused", fl.flow_log_id, detail))
+    return plan
+
+
+def apply_enable(
+    aws: AwsContext, plan: EnablePlan, destination: Destination, *, dry_run: bool = False
+) -> EnableReport:
+    """Create the planned flow logs, one ENI a call so one failing is reported and the rest go on.
+    With `dry_run`, every CreateFlowLogs is sent with DryRun=True (proves the permissions)."""
+    report = EnableReport(destination, dry_run, [*plan.reused, *plan.failed])
+    for t in plan.to_create:
+        report.outcomes.append(_create_one(aws, t, destination, dry_run))
+    return report
+
+
+def _create_one(
+    aws: AwsContext, t: Target, destination: Destination, dry_run: bool
+) -> EnableOutcome:
+    try:
+        ec2 = aws.client("ec2", region=t.region, account_id=t.account_id)
+        response = ec2.create_flow_logs(
+            DryRun=dry_run,
+            ResourceType="NetworkInterface",
+            ResourceIds=[t.interface_id],
+            TrafficType="ALL",
+            LogFormat=LOG_FORMAT,
+            MaxAggregationInterval=AGGREGATION_INTERVAL,
+            TagSpecifications=[{"ResourceType": "vpc-flow-log", "Tags": _tags(t)}],
+            **destination.create_arguments(),
+        )
+    except ClientError as exc:
+        code, message = _error(exc)
+        if dry_run and code == "DryRunOperation":
+            return EnableOutcome(t, "would-create", detail=f"to {destination.describe()}")
+        return EnableOutcome(t, "failed", detail=f"{code}: {message}")
+    except BotoCoreError as exc:
+        return EnableOutcome(t, "failed", detail=f"{type(exc).__name__}: {exc}")
+    for problem in response.get("Unsuccessful", []):
+        error = problem.get("Error", {})
+        return EnableOutcome(t, "failed", detail=f"{error.get('Code')}: {error.get('Message')}")
+    ids = response.get("FlowLogIds", [])
+    return EnableOutcome(t, "created", ids[0] if ids else "", f"to {destination.describe()}")
+
+
+# --- status --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the workspace holds for one ENI."""
+
+    hours: int = 0
+    records: int = 0
+    first_hour: dt.datetime | None = None
+    last_hour: dt.datetime | None = None
+    objects: int = 0
+
+    @property
+    def days(self) -> float:
+        if self.first_hour is None or self.last_hour is None:
+            return 0.0
+        return ((self.last_hour - self.first_hour).total_seconds() + 3600) / 86400
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    target: Target
+    flow_log: FlowLog | None
+    sufficient: bool
+    missing: tuple[str, ...]
+    delivery: Delivery
+    days_needed: float
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class WorkspaceDelivery:
+    """What `sgharden ingest` has stored so far: hours per ENI, objects per flow log."""
+
+    per_interface: dict[str, Delivery] = field(default_factory=dict)
+    objects_per_flow_log: dict[str, int] = field(default_factory=dict)
+
+
+def workspace_delivery(
+    workspace: Path | str | None, interface_ids: list[str], flow_log_ids: list[str]
+) -> WorkspaceDelivery:
+    """Hours, records and objects already ingested into the workspace (empty if there is none)."""
+    if workspace is None or not Path(workspace).exists():
+        return WorkspaceDelivery()
+    import duckdb
+
+    from sgharden.resources import query
+
+    try:
+        con = duckdb.connect(str(workspace), read_only=True)
+    except duckdb.Error as exc:
+        raise InputError(f"{workspace}: cannot open the workspace ({exc})") from None
+    try:
+        hours = con.execute(query("interface_delivery"), {"interface_ids": interface_ids})
+        hour_rows = hours.fetchall()
+        objects = con.execute(query("flow_log_objects"), {"flow_log_ids": flow_log_ids})
+        object_rows = objects.fetchall()
+    except duckdb.CatalogException as exc:
+        raise InputError(
+            f"{workspace}: not an sgharden workspace ({exc})",
+            hint="give the file `sgharden ingest` wrote",
+        ) from None
+    finally:
+        con.close()
+    return WorkspaceDelivery(
+        {
+            str(eni): Delivery(int(n_hours), int(records or 0), first, last)
+            for eni, n_hours, records, first, last in hour_rows
+        },
+        {str(fl_id): int(n_objects) for fl_id, n_objects, _records in object_rows},
+    )
+
+
+def status(
+    aws: AwsContext,
+    all_targets: list[Target],
+    *,
+    workspace: Path | str | None = None,
+    min_days: int = DEFAULT_MIN_DAYS,
+) -> list[StatusRow]:
+    """Per target ENI: its flow log now, whether the format suffices, data delivered, days to go."""
+    live: dict[tuple[str, str], list[FlowLog]] = {}
+    errors: dict[tuple[str, str], str] = {}
+    for key, set_targets in _group_by_set(all_targets).items():
+        try:
+            live[key] = live_flow_logs(aws, key[0], key[1], _scopes(set_targets))
+        except (ClientError, BotoCoreError) as exc:
+            code, message = _error(exc)
+            errors[key] = f"describe-flow-logs: {code}: {message}"
+    flow_log_ids = [fl.flow_log_id for fls in live.values() for fl in fls]
+    stored = workspace_delivery(workspace, [t.interface_id for t in all_targets], flow_log_ids)
+    rows = []
+    for t in all_targets:
+        key = (t.account_id, t.region)
+        found = covering(live.get(key, []), t.interface)
+        best = next((fl for fl in found if is_sufficient(fl)), found[0] if found else None)
+        got = stored.per_interface.get(t.interface_id, Delivery())
+        if best is not None:
+            objects = stored.objects_per_flow_log.get(best.flow_log_id, 0)
+            got = Delivery(got.hours, got.records, got.first_hour, got.last_hour, objects)
+        rows.append(
+            StatusRow(
+                target=t,
+                flow_log=best,
+                sufficient=bool(best and is_sufficient(best)),
+                missing=missing_fields(best) if best else ANALYSIS_FIELDS,
+                delivery=got,
+                # The window counts data delivered, not time since creation: a flow log that
+                # delivers nothing (bucket policy, KMS) must not look ready.
+                days_needed=max(0.0, min_days - got.days),
+                error=errors.get(key, ""),
+            )
+        )
+    return rows
+
+
+# --- disable -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DisableOutcome:
+    account_id: str
+    region: str
+    flow_log_id: str
+    resource_id: str
+    action: str  # deleted | would-delete | failed
+    detail: str = ""
+
+
+def disable(
+    aws: AwsContext, sets: Iterable[tuple[str, str]], *, dry_run: bool = False
+) -> list[DisableOutcome]:
+    """Delete the flow logs tagged sgharden:managed=true in each account/region; nothing else."""
+    outcomes: list[DisableOutcome] = []
+    for account_id, region in sorted(set(sets)):
+        try:
+            ec2 = aws.client("ec2", region=region, account_id=account_id)
+            managed = [
+                _flow_log(raw, account_id, region)
+                for page in ec2.get_paginator("describe_flow_logs").paginate(
+                    Filters=[{"Name": f"tag:{MANAGED_TAG}", "Values": ["true"]}]
+                )
+                for raw in page.get("FlowLogs", [])
+            ]
+        except (ClientError, BotoCoreError) as exc:
+            code, message = _error(exc)
+            outcomes.append(
+                DisableOutcome(
+                    account_id, region, "", "", "failed", f"describe-flow-logs: {code}: {message}"
+                )
+            )
+            continue
+        # The server filters by tag; check again so that nothing untagged is ever deleted.
+        for fl in [f for f in managed if (MANAGED_TAG, "true") in f.tags]:
+            outcomes.append(_delete_one(ec2, fl, dry_run))
+    return outcomes
+
+
+def _delete_one(ec2: Any, fl: FlowLog, dry_run: bool) -> DisableOutcome:
+    base = (fl.account_id, fl.region, fl.flow_log_id, fl.resource_id)
+    try:
+        response = ec2.delete_flow_logs(DryRun=dry_run, FlowLogIds=[fl.flow_log_id])
+    except ClientError as exc:
+        code, message = _error(exc)
+        if dry_run and code == "DryRunOperation":
+            return DisableOutcome(*base, "would-delete")
+        return DisableOutcome(*base, "failed", f"{code}: {message}")
+    except BotoCoreError as exc:
+        return DisableOutcome(*base, "failed", f"{type(exc).__name__}: {exc}")
+    for problem in response.get("Unsuccessful", []):
+        error = problem.get("Error", {})
+        return DisableOutcome(*base, "failed", f"{error.get('Code')}: {error.get('Message')}")
+    return DisableOutcome(*base, "deleted")

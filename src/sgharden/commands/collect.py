@@ -1,0 +1,80 @@
+"""`sgharden collect`: findings + inventory from AWS into a snapshot directory (read-only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sgharden.aws.collect import collect
+from sgharden.aws.summary import collect_summary
+from sgharden.commands.aws_options import aws_options, make_context
+from sgharden.errors import EXIT_PARTIAL
+from sgharden.findings import IN_SCOPE_CONTROLS
+from sgharden.snapshot import load_snapshot
+
+
+def _csv(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+@click.command("collect")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Snapshot directory to write (one set per <account-id>/<region>/).",
+)
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    metavar="R",
+    help="Security Hub region(s) to read; the aggregation region is enough when cross-region "
+    "aggregation is on. Repeatable. Default: the profile's region.",
+)
+@click.option(
+    "--controls",
+    metavar="EC2.19,...",
+    help=f"Controls to collect (default: all in scope: {','.join(IN_SCOPE_CONTROLS)}).",
+)
+@click.option("--accounts", metavar="ID,...", help="Only these accounts' findings and inventory.")
+@aws_options
+@click.pass_context
+def command(
+    ctx: click.Context,
+    out: Path,
+    regions: tuple[str, ...],
+    controls: str | None,
+    accounts: str | None,
+    profile: str | None,
+    role_name: str | None,
+    retry_mode: str,
+) -> None:
+    """Read the in-scope Security Hub findings and the inventory around them into a snapshot.
+
+    Exit code 4 when some account or region could not be read (each is named on stderr).
+    """
+    wanted = _csv(controls) or list(IN_SCOPE_CONTROLS)
+    unknown = sorted(set(wanted) - set(IN_SCOPE_CONTROLS))
+    if unknown:
+        raise click.BadParameter(
+            f"{','.join(unknown)} not in scope; choose from {','.join(IN_SCOPE_CONTROLS)}",
+            param_hint="--controls",
+        )
+    aws = make_context(
+        ctx,
+        profile=profile,
+        region=regions[0] if regions else None,
+        role_name=role_name,
+        retry_mode=retry_mode,
+    )
+    result = collect(
+        aws, out, regions=list(regions) or None, controls=wanted, accounts=_csv(accounts) or None
+    )
+    snapshot = load_snapshot(out) if result.sets_written else None
+    click.echo(collect_summary(result, snapshot))
+    for failure in result.failures:
+        click.echo(f"sgharden: warning: {failure.line()}", err=True)
+    if result.failures:
+        ctx.exit(EXIT_PARTIAL)

@@ -1,0 +1,148 @@
+"""`sgharden flow-logs enable|status|disable`: flow logs on the ENIs behind a snapshot's findings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sgharden.aws import flow_logs
+from sgharden.aws.summary import disable_table, enable_table, status_table
+from sgharden.commands.aws_options import aws_options, make_context
+from sgharden.errors import EXIT_PARTIAL
+from sgharden.snapshot import load_snapshot
+
+_snapshot_option = click.option(
+    "--snapshot",
+    "snapshot_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Snapshot written by `sgharden collect` (its findings name the targets).",
+)
+_region_option = click.option(
+    "--region", metavar="R", help="Region for STS calls (targets carry their own regions)."
+)
+
+
+@click.group("flow-logs")
+def command() -> None:
+    """Turn VPC Flow Logs on where the evidence is missing, watch them fill, turn them off."""
+
+
+@command.command("enable")
+@_snapshot_option
+@click.option(
+    "--destination",
+    required=True,
+    metavar="s3://BUCKET[/PREFIX] | cloudwatch:LOG_GROUP",
+    help="Where the new flow logs deliver.",
+)
+@click.option("--role-arn", metavar="ARN", help="Delivery role (CloudWatch destination only).")
+@click.option(
+    "--file-format",
+    type=click.Choice(["parquet", "plain-text"]),
+    default="parquet",
+    show_default=True,
+)
+@click.option("--hive", is_flag=True, help="Hive-compatible S3 prefixes.")
+@click.option("--per-hour", is_flag=True, help="Partition S3 objects per hour (default per day).")
+@click.option("--dry-run", is_flag=True, help="Call with DryRun=True and say what would be made.")
+@_region_option
+@aws_options
+@click.pass_context
+def enable(
+    ctx: click.Context,
+    snapshot_dir: Path,
+    destination: str,
+    role_arn: str | None,
+    file_format: str,
+    hive: bool,
+    per_hour: bool,
+    dry_run: bool,
+    region: str | None,
+    profile: str | None,
+    role_name: str | None,
+    retry_mode: str,
+) -> None:
+    """Create a flow log on every target ENI that lacks a sufficient one (exit 4 if any failed)."""
+    target = flow_logs.Destination.parse(destination, role_arn, file_format, hive, per_hour)
+    targets = flow_logs.targets(load_snapshot(snapshot_dir))
+    if not targets:
+        click.echo("no target ENIs: the snapshot's in-scope findings have no interfaces")
+        return
+    aws = make_context(
+        ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
+    )
+    plan = flow_logs.plan_enable(aws, targets)
+    click.echo(plan.cost_driver(), err=True)
+    report = flow_logs.apply_enable(aws, plan, target, dry_run=dry_run)
+    click.echo(enable_table(report))
+    if report.failed:
+        ctx.exit(EXIT_PARTIAL)
+
+
+@command.command("status")
+@_snapshot_option
+@click.option(
+    "--workspace",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="sgharden.duckdb",
+    show_default=True,
+    help="Workspace whose ingested data counts as delivered (absent: nothing delivered yet).",
+)
+@click.option(
+    "--min-days",
+    type=click.IntRange(min=1),
+    default=flow_logs.DEFAULT_MIN_DAYS,
+    show_default=True,
+    help="The plan's minimum window.",
+)
+@_region_option
+@aws_options
+@click.pass_context
+def status(
+    ctx: click.Context,
+    snapshot_dir: Path,
+    workspace: Path,
+    min_days: int,
+    region: str | None,
+    profile: str | None,
+    role_name: str | None,
+    retry_mode: str,
+) -> None:
+    """Per target ENI: flow log, destination, since when, format, data delivered, days to go."""
+    targets = flow_logs.targets(load_snapshot(snapshot_dir))
+    aws = make_context(
+        ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
+    )
+    rows = flow_logs.status(aws, targets, workspace=workspace, min_days=min_days)
+    click.echo(status_table(rows, min_days))
+    if any(r.error for r in rows):
+        ctx.exit(EXIT_PARTIAL)
+
+
+@command.command("disable")
+@_snapshot_option
+@click.option("--dry-run", is_flag=True, help="Call with DryRun=True and say what would go.")
+@_region_option
+@aws_options
+@click.pass_context
+def disable(
+    ctx: click.Context,
+    snapshot_dir: Path,
+    dry_run: bool,
+    region: str | None,
+    profile: str | None,
+    role_name: str | None,
+    retry_mode: str,
+) -> None:
+    """Delete the flow logs sgharden created (tag sgharden:managed=true) in the snapshot's
+    accounts and regions; no other flow log is touched."""
+    snapshot = load_snapshot(snapshot_dir)
+    aws = make_context(
+        ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
+    )
+    outcomes = flow_logs.disable(aws, snapshot.inventories, dry_run=dry_run)
+    click.echo(disable_table(outcomes))
+    if any(o.action == "failed" for o in outcomes):
+        ctx.exit(EXIT_PARTIAL)
