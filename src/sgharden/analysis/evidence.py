@@ -1,0 +1,115 @@
+"""A rule's evidence: the real sources, the probes, per-day counts and raw sample records.
+
+The numbers equal what `sql/evidence.sql` returns for the rule's interfaces, protocol, ports,
+window and remote addresses, so a reviewer can re-run the query on the workspace and get them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from sgharden.analysis.connections import Connection, Window
+from sgharden.resources import query
+
+# (interface_id, protocol, service_port, remote_addr): the key flow_samples is kept by
+SampleKey = tuple[str, int, int | None, str]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def _by_source(conns: Iterable[Connection]) -> list[dict[str, Any]]:
+    per: dict[str, dict[str, Any]] = {}
+    for c in conns:
+        s = per.setdefault(
+            c.remote_addr,
+            {
+                "address": c.remote_addr,
+                "connections": 0,
+                "bytes": 0,
+                "first_seen": c.first_seen,
+                "last_seen": c.last_seen,
+            },
+        )
+        s["connections"] += c.connections
+        s["bytes"] += c.bytes
+        s["first_seen"] = min(s["first_seen"], c.first_seen)
+        s["last_seen"] = max(s["last_seen"], c.last_seen)
+    ranked = sorted(per.values(), key=lambda s: (-s["connections"], -s["bytes"], s["address"]))
+    return [
+        {**s, "first_seen": _iso(s["first_seen"]), "last_seen": _iso(s["last_seen"])}
+        for s in ranked
+    ]
+
+
+def rule_evidence(
+    connections: Iterable[Connection],
+    samples: Mapping[SampleKey, list[str]],
+    top: int = 20,
+    sample_size: int = 5,
+) -> dict[str, Any]:
+    conns = list(connections)
+    real = [c for c in conns if not c.is_probe]
+    probes = [c for c in conns if c.is_probe]
+    real_sources = _by_source(real)
+    probe_sources = _by_source(probes)
+    days: dict[str, list[int]] = {}
+    for c in conns:
+        for day, n in c.daily:
+            days.setdefault(day, [0, 0])[1 if c.is_probe else 0] += n
+    # samples: the busiest real sources first, then probes
+    ordered = sorted(real, key=lambda c: -c.connections) + sorted(
+        probes, key=lambda c: -c.connections
+    )
+    picked: list[str] = []
+    for c in ordered:
+        for record in samples.get((c.interface_id, c.protocol, c.service_port, c.remote_addr), []):
+            if len(picked) < sample_size and record not in picked:
+                picked.append(record)
+        if len(picked) >= sample_size:
+            break
+    return {
+        "connections": sum(c.connections for c in real),
+        "packets": sum(c.packets for c in real),
+        "bytes": sum(c.bytes for c in real),
+        "source_count": len(real_sources),
+        "sources": real_sources[:top],
+        "first_seen": _iso(min((c.first_seen for c in real), default=None)),
+        "last_seen": _iso(max((c.last_seen for c in real), default=None)),
+        "probes": {
+            "source_count": len(probe_sources),
+            "connections": sum(c.connections for c in probes),
+            "sources": probe_sources[:top],
+        },
+        "daily": [
+            {"day": day, "connections": v[0], "probe_connections": v[1]}
+            for day, v in sorted(days.items())
+        ],
+        "sample": picked,
+    }
+
+
+def fetch_samples(
+    con: duckdb.DuckDBPyConnection, keys: Iterable[SampleKey], window: Window
+) -> dict[SampleKey, list[str]]:
+    """Raw records kept at ingest (flow_samples) for the given connection keys."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    interfaces = sorted({k[0] for k in wanted})
+    remotes = sorted({k[3] for k in wanted})
+    rows = con.execute(
+        query("evidence_samples"),
+        {"interfaces": interfaces, "remotes": remotes, "start": window.start, "end": window.end},
+    ).fetchall()
+    out: dict[SampleKey, list[str]] = {}
+    for interface_id, protocol, port, remote, record in rows:
+        key = (interface_id, int(protocol), None if port is None else int(port), remote)
+        if key in wanted:
+            out.setdefault(key, []).append(record)
+    return out

@@ -1,0 +1,131 @@
+"""Which security group rules let a connection in.
+
+A rule allows an inbound connection when its protocol and port range cover the connection's
+service port and its peer covers the remote address:
+- CidrIpv4 / CidrIpv6: the address is inside the block (same family);
+- ReferencedGroupId: the address is a private (or IPv6) address of an ENI in the inventory that
+  carries the referenced group — as in EC2, a reference never matches traffic from a public IP;
+- PrefixListId: the address is inside one of the prefix list's CIDRs (inventory.prefix_lists).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from functools import lru_cache
+
+from sgharden.analysis.connections import Connection
+from sgharden.model import Interface, Inventory, Rule
+
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=65536)
+def parse_address(text: str) -> IpAddress:
+    return ipaddress.ip_address(text)
+
+
+@lru_cache(maxsize=4096)
+def parse_network(text: str) -> IpNetwork:
+    return ipaddress.ip_network(text, strict=False)
+
+
+class AddressBook:
+    """The inventory's ENI addresses by security group, built once per inventory."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self.groups_of_address: dict[str, set[str]] = {}
+        self.interfaces_of_address: dict[str, list[Interface]] = {}
+        self.members: dict[str, list[Interface]] = {}
+        for eni in inventory.interfaces.values():
+            for group_id in eni.group_ids:
+                self.members.setdefault(group_id, []).append(eni)
+            for addr in eni.addresses:
+                key = str(parse_address(addr))
+                self.groups_of_address.setdefault(key, set()).update(eni.group_ids)
+                self.interfaces_of_address.setdefault(key, []).append(eni)
+
+    def carries(self, address: str, group_id: str) -> bool:
+        return group_id in self.groups_of_address.get(str(parse_address(address)), ())
+
+    def member_addresses(self, group_id: str) -> list[str]:
+        return [a for eni in self.members.get(group_id, []) for a in eni.addresses]
+
+
+# One book per inventory object; the inventory is frozen, so its book never goes stale.
+_BOOKS: dict[int, AddressBook] = {}
+
+
+def address_book(inventory: Inventory) -> AddressBook:
+    book = _BOOKS.get(id(inventory))
+    if book is None or book.inventory is not inventory:
+        if len(_BOOKS) > 64:
+            _BOOKS.clear()
+        book = AddressBook(inventory)
+        _BOOKS[id(inventory)] = book
+    return book
+
+
+def peer_covers(rule: Rule, address: str, inventory: Inventory) -> bool:
+    """Whether the rule's peer (CIDR, referenced group, prefix list) covers the address."""
+    addr = parse_address(address)
+    if rule.cidr_ipv4 is not None or rule.cidr_ipv6 is not None:
+        net = parse_network(rule.peer)
+        return net.version == addr.version and addr in net
+    if rule.referenced_group_id is not None:
+        return address_book(inventory).carries(address, rule.referenced_group_id)
+    prefix_list = inventory.prefix_lists.get(rule.prefix_list_id or "")
+    if prefix_list is None:
+        return False  # an unknown prefix list: we cannot show it covers anything
+    for cidr in prefix_list.cidrs:
+        net = parse_network(cidr)
+        if net.version == addr.version and addr in net:
+            return True
+    return False
+
+
+def rule_allows(
+    rule: Rule, protocol: int, port: int | None, address: str, inventory: Inventory
+) -> bool:
+    """Whether one ingress rule lets (protocol, port) in from `address`."""
+    return (
+        not rule.is_egress
+        and rule.allows_port(protocol, port)
+        and peer_covers(rule, address, inventory)
+    )
+
+
+def allowing_rules(
+    rules: Iterable[Rule], connection: Connection, interface: Interface, inventory: Inventory
+) -> list[Rule]:
+    """The ingress rules among `rules` that let `connection` into `interface`."""
+    if connection.interface_id != interface.interface_id:
+        raise ValueError(
+            f"connection on {connection.interface_id} matched against {interface.interface_id}"
+        )
+    return [
+        r
+        for r in rules
+        if rule_allows(
+            r, connection.protocol, connection.service_port, connection.remote_addr, inventory
+        )
+    ]
+
+
+def rules_allow(
+    rules: Iterable[Rule], connection: Connection, interface: Interface, inventory: Inventory
+) -> bool:
+    """Whether any ingress rule among `rules` lets `connection` into `interface`."""
+    return bool(allowing_rules(rules, connection, interface, inventory))
+
+
+def interface_rules(interface: Interface, inventory: Inventory) -> list[Rule]:
+    """The ingress rules of all the interface's groups (the union EC2 evaluates)."""
+    out: list[Rule] = []
+    for group_id in interface.group_ids:
+        group = inventory.security_groups.get(group_id)
+        if group is not None:
+            out.extend(group.ingress)
+    return out

@@ -1,0 +1,171 @@
+"""The plan: what to revoke, authorize and keep per security group, and what to do per resource.
+
+`Plan.to_dict()` is the `sgharden.plan/v1` JSON contract (docs/plan-schema.md). New fields may be
+added; none is renamed or removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sgharden.analysis.connections import Connection, Window
+from sgharden.analysis.coverage import Coverage
+from sgharden.analysis.evidence import SampleKey, rule_evidence
+from sgharden.model import Rule
+
+SCHEMA = "sgharden.plan/v1"
+
+READY = "ready"
+NEEDS_MORE_DATA = "needs-more-data"
+NO_CHANGE = "no-change"
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 UTC with a Z; naive datetimes are UTC (the workspace stores UTC)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class RuleDecision:
+    """One rule to revoke, authorize or keep, why, and the connections that are its evidence."""
+
+    rule: Rule
+    reason: str
+    connections: tuple[Connection, ...] = ()
+
+    @property
+    def real(self) -> tuple[Connection, ...]:
+        return tuple(c for c in self.connections if not c.is_probe)
+
+    @property
+    def probes(self) -> tuple[Connection, ...]:
+        return tuple(c for c in self.connections if c.is_probe)
+
+    def to_dict(
+        self,
+        samples: Mapping[SampleKey, list[str]] | None = None,
+        top: int = 20,
+        sample_size: int = 5,
+    ) -> dict[str, Any]:
+        return {
+            **self.rule.to_ec2(),
+            "reason": self.reason,
+            "evidence": rule_evidence(self.connections, samples or {}, top, sample_size),
+        }
+
+
+@dataclass(frozen=True)
+class GroupPlan:
+    group_id: str
+    group_name: str
+    vpc_id: str | None
+    account_id: str
+    region: str
+    controls: tuple[str, ...]
+    findings: tuple[str, ...]
+    status: str
+    coverage: Coverage
+    revoke: tuple[RuleDecision, ...] = ()
+    authorize: tuple[RuleDecision, ...] = ()
+    keep: tuple[RuleDecision, ...] = ()
+    warnings: tuple[str, ...] = ()
+    current: tuple[Rule, ...] = ()  # the group's rules in the snapshot (for renderers)
+
+    def proposed_rules(self) -> list[Rule]:
+        """The group's rules once a ready plan is applied (current - revoke + authorize)."""
+        gone = {d.rule.key() for d in self.revoke}
+        kept = [r for r in self.current if r.key() not in gone]
+        have = {r.key() for r in kept}
+        return kept + [d.rule for d in self.authorize if d.rule.key() not in have]
+
+    def to_dict(
+        self,
+        samples: Mapping[SampleKey, list[str]] | None = None,
+        top: int = 20,
+        sample_size: int = 5,
+    ) -> dict[str, Any]:
+        cov = self.coverage
+        return {
+            "group_id": self.group_id,
+            "group_name": self.group_name,
+            "vpc_id": self.vpc_id,
+            "account_id": self.account_id,
+            "region": self.region,
+            "controls": list(self.controls),
+            "findings": list(self.findings),
+            "status": self.status,
+            "coverage": {
+                "enis": list(cov.enis),
+                "uncovered_enis": list(cov.uncovered_enis),
+                "gaps": [
+                    {
+                        "interface_id": g.interface_id,
+                        "start": iso(g.start),
+                        "end": iso(g.end),
+                        "kind": g.kind,
+                    }
+                    for g in cov.gaps
+                ],
+                "window_days": round(cov.window_days, 3),
+                "gap_share": round(cov.gap_share, 6),
+            },
+            "revoke": [d.to_dict(samples, top, sample_size) for d in self.revoke],
+            "authorize": [d.to_dict(samples, top, sample_size) for d in self.authorize],
+            "keep": [d.to_dict(samples, top, sample_size) for d in self.keep],
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class ResourcePlan:
+    resource_id: str
+    resource_type: str  # AwsEc2Instance | AwsRdsDbInstance
+    control: str
+    action: str  # remove-public-ip | keep-public-ip | disable-public-access | keep-public-access
+    reason: str  #   | needs-more-data
+    evidence: dict[str, Any]
+    account_id: str
+    region: str
+    findings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "resource_id": self.resource_id,
+            "resource_type": self.resource_type,
+            "control": self.control,
+            "action": self.action,
+            "reason": self.reason,
+            "evidence": self.evidence,
+            "account_id": self.account_id,
+            "region": self.region,
+            "findings": list(self.findings),
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    generated_at: datetime
+    window: Window
+    settings: dict[str, Any]
+    groups: tuple[GroupPlan, ...] = ()
+    resources: tuple[ResourcePlan, ...] = ()
+    samples: Mapping[SampleKey, list[str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        top = int(self.settings.get("top_sources", 20))
+        sample_size = int(self.settings.get("samples_per_rule", 5))
+        return {
+            "schema": SCHEMA,
+            "generated_at": iso(self.generated_at),
+            "window": {"start": iso(self.window.start), "end": iso(self.window.end)},
+            "settings": self.settings,
+            "groups": [g.to_dict(self.samples, top, sample_size) for g in self.groups],
+            "resources": [r.to_dict() for r in self.resources],
+        }

@@ -1,0 +1,819 @@
+"""Decide, per flagged security group and resource, what access is really used and what to change.
+
+`plan_group` and `plan_instance`/`plan_db` are pure (inventory + connections + coverage in, a
+decision out); `propose` gathers their inputs from the workspace. The decisions (docs/planner.md):
+
+- world-open rule, few real sources      -> revoke; authorize the sources as bounded prefixes, or
+                                            as references to their group (same VPC);
+- world-open rule, public use            -> keep (many sources, or EC2.18's authorized ports);
+- any rule with no real use (probes only) -> revoke, with the window and coverage;
+- default group with no ENIs (EC2.2)     -> revoke every rule, ingress and egress;
+- incomplete coverage                    -> needs-more-data: nothing revoked.
+
+Safety invariant (tests/test_planner_properties.py): applying a `ready` plan never denies a
+connection classified as real use and never allows anything the current rules deny.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+import duckdb
+
+from sgharden.analysis.connections import (
+    Connection,
+    Thresholds,
+    Window,
+    observed_connections,
+    outbound_destinations,
+)
+from sgharden.analysis.coverage import Coverage, coverage_of, delivery, verdict
+from sgharden.analysis.evidence import SampleKey, fetch_samples
+from sgharden.analysis.matching import address_book, parse_address, rule_allows
+from sgharden.analysis.plan import (
+    NEEDS_MORE_DATA,
+    NO_CHANGE,
+    READY,
+    GroupPlan,
+    Plan,
+    ResourcePlan,
+    RuleDecision,
+    iso,
+)
+from sgharden.analysis.prefixes import aggregate
+from sgharden.findings import SECURITY_GROUP_CONTROLS, in_scope
+from sgharden.model import (
+    DbInstance,
+    Finding,
+    Instance,
+    Interface,
+    Inventory,
+    Rule,
+    SecurityGroup,
+    protocol_name,
+)
+from sgharden.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class PlannerOptions:
+    """Every threshold a decision depends on; all of them are written into the plan's settings."""
+
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    min_window_days: float = 14.0
+    max_gap_share: float = 0.02
+    # a narrowed world-open rule becomes at most this many prefixes per port
+    max_prefixes: int = 10
+    widest_prefix_v4: int = 24
+    widest_prefix_v6: int = 64
+    # this many distinct real sources on a port make it a public service
+    public_min_sources: int = 25
+    # EC2.18's authorizedTcpPorts / authorizedUdpPorts: world-open is fine here with public use
+    authorized_tcp_ports: tuple[int, ...] = (80, 443)
+    authorized_udp_ports: tuple[int, ...] = ()
+    # a group is referenced instead of addresses when this share of its ENIs was seen as sources
+    reference_min_member_share: float = 0.5
+    top_sources: int = 20
+    samples_per_rule: int = 5
+
+    def settings(self) -> dict[str, object]:
+        out = asdict(self)
+        out.update(out.pop("thresholds"))
+        out["authorized_tcp_ports"] = list(self.authorized_tcp_ports)
+        out["authorized_udp_ports"] = list(self.authorized_udp_ports)
+        out["evidence_query"] = "evidence"
+        return out
+
+
+# Addresses that never come from the internet: private, shared (CGNAT), link-local, loopback.
+# Everything else counts as internet — documentation ranges too, so examples behave like reality.
+INTERNAL_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "127.0.0.0/8",
+        "fc00::/7",
+        "fe80::/10",
+        "::1/128",
+    )
+)
+
+
+def is_internet(address: str) -> bool:
+    """Whether the address is outside every private network (so its traffic came from the internet)."""
+    addr = parse_address(address)
+    return not any(addr.version == n.version and addr in n for n in INTERNAL_NETWORKS)
+
+
+def _port_label(protocol: int, port: int | None) -> str:
+    name = protocol_name(protocol)
+    return name if port is None else f"{name}/{port}"
+
+
+def _world(rule: Rule) -> str:
+    return rule.peer if rule.is_world_open else ""
+
+
+def _members_seen(group_id: str, seen: set[str], inventory: Inventory) -> tuple[int, int]:
+    members = address_book(inventory).members.get(group_id, [])
+    hit = sum(1 for eni in members if any(str(parse_address(a)) in seen for a in eni.addresses))
+    return hit, len(members)
+
+
+class _GroupPlanner:
+    def __init__(
+        self,
+        group: SecurityGroup,
+        inventory: Inventory,
+        connections: Iterable[Connection],
+        coverage: Coverage,
+        options: PlannerOptions,
+    ) -> None:
+        self.group = group
+        self.inventory = inventory
+        self.book = address_book(inventory)
+        self.options = options
+        self.coverage = coverage
+        self.enis = {e.interface_id: e for e in self.book.members.get(group.group_id, [])}
+        self.connections = [c for c in connections if c.interface_id in self.enis]
+        self.revoke: list[RuleDecision] = []
+        self.authorize: list[RuleDecision] = []
+        self.keep: list[RuleDecision] = []
+        self.warnings: list[str] = []
+
+    # -- helpers ---------------------------------------------------------------------------
+    def matched(self, rule: Rule) -> list[Connection]:
+        return [
+            c
+            for c in self.connections
+            if rule_allows(rule, c.protocol, c.service_port, c.remote_addr, self.inventory)
+        ]
+
+    def window_text(self) -> str:
+        cov = self.coverage
+        w = cov.window
+        return (
+            f"{cov.window_days:.1f} days ({iso(w.start)} to {iso(w.end)}), "
+            f"{len(cov.enis) - len(cov.uncovered_enis)}/{len(cov.enis)} ENIs with flow logs, "
+            f"worst gap share {cov.gap_share:.2%}"
+        )
+
+    def currently_allows(self, protocol: int, port: int | None, address: str) -> bool:
+        return any(
+            rule_allows(r, protocol, port, address, self.inventory) for r in self.group.ingress
+        )
+
+    def new_rule(self, template: Rule, protocol: int, port: int | None, **peer: str) -> Rule:
+        if protocol in (6, 17):
+            from_port, to_port = port, port
+        elif template.protocol == protocol:  # ICMP under an ICMP rule keeps its type/code
+            from_port, to_port = template.from_port, template.to_port
+        else:
+            from_port, to_port = None, None
+        return Rule(
+            group_id=self.group.group_id,
+            is_egress=False,
+            ip_protocol=protocol_name(protocol),
+            from_port=from_port,
+            to_port=to_port,
+            description=f"sgharden: observed use, narrowed from {template.peer}",
+            **peer,
+        )
+
+    # -- decisions -------------------------------------------------------------------------
+    def run(self) -> None:
+        for rule in self.group.ingress:
+            self.decide(rule)
+        for rule in self.group.egress:
+            self.keep.append(
+                RuleDecision(
+                    rule,
+                    "egress rule kept: sgharden narrows inbound access; outbound use is "
+                    "not analysed for egress rules",
+                )
+            )
+
+    def decide(self, rule: Rule) -> None:
+        matched = self.matched(rule)
+        real = [c for c in matched if not c.is_probe]
+        probes = [c for c in matched if c.is_probe]
+        if not real:
+            probe_text = (
+                f"; {len({c.remote_addr for c in probes})} probe source(s) "
+                f"({sum(c.connections for c in probes)} connections) show it exposed"
+                if probes
+                else ""
+            )
+            what = "no ENI uses the group" if not self.enis else "no real use"
+            self.revoke.append(
+                RuleDecision(rule, f"{what} in {self.window_text()}{probe_text}", tuple(matched))
+            )
+            return
+        if not rule.is_world_open:
+            sources = len({c.remote_addr for c in real})
+            self.keep.append(
+                RuleDecision(
+                    rule,
+                    f"in use: {sources} real source(s), {sum(c.connections for c in real)} "
+                    f"connections; not open to the world",
+                    tuple(matched),
+                )
+            )
+            return
+        self.narrow_world_rule(rule, matched, real, probes)
+
+    def is_public(self, protocol: int, port: int | None, real: list[Connection]) -> str | None:
+        sources = {c.remote_addr for c in real}
+        if len(sources) >= self.options.public_min_sources:
+            return f"public service: {len(sources)} distinct real sources"
+        authorized = (protocol == 6 and port in self.options.authorized_tcp_ports) or (
+            protocol == 17 and port in self.options.authorized_udp_ports
+        )
+        internet = {a for a in sources if is_internet(a)}
+        if authorized and internet:
+            return (
+                f"public service on an EC2.18 authorized port: {len(internet)} internet "
+                f"source(s) of {len(sources)}"
+            )
+        return None
+
+    def narrow_world_rule(
+        self,
+        rule: Rule,
+        matched: list[Connection],
+        real: list[Connection],
+        probes: list[Connection],
+    ) -> None:
+        by_port: dict[tuple[int, int | None], list[Connection]] = {}
+        for c in real:
+            by_port.setdefault((c.protocol, c.service_port), []).append(c)
+        single_port = rule.protocol in (6, 17) and rule.from_port == rule.to_port
+        public = {k: self.is_public(k[0], k[1], v) for k, v in by_port.items()}
+        if single_port and all(public.values()):
+            why = "; ".join(sorted({p for p in public.values() if p}))
+            self.keep.append(RuleDecision(rule, f"kept: {why}", tuple(matched)))
+            return
+        probe_addrs = {c.remote_addr for c in probes}
+        proposals: list[RuleDecision] = []
+        for (protocol, port), conns in sorted(
+            by_port.items(), key=lambda kv: (kv[0][0], kv[0][1] or -1)
+        ):
+            label = _port_label(protocol, port)
+            if public[(protocol, port)]:
+                peer = (
+                    {"cidr_ipv4": rule.cidr_ipv4}
+                    if rule.cidr_ipv4
+                    else {"cidr_ipv6": rule.cidr_ipv6}
+                )
+                new = self.new_rule(rule, protocol, port, **peer)  # type: ignore[arg-type]
+                proposals.append(
+                    RuleDecision(new, f"{public[(protocol, port)]} on {label}", tuple(conns))
+                )
+                continue
+            narrowed = self.narrow_sources(rule, protocol, port, conns, probe_addrs)
+            if narrowed is None:
+                sources = len({c.remote_addr for c in conns})
+                self.keep.append(
+                    RuleDecision(
+                        rule,
+                        f"kept: {sources} real sources on {label} do not fit in "
+                        f"{self.options.max_prefixes} prefixes no wider than "
+                        f"/{self._widest(rule)} without taking in probes",
+                        tuple(matched),
+                    )
+                )
+                self.warnings.append(
+                    f"{rule.peer} {label}: too many scattered real sources to narrow; "
+                    "review by hand or raise max_prefixes"
+                )
+                return
+            proposals.extend(narrowed)
+        total = len({c.remote_addr for c in real})
+        self.revoke.append(
+            RuleDecision(
+                rule,
+                f"world-open rule used by {total} real source(s) in {self.window_text()}; "
+                "replaced by the rules authorized below",
+                tuple(matched),
+            )
+        )
+        self.authorize.extend(proposals)
+
+    def _widest(self, rule: Rule) -> int:
+        return self.options.widest_prefix_v6 if rule.cidr_ipv6 else self.options.widest_prefix_v4
+
+    def narrow_sources(
+        self,
+        rule: Rule,
+        protocol: int,
+        port: int | None,
+        conns: list[Connection],
+        probe_addrs: set[str],
+    ) -> list[RuleDecision] | None:
+        """References for same-VPC ENI sources, bounded prefixes for the rest; None if no fit."""
+        label = _port_label(protocol, port)
+        seen = {str(parse_address(c.remote_addr)) for c in conns}
+        probe_only = {str(parse_address(a)) for a in probe_addrs} - seen
+        remaining = set(seen)
+        out: list[RuleDecision] = []
+        vpcs = {e.vpc_id for e in self.enis.values()}
+        while True:
+            best = self.best_reference(protocol, port, remaining, seen, probe_only, vpcs)
+            if best is None:
+                break
+            group_id, covered, hit, size = best
+            remaining -= covered
+            mine = tuple(c for c in conns if str(parse_address(c.remote_addr)) in covered)
+            out.append(
+                RuleDecision(
+                    self.new_rule(rule, protocol, port, referenced_group_id=group_id),
+                    f"same-VPC sources on {label}: {hit} of the {size} ENIs of {group_id} "
+                    "were seen; reference the group instead of addresses",
+                    mine,
+                )
+            )
+        if remaining:
+            nets = aggregate(
+                remaining,
+                max_prefixes=self.options.max_prefixes,
+                widest_prefix=self._widest(rule),
+                avoid=probe_only,
+            )
+            if nets is None:
+                return None
+            kind = "cidr_ipv6" if rule.cidr_ipv6 else "cidr_ipv4"
+            for net in nets:
+                mine = tuple(c for c in conns if parse_address(c.remote_addr) in net)
+                sources = len({c.remote_addr for c in mine})
+                out.append(
+                    RuleDecision(
+                        self.new_rule(rule, protocol, port, **{kind: str(net)}),
+                        f"real source(s) on {label}: {sources} address(es) in {net}",
+                        mine,
+                    )
+                )
+        return out
+
+    def best_reference(
+        self,
+        protocol: int,
+        port: int | None,
+        remaining: set[str],
+        seen: set[str],
+        probe_only: set[str],
+        vpcs: set[str | None],
+    ) -> tuple[str, set[str], int, int] | None:
+        """The group of remaining same-VPC sources whose members are the ones seen, if any."""
+        candidates: set[str] = set()
+        for addr in remaining:
+            for eni in self.book.interfaces_of_address.get(addr, []):
+                if eni.vpc_id in vpcs and eni.vpc_id is not None:
+                    candidates.update(eni.group_ids)
+        best: tuple[float, int, str] | None = None
+        for group_id in sorted(candidates):
+            hit, size = _members_seen(group_id, seen, self.inventory)
+            if size == 0 or hit / size < self.options.reference_min_member_share:
+                continue
+            members = self.book.member_addresses(group_id)
+            # the reference lets in every member: each must be allowed today, none a probe
+            if any(str(parse_address(a)) in probe_only for a in members):
+                continue
+            if not all(self.currently_allows(protocol, port, a) for a in members):
+                continue
+            covered = {a for a in remaining if self.book.carries(a, group_id)}
+            if not covered:
+                continue
+            score = (hit / size, -size, group_id)
+            if best is None or score[:2] > best[:2]:
+                best = score
+        if best is None:
+            return None
+        group_id = best[2]
+        hit, size = _members_seen(group_id, seen, self.inventory)
+        return group_id, {a for a in remaining if self.book.carries(a, group_id)}, hit, size
+
+
+def _dedupe(decisions: list[RuleDecision], existing: Iterable[Rule]) -> list[RuleDecision]:
+    have = {r.key() for r in existing}
+    out: dict[tuple[object, ...], RuleDecision] = {}
+    for d in decisions:
+        key = d.rule.key()
+        if key in have:
+            continue
+        if key in out:
+            prev = out[key]
+            merged = prev.connections + tuple(c for c in d.connections if c not in prev.connections)
+            out[key] = RuleDecision(prev.rule, prev.reason, merged)
+        else:
+            out[key] = d
+    return list(out.values())
+
+
+def plan_group(
+    group: SecurityGroup,
+    inventory: Inventory,
+    connections: Iterable[Connection],
+    coverage: Coverage,
+    options: PlannerOptions,
+    controls: Iterable[str] = (),
+    findings: Iterable[str] = (),
+) -> GroupPlan:
+    """The decision for one security group (pure)."""
+    controls = tuple(controls)
+    planner = _GroupPlanner(group, inventory, connections, coverage, options)
+    warnings: list[str] = []
+    if group.is_default and not planner.enis and "EC2.2" in controls:
+        revoke = [
+            RuleDecision(
+                r,
+                "EC2.2: the VPC's default group has no ENIs; revoke all its rules (ingress "
+                "and egress) so nothing that lands in it by default gets access",
+            )
+            for r in group.rules
+        ]
+        return _finish(group, controls, findings, coverage, revoke, [], [], warnings)
+    planner.run()
+    warnings.extend(planner.warnings)
+    if group.is_default and "EC2.2" in controls and planner.enis:
+        warnings.append(
+            f"EC2.2: the default group is used by {len(planner.enis)} ENI(s); move them to "
+            "dedicated groups before its remaining rules can be removed"
+        )
+    kept_rules = [d.rule for d in planner.keep]
+    authorize = _dedupe(planner.authorize, kept_rules)
+    check = verdict(coverage, options.min_window_days, options.max_gap_share)
+    if planner.enis and not check.ok and (planner.revoke or authorize):
+        warnings.extend(check.reasons)
+        warnings.append(
+            f"with complete coverage the plan would revoke {len(planner.revoke)} and "
+            f"authorize {len(authorize)} rule(s); nothing is changed until then"
+        )
+        held = [
+            RuleDecision(d.rule, f"needs more data before revoking: {d.reason}", d.connections)
+            for d in planner.revoke
+        ]
+        return _finish(
+            group,
+            controls,
+            findings,
+            coverage,
+            [],
+            [],
+            planner.keep + held,
+            warnings,
+            status=NEEDS_MORE_DATA,
+        )
+    if planner.enis and not check.ok:
+        warnings.extend(check.reasons)
+    warnings.extend(check.warnings)
+    return _finish(
+        group, controls, findings, coverage, planner.revoke, authorize, planner.keep, warnings
+    )
+
+
+def _finish(
+    group: SecurityGroup,
+    controls: tuple[str, ...],
+    findings: Iterable[str],
+    coverage: Coverage,
+    revoke: list[RuleDecision],
+    authorize: list[RuleDecision],
+    keep: list[RuleDecision],
+    warnings: list[str],
+    status: str | None = None,
+) -> GroupPlan:
+    if status is None:
+        status = READY if (revoke or authorize) else NO_CHANGE
+    return GroupPlan(
+        group_id=group.group_id,
+        group_name=group.group_name,
+        vpc_id=group.vpc_id,
+        account_id=group.account_id,
+        region=group.region,
+        controls=controls,
+        findings=tuple(findings),
+        status=status,
+        coverage=coverage,
+        revoke=tuple(revoke),
+        authorize=tuple(authorize),
+        keep=tuple(keep),
+        warnings=tuple(dict.fromkeys(warnings)),
+        current=group.rules,
+    )
+
+
+# -- resources (EC2.9, RDS.2) ------------------------------------------------------------------
+
+
+def _source_list(conns: Iterable[Connection], top: int) -> list[dict[str, object]]:
+    per: dict[str, int] = {}
+    for c in conns:
+        per[c.remote_addr] = per.get(c.remote_addr, 0) + c.connections
+    ranked = sorted(per.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [{"address": a, "connections": n} for a, n in ranked[:top]]
+
+
+def _resource_coverage_reason(coverage: Coverage, options: PlannerOptions) -> str | None:
+    if not coverage.enis:
+        return "none of its ENIs is in network-interfaces.json"
+    check = verdict(coverage, options.min_window_days, options.max_gap_share)
+    return None if check.ok else "; ".join(check.reasons)
+
+
+def plan_instance(
+    instance: Instance,
+    finding: Finding,
+    enis: list[Interface],
+    connections: Iterable[Connection],
+    outbound: Iterable[dict[str, object]],
+    coverage: Coverage,
+    options: PlannerOptions,
+) -> ResourcePlan:
+    """EC2.9: remove the public IPv4 address unless real internet clients reached the instance."""
+    ids = {e.interface_id for e in enis}
+    mine = [c for c in connections if c.interface_id in ids and is_internet(c.remote_addr)]
+    real = [c for c in mine if not c.is_probe]
+    probes = [c for c in mine if c.is_probe]
+    out_public = [
+        o for o in outbound if o["interface_id"] in ids and is_internet(str(o["remote_addr"]))
+    ]
+    evidence: dict[str, object] = {
+        "public_ip": instance.public_ip,
+        "interfaces": sorted(ids),
+        "connections": sum(c.connections for c in real),
+        "source_count": len({c.remote_addr for c in real}),
+        "sources": _source_list(real, options.top_sources),
+        "probes": {
+            "source_count": len({c.remote_addr for c in probes}),
+            "connections": sum(c.connections for c in probes),
+        },
+        "outbound_internet": {
+            "destination_count": len({o["remote_addr"] for o in out_public}),
+            "connections": sum(int(str(o["connections"])) for o in out_public),
+            "destinations": [
+                {
+                    "address": o["remote_addr"],
+                    "protocol": o["protocol"],
+                    "port": o["service_port"],
+                    "connections": o["connections"],
+                }
+                for o in out_public[: options.top_sources]
+            ],
+        },
+    }
+    base = {
+        "resource_id": instance.instance_id,
+        "resource_type": "AwsEc2Instance",
+        "control": "EC2.9",
+        "account_id": instance.account_id,
+        "region": instance.region,
+        "findings": finding.all_ids,
+    }
+    if real:
+        sources = len({c.remote_addr for c in real})
+        return ResourcePlan(
+            action="keep-public-ip",
+            reason=f"{sources} real internet source(s) reached it through its public IP",
+            evidence=evidence,
+            **base,  # type: ignore[arg-type]
+        )
+    blocked = _resource_coverage_reason(coverage, options)
+    if blocked:
+        return ResourcePlan(action="needs-more-data", reason=blocked, evidence=evidence, **base)  # type: ignore[arg-type]
+    nat = (
+        f"; it opened {evidence['outbound_internet']['destination_count']} internet "  # type: ignore[index]
+        "destination(s): it needs a NAT gateway (or VPC endpoints) once the public IP is gone"
+        if out_public
+        else "; it made no outbound internet connections, so no NAT gateway is needed"
+    )
+    return ResourcePlan(
+        action="remove-public-ip",
+        reason=f"no real inbound connection from the internet in {coverage.window_days:.1f} days"
+        + nat,
+        evidence=evidence,
+        **base,  # type: ignore[arg-type]
+    )
+
+
+def db_interfaces(db: DbInstance, inventory: Inventory) -> list[Interface]:
+    """The DB's ENIs: requester-managed RDS interfaces carrying the DB's groups, in its VPC."""
+    wanted = set(db.group_ids)
+    out = []
+    for eni in inventory.interfaces.values():
+        if not eni.requester_managed or "RDS" not in eni.description.upper():
+            continue
+        if db.vpc_id and eni.vpc_id != db.vpc_id:
+            continue
+        if wanted and set(eni.group_ids) == wanted:
+            out.append(eni)
+    return sorted(out, key=lambda e: e.interface_id)
+
+
+def plan_db(
+    db: DbInstance,
+    finding: Finding,
+    enis: list[Interface],
+    connections: Iterable[Connection],
+    coverage: Coverage,
+    options: PlannerOptions,
+) -> ResourcePlan:
+    """RDS.2: disable public access unless real clients from outside the VPC used it."""
+    ids = {e.interface_id for e in enis}
+    mine = [c for c in connections if c.interface_id in ids]
+    outside = [c for c in mine if not c.is_probe and is_internet(c.remote_addr)]
+    inside = [c for c in mine if not c.is_probe and not is_internet(c.remote_addr)]
+    probes = [c for c in mine if c.is_probe and is_internet(c.remote_addr)]
+    evidence: dict[str, object] = {
+        "endpoint": db.endpoint,
+        "port": db.port,
+        "interfaces": sorted(ids),
+        "connections": sum(c.connections for c in outside),
+        "source_count": len({c.remote_addr for c in outside}),
+        "sources": _source_list(outside, options.top_sources),
+        "private_clients": _source_list(inside, options.top_sources),
+        "probes": {
+            "source_count": len({c.remote_addr for c in probes}),
+            "connections": sum(c.connections for c in probes),
+        },
+    }
+    base = {
+        "resource_id": db.identifier,
+        "resource_type": "AwsRdsDbInstance",
+        "control": "RDS.2",
+        "account_id": db.account_id,
+        "region": db.region,
+        "findings": finding.all_ids,
+    }
+    if outside:
+        return ResourcePlan(
+            action="keep-public-access",
+            reason=f"{len({c.remote_addr for c in outside})} real client(s) from outside the VPC",
+            evidence=evidence,
+            **base,  # type: ignore[arg-type]
+        )
+    blocked = _resource_coverage_reason(coverage, options)
+    if blocked:
+        return ResourcePlan(action="needs-more-data", reason=blocked, evidence=evidence, **base)  # type: ignore[arg-type]
+    return ResourcePlan(
+        action="disable-public-access",
+        reason=(
+            f"no real client from outside the VPC in {coverage.window_days:.1f} days; "
+            f"{len({c.remote_addr for c in inside})} private client(s) keep working"
+        ),
+        evidence=evidence,
+        **base,  # type: ignore[arg-type]
+    )
+
+
+# -- the whole snapshot ------------------------------------------------------------------------
+
+
+@dataclass
+class _Target:
+    inventory: Inventory
+    group: SecurityGroup | None
+    group_id: str
+    account_id: str
+    region: str
+    controls: list[str] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+
+
+def _inventory_for(snapshot: Snapshot, finding: Finding, predicate: object) -> Inventory | None:
+    inv = snapshot.inventory(finding.account_id, finding.region)
+    if inv is not None:
+        return inv
+    for candidate in snapshot.inventories.values():
+        if callable(predicate) and predicate(candidate):
+            return candidate
+    return None
+
+
+def propose(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    window: Window,
+    options: PlannerOptions | None = None,
+    now: datetime | None = None,
+) -> Plan:
+    """The plan for every in-scope finding of the snapshot, from the workspace's flow data."""
+    options = options or PlannerOptions()
+    findings = in_scope(snapshot.findings)
+    targets: dict[tuple[str, str, str], _Target] = {}
+    instances: list[tuple[Finding, Inventory, Instance]] = []
+    dbs: list[tuple[Finding, Inventory, DbInstance]] = []
+    missing: list[str] = []
+    for f in findings:
+        rid = f.resource_id
+        if f.control in SECURITY_GROUP_CONTROLS:
+            inv = _inventory_for(snapshot, f, lambda i, rid=rid: rid in i.security_groups)
+            if inv is None:
+                missing.append(f"{f.control} {rid}: not in any security-groups.json")
+                continue
+            key = (inv.account_id, inv.region, rid)
+            t = targets.setdefault(
+                key, _Target(inv, inv.security_groups.get(rid), rid, inv.account_id, inv.region)
+            )
+            if f.control not in t.controls:
+                t.controls.append(f.control)
+            t.findings.extend(i for i in f.all_ids if i not in t.findings)
+        elif f.control == "EC2.9":
+            inv = _inventory_for(snapshot, f, lambda i, rid=rid: rid in i.instances)
+            if inv is None or rid not in inv.instances:
+                missing.append(f"EC2.9 {rid}: not in instances.json")
+                continue
+            instances.append((f, inv, inv.instances[rid]))
+        elif f.control == "RDS.2":
+            inv = _inventory_for(snapshot, f, lambda i, rid=rid: rid in i.db_instances)
+            if inv is None or rid not in inv.db_instances:
+                missing.append(f"RDS.2 {rid}: not in db-instances.json")
+                continue
+            dbs.append((f, inv, inv.db_instances[rid]))
+
+    # the ENIs each target needs, and one query for all their connections and coverage
+    group_enis: dict[tuple[str, str, str], list[Interface]] = {
+        k: list(address_book(t.inventory).members.get(t.group_id, [])) for k, t in targets.items()
+    }
+    instance_enis = {
+        f.finding_id: sorted(
+            {
+                e.interface_id: e
+                for e in inv.interfaces.values()
+                if e.interface_id in inst.interface_ids or e.instance_id == inst.instance_id
+            }.values(),
+            key=lambda e: e.interface_id,
+        )
+        for f, inv, inst in instances
+    }
+    db_enis = {f.finding_id: db_interfaces(db, inv) for f, inv, db in dbs}
+    all_enis = sorted(
+        {e.interface_id for enis in group_enis.values() for e in enis}
+        | {e.interface_id for enis in instance_enis.values() for e in enis}
+        | {e.interface_id for enis in db_enis.values() for e in enis}
+    )
+    connections = observed_connections(
+        con, snapshot, window.start, window.end, options.thresholds, interfaces=all_enis
+    )
+    by_eni: dict[str, list[Connection]] = {}
+    for c in connections:
+        by_eni.setdefault(c.interface_id, []).append(c)
+    deliveries = delivery(con, all_enis, window)
+
+    def conns_of(enis: Iterable[Interface]) -> list[Connection]:
+        return [c for e in enis for c in by_eni.get(e.interface_id, [])]
+
+    groups: list[GroupPlan] = []
+    for key, t in sorted(targets.items()):
+        enis = group_enis[key]
+        coverage = coverage_of(enis, t.inventory, deliveries, window)
+        if t.group is None:
+            missing.append(f"{t.group_id}: not in security-groups.json")
+            continue
+        controls = sorted(t.controls, key=SECURITY_GROUP_CONTROLS.index)
+        groups.append(
+            plan_group(
+                t.group, t.inventory, conns_of(enis), coverage, options, controls, t.findings
+            )
+        )
+    resources: list[ResourcePlan] = []
+    outbound = (
+        outbound_destinations(
+            con, [e.interface_id for enis in instance_enis.values() for e in enis], window
+        )
+        if instances
+        else []
+    )
+    for f, inv, inst in instances:
+        enis = instance_enis[f.finding_id]
+        coverage = coverage_of(enis, inv, deliveries, window)
+        resources.append(plan_instance(inst, f, enis, conns_of(enis), outbound, coverage, options))
+    for f, inv, db in dbs:
+        enis = db_enis[f.finding_id]
+        coverage = coverage_of(enis, inv, deliveries, window)
+        resources.append(plan_db(db, f, enis, conns_of(enis), coverage, options))
+
+    sample_keys: set[SampleKey] = set()
+    for g in groups:
+        for d in (*g.revoke, *g.authorize, *g.keep):
+            ranked = sorted(d.connections, key=lambda c: (c.is_probe, -c.connections))
+            for c in ranked[: options.samples_per_rule]:
+                sample_keys.add((c.interface_id, c.protocol, c.service_port, c.remote_addr))
+    samples = fetch_samples(con, sample_keys, window)
+    settings = options.settings()
+    if missing:
+        settings["unresolved_findings"] = missing
+    return Plan(
+        generated_at=now or datetime.now(UTC),
+        window=window,
+        settings=settings,
+        groups=tuple(groups),
+        resources=tuple(resources),
+        samples=samples,
+    )

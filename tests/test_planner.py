@@ -1,0 +1,644 @@
+"""Each decision of the planner, on a real DuckDB workspace filled by `ingest` from flow-log files.
+
+A small snapshot (AWS CLI JSON) and v2 flow-log text files are written per test; `propose` runs
+over them exactly as the CLI does. No mocks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sgharden.analysis.connections import Window, data_window, observed_connections
+from sgharden.analysis.planner import PlannerOptions, propose
+from sgharden.analysis.prefixes import aggregate
+from sgharden.flowlogs.ingest import IngestOptions, ingest
+from sgharden.snapshot import load_snapshot
+from sgharden.workspace import open_workspace
+
+ACCOUNT = "111122223333"
+REGION = "eu-west-1"
+VPC = "vpc-0a"
+SUBNET = "subnet-0a"
+T0 = datetime(2026, 10, 1, tzinfo=UTC)
+HEADER = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
+
+
+def epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+@dataclass
+class World:
+    """A one-account snapshot plus flow-log lines, written to disk by `write`."""
+
+    root: Path
+    days: int = 15
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    enis: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    instances: list[dict[str, Any]] = field(default_factory=list)
+    dbs: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    logged: set[str] = field(default_factory=set)  # ENIs with a flow log (ENI-level)
+    missing_hours: dict[str, set[int]] = field(default_factory=dict)
+    skipdata_hours: dict[str, set[int]] = field(default_factory=dict)
+
+    def group(self, group_id: str, name: str, ingress: list[dict[str, Any]], egress=None) -> None:
+        self.groups.append(
+            {
+                "GroupId": group_id,
+                "GroupName": name,
+                "VpcId": VPC,
+                "OwnerId": ACCOUNT,
+                "Description": name,
+                "IpPermissions": ingress,
+                "IpPermissionsEgress": egress
+                if egress is not None
+                else [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+            }
+        )
+
+    def eni(
+        self, eni_id: str, ip: str, groups: list[str], logged: bool = True, **extra: Any
+    ) -> None:
+        raw = {
+            "NetworkInterfaceId": eni_id,
+            "OwnerId": ACCOUNT,
+            "VpcId": VPC,
+            "SubnetId": SUBNET,
+            "AvailabilityZone": f"{REGION}a",
+            "Groups": [{"GroupId": g, "GroupName": g} for g in groups],
+            "PrivateIpAddress": ip,
+            "PrivateIpAddresses": [{"PrivateIpAddress": ip, "Primary": True}],
+            "Ipv6Addresses": [{"Ipv6Address": a} for a in extra.pop("ipv6", [])],
+            "InterfaceType": "interface",
+            "Status": "in-use",
+            **extra,
+        }
+        self.enis.append(raw)
+        if logged:
+            self.logged.add(eni_id)
+
+    def finding(self, control: str, resource_type: str, resource_id: str, arn: str) -> str:
+        fid = f"arn:aws:securityhub:{REGION}:{ACCOUNT}:security-control/{control}/finding/{len(self.findings)}"
+        details = {}
+        if resource_type == "AwsEc2SecurityGroup":
+            details = {"AwsEc2SecurityGroup": {"GroupId": resource_id}}
+        if resource_type == "AwsRdsDbInstance":
+            details = {"AwsRdsDbInstance": {"DBInstanceIdentifier": resource_id}}
+        self.findings.append(
+            {
+                "SchemaVersion": "2018-10-08",
+                "Id": fid,
+                "GeneratorId": f"security-control/{control}",
+                "AwsAccountId": ACCOUNT,
+                "Region": REGION,
+                "Title": control,
+                "RecordState": "ACTIVE",
+                "Compliance": {"Status": "FAILED", "SecurityControlId": control},
+                "Severity": {"Label": "HIGH"},
+                "Resources": [
+                    {"Type": resource_type, "Id": arn, "Region": REGION, "Details": details}
+                ],
+            }
+        )
+        return fid
+
+    def sg_finding(self, control: str, group_id: str) -> str:
+        arn = f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{group_id}"
+        return self.finding(control, "AwsEc2SecurityGroup", group_id, arn)
+
+    def traffic(
+        self,
+        eni: str,
+        local: str,
+        remote: str,
+        port: int,
+        *,
+        protocol: int = 6,
+        day: int = 1,
+        hour: int = 10,
+        conns: int = 1,
+        bytes_in: int = 4000,
+        packets_in: int = 10,
+        respond: bool = True,
+        action: str = "ACCEPT",
+    ) -> None:
+        """`conns` inbound connections remote -> local:port (and the interface's answers)."""
+        start = T0 + timedelta(days=day, hours=hour)
+        for i in range(conns):
+            sport = 40000 + i
+            t = epoch(start) + i
+            self.lines.append(
+                f"2 {ACCOUNT} {eni} {remote} {local} {sport} {port} {protocol} {packets_in} "
+                f"{bytes_in} {t} {t + 30} {action} OK"
+            )
+            if respond:
+                self.lines.append(
+                    f"2 {ACCOUNT} {eni} {local} {remote} {port} {sport} {protocol} 8 6000 "
+                    f"{t} {t + 30} {action} OK"
+                )
+
+    def outbound(self, eni: str, local: str, remote: str, port: int, day: int = 1) -> None:
+        t = epoch(T0 + timedelta(days=day, hours=3))
+        self.lines.append(
+            f"2 {ACCOUNT} {eni} {local} {remote} 51000 {port} 6 5 500 {t} {t + 5} ACCEPT OK"
+        )
+        self.lines.append(
+            f"2 {ACCOUNT} {eni} {remote} {local} {port} 51000 6 5 900 {t} {t + 5} ACCEPT OK"
+        )
+
+    def probe(self, eni: str, local: str, remote: str, port: int, day: int = 2) -> None:
+        self.traffic(
+            eni, local, remote, port, day=day, hour=4, bytes_in=44, packets_in=1, respond=False
+        )
+
+    def write(self) -> Path:
+        d = self.root / "snap"
+        d.mkdir(parents=True, exist_ok=True)
+
+        def dump(name: str, doc: Any) -> None:
+            (d / name).write_text(json.dumps(doc), encoding="utf-8")
+
+        dump("security-groups.json", {"SecurityGroups": self.groups})
+        dump("network-interfaces.json", {"NetworkInterfaces": self.enis})
+        dump("findings.json", {"Findings": self.findings})
+        dump(
+            "flow-logs.json",
+            {
+                "FlowLogs": [
+                    {
+                        "FlowLogId": f"fl-{e}",
+                        "ResourceId": e,
+                        "TrafficType": "ALL",
+                        "LogDestinationType": "s3",
+                        "LogDestination": "arn:aws:s3:::logs",
+                        "FlowLogStatus": "ACTIVE",
+                        "LogFormat": "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}",
+                    }
+                    for e in sorted(self.logged)
+                ]
+            },
+        )
+        if self.instances:
+            dump(
+                "instances.json",
+                {"Reservations": [{"OwnerId": ACCOUNT, "Instances": self.instances}]},
+            )
+        if self.dbs:
+            dump("db-instances.json", {"DBInstances": self.dbs})
+        fl = d / "flow-logs"
+        fl.mkdir(exist_ok=True)
+        lines = [HEADER, *self.lines]
+        # one NODATA record an hour for each logged ENI: delivery, without traffic
+        for e in sorted(self.logged):
+            for h in range(self.days * 24):
+                if h in self.missing_hours.get(e, set()):
+                    continue
+                t = epoch(T0 + timedelta(hours=h))
+                status = "SKIPDATA" if h in self.skipdata_hours.get(e, set()) else "NODATA"
+                lines.append(f"2 {ACCOUNT} {e} - - - - - - - {t + 60} {t + 660} - {status}")
+        (fl / "records.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return d
+
+
+def run_propose(world: World, options: PlannerOptions | None = None) -> dict[str, Any]:
+    snap_dir = world.write()
+    snapshot = load_snapshot(snap_dir)
+    con = open_workspace(None)
+    known = {e.interface_id: e.addresses for e in snapshot.all_interfaces()}
+    report = ingest(
+        con, [str(p) for p in snapshot.flow_log_dirs], IngestOptions(known_addresses=known)
+    )
+    assert report.rejected == 0, report.rejected_objects
+    ids = sorted(known)
+    window = data_window(con, ids)
+    assert window is not None
+    plan = propose(con, snapshot, window, options, now=datetime(2026, 11, 1, tzinfo=UTC))
+    return json.loads(json.dumps(plan.to_dict()))
+
+
+def ingress(
+    port: int | None,
+    *cidrs: str,
+    proto: str = "tcp",
+    to_port: int | None = None,
+    groups: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    perm: dict[str, Any] = {"IpProtocol": proto}
+    if proto != "-1":
+        perm["FromPort"] = port
+        perm["ToPort"] = to_port if to_port is not None else port
+    perm["IpRanges"] = [{"CidrIp": c} for c in cidrs if ":" not in c]
+    perm["Ipv6Ranges"] = [{"CidrIpv6": c} for c in cidrs if ":" in c]
+    perm["UserIdGroupPairs"] = [{"GroupId": g} for g in groups]
+    return perm
+
+
+def group_of(plan: dict[str, Any], group_id: str) -> dict[str, Any]:
+    return next(g for g in plan["groups"] if g["group_id"] == group_id)
+
+
+def peers(rules: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
+    out = set()
+    for r in rules:
+        peer = (
+            r.get("CidrIpv4")
+            or r.get("CidrIpv6")
+            or r.get("ReferencedGroupId")
+            or r.get("PrefixListId")
+        )
+        out.add((r["IpProtocol"], r["FromPort"], r["ToPort"], peer))
+    return out
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    return World(tmp_path)
+
+
+# -- world-open rule, few real sources: narrow ---------------------------------------------------
+
+
+def test_ssh_from_two_admins_is_narrowed_to_their_addresses_not_the_scanners(world: World) -> None:
+    world.group("sg-ssh", "bastion", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
+    fid = world.sg_finding("EC2.13", "sg-ssh")
+    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3)
+    world.traffic("eni-b", "10.0.1.10", "203.0.113.77", 22, day=5)
+    world.probe("eni-b", "10.0.1.10", "198.51.100.11", 22)  # next to an admin: must stay out
+    world.probe("eni-b", "10.0.1.10", "192.0.2.200", 22)
+    g = group_of(run_propose(world), "sg-ssh")
+    assert g["status"] == "ready"
+    assert g["findings"] == [fid]
+    assert peers(g["revoke"]) == {("tcp", 22, 22, "0.0.0.0/0")}
+    assert peers(g["authorize"]) == {
+        ("tcp", 22, 22, "198.51.100.10/32"),
+        ("tcp", 22, 22, "203.0.113.77/32"),
+    }
+    revoked = g["revoke"][0]["evidence"]
+    assert revoked["source_count"] == 2
+    assert revoked["connections"] == 4
+    assert revoked["probes"]["source_count"] == 2
+    assert {s["address"] for s in revoked["probes"]["sources"]} == {"198.51.100.11", "192.0.2.200"}
+    assert revoked["sample"], "raw records are attached as evidence"
+    assert {d["day"] for d in revoked["daily"]} == {"2026-10-02", "2026-10-03", "2026-10-06"}
+
+
+def test_many_sources_aggregate_within_the_widest_prefix_and_never_over_a_probe(
+    world: World,
+) -> None:
+    world.group("sg-x", "x", [ingress(8443, "0.0.0.0/0")])
+    world.eni("eni-x", "10.0.1.10", ["sg-x"])
+    world.sg_finding("EC2.18", "sg-x")
+    for i in range(1, 7):
+        world.traffic("eni-x", "10.0.1.10", f"198.51.100.{i}", 8443)
+    for i in range(1, 7):
+        world.traffic("eni-x", "10.0.1.10", f"203.0.113.{100 + i}", 8443)
+    world.probe("eni-x", "10.0.1.10", "203.0.113.50", 8443)  # inside 203.0.113.0/24
+    g = group_of(run_propose(world, PlannerOptions(max_prefixes=3)), "sg-x")
+    assert g["status"] == "ready"
+    cidrs = [r["CidrIpv4"] for r in g["authorize"]]
+    assert len(cidrs) <= 3
+    import ipaddress
+
+    nets = [ipaddress.ip_network(c) for c in cidrs]
+    assert all(n.prefixlen >= 24 for n in nets)
+    assert not any(ipaddress.ip_address("203.0.113.50") in n for n in nets)
+    for i in range(1, 7):
+        assert any(ipaddress.ip_address(f"198.51.100.{i}") in n for n in nets)
+        assert any(ipaddress.ip_address(f"203.0.113.{100 + i}") in n for n in nets)
+
+
+def test_sources_that_cannot_fit_keep_the_rule_with_a_warning(world: World) -> None:
+    world.group("sg-x", "x", [ingress(8443, "0.0.0.0/0")])
+    world.eni("eni-x", "10.0.1.10", ["sg-x"])
+    world.sg_finding("EC2.18", "sg-x")
+    for i in range(1, 5):
+        world.traffic("eni-x", "10.0.1.10", f"{10 + i}.1.2.3", 8443)  # 4 different /8s
+    g = group_of(run_propose(world, PlannerOptions(max_prefixes=2)), "sg-x")
+    assert g["status"] == "no-change"
+    assert peers(g["keep"]) >= {("tcp", 8443, 8443, "0.0.0.0/0")}
+    assert any("too many" in w for w in g["warnings"])
+
+
+def test_same_vpc_sources_become_a_reference_to_their_group(world: World) -> None:
+    world.group("sg-app", "app", [ingress(8080, "0.0.0.0/0")])
+    world.group("sg-web", "web", [ingress(443, "0.0.0.0/0")])
+    world.eni("eni-app", "10.0.2.10", ["sg-app"])
+    world.eni("eni-web1", "10.0.1.11", ["sg-web"])
+    world.eni("eni-web2", "10.0.1.12", ["sg-web"])
+    world.sg_finding("EC2.19", "sg-app")
+    world.traffic("eni-app", "10.0.2.10", "10.0.1.11", 8080, conns=5)
+    world.traffic("eni-app", "10.0.2.10", "10.0.1.12", 8080, conns=5)
+    g = group_of(run_propose(world), "sg-app")
+    assert g["status"] == "ready"
+    assert peers(g["revoke"]) == {("tcp", 8080, 8080, "0.0.0.0/0")}
+    assert peers(g["authorize"]) == {("tcp", 8080, 8080, "sg-web")}
+    assert g["authorize"][0]["evidence"]["source_count"] == 2
+
+
+# -- public service: keep ---------------------------------------------------------------------
+
+
+def test_public_website_on_443_is_kept_with_its_reason(world: World) -> None:
+    world.group("sg-web", "web", [ingress(443, "0.0.0.0/0", "::/0"), ingress(80, "0.0.0.0/0")])
+    world.eni("eni-w", "10.0.1.10", ["sg-web"], ipv6=["2001:db8::10"])
+    world.sg_finding("EC2.18", "sg-web")
+    world.traffic("eni-w", "10.0.1.10", "198.51.100.5", 443)
+    world.traffic("eni-w", "10.0.1.10", "8.8.4.4", 80)
+    world.traffic("eni-w", "2001:db8::10", "2a00:1450::1", 443)
+    g = group_of(run_propose(world), "sg-web")
+    assert g["status"] == "no-change"
+    kept = {p: r for r in g["keep"] for p in peers([r])}
+    assert ("tcp", 443, 443, "0.0.0.0/0") in kept
+    assert ("tcp", 443, 443, "::/0") in kept
+    assert ("tcp", 80, 80, "0.0.0.0/0") in kept
+    assert "public" in kept[("tcp", 443, 443, "::/0")]["reason"]
+
+
+def test_many_distinct_sources_make_any_port_public(world: World) -> None:
+    world.group("sg-g", "game", [ingress(7777, "0.0.0.0/0", proto="udp")])
+    world.eni("eni-g", "10.0.1.10", ["sg-g"])
+    world.sg_finding("EC2.18", "sg-g")
+    for i in range(30):
+        world.traffic("eni-g", "10.0.1.10", f"198.51.{i}.9", 7777, protocol=17)
+    g = group_of(run_propose(world), "sg-g")
+    assert g["status"] == "no-change"
+    assert "30 distinct real sources" in g["keep"][0]["reason"]
+
+
+# -- no real use: revoke ----------------------------------------------------------------------
+
+
+def test_world_open_port_with_only_probes_is_revoked_with_window_and_coverage(world: World) -> None:
+    world.group("sg-m", "m", [ingress(9200, "0.0.0.0/0"), ingress(22, "10.0.0.0/8")])
+    world.eni("eni-m", "10.0.1.10", ["sg-m"])
+    world.sg_finding("EC2.19", "sg-m")
+    world.probe("eni-m", "10.0.1.10", "192.0.2.1", 9200)
+    world.probe("eni-m", "10.0.1.10", "192.0.2.2", 9200, day=7)
+    world.traffic("eni-m", "10.0.1.10", "10.0.9.9", 22)
+    g = group_of(run_propose(world), "sg-m")
+    assert g["status"] == "ready"
+    assert peers(g["revoke"]) == {("tcp", 9200, 9200, "0.0.0.0/0")}
+    assert g["authorize"] == []
+    reason = g["revoke"][0]["reason"]
+    assert "no real use" in reason and "15.0 days" in reason and "1/1 ENIs" in reason
+    assert g["revoke"][0]["evidence"]["probes"]["source_count"] == 2
+    assert ("tcp", 22, 22, "10.0.0.0/8") in peers(g["keep"])
+
+
+def test_rare_weekly_job_keeps_its_access(world: World) -> None:
+    world.group("sg-r", "r", [ingress(3389, "0.0.0.0/0")])
+    world.eni("eni-r", "10.0.1.10", ["sg-r"])
+    world.sg_finding("EC2.14", "sg-r")
+    world.traffic("eni-r", "10.0.1.10", "198.51.100.99", 3389, day=3, hour=2)
+    world.traffic("eni-r", "10.0.1.10", "198.51.100.99", 3389, day=10, hour=2)
+    g = group_of(run_propose(world), "sg-r")
+    assert peers(g["authorize"]) == {("tcp", 3389, 3389, "198.51.100.99/32")}
+    daily = g["authorize"][0]["evidence"]["daily"]
+    assert [d["day"] for d in daily] == ["2026-10-04", "2026-10-11"]
+
+
+def test_return_traffic_never_justifies_a_rule_on_ephemeral_ports(world: World) -> None:
+    world.group("sg-e", "e", [ingress(1024, "0.0.0.0/0", to_port=65535)])
+    world.eni("eni-e", "10.0.1.10", ["sg-e"])
+    world.sg_finding("EC2.19", "sg-e")
+    for d in range(1, 10):  # the instance calls out to an API every day; answers come back high
+        world.outbound("eni-e", "10.0.1.10", "198.51.100.20", 443, day=d)
+    g = group_of(run_propose(world), "sg-e")
+    assert peers(g["revoke"]) == {("tcp", 1024, 65535, "0.0.0.0/0")}
+    assert g["authorize"] == []
+    assert g["revoke"][0]["evidence"]["connections"] == 0
+
+
+def test_rejected_attempts_are_not_use(world: World) -> None:
+    world.group("sg-j", "j", [ingress(5432, "0.0.0.0/0")])
+    world.eni("eni-j", "10.0.1.10", ["sg-j"])
+    world.sg_finding("EC2.19", "sg-j")
+    world.traffic("eni-j", "10.0.1.10", "198.51.100.1", 5432, action="REJECT", conns=4)
+    g = group_of(run_propose(world), "sg-j")
+    assert peers(g["revoke"]) == {("tcp", 5432, 5432, "0.0.0.0/0")}
+
+
+def test_all_protocols_rule_is_replaced_by_the_ports_really_used(world: World) -> None:
+    world.group("sg-a", "a", [ingress(None, "0.0.0.0/0", proto="-1")])
+    world.eni("eni-a", "10.0.1.10", ["sg-a"])
+    world.sg_finding("EC2.19", "sg-a")
+    world.traffic("eni-a", "10.0.1.10", "198.51.100.7", 22)
+    world.traffic("eni-a", "10.0.1.10", "198.51.100.8", 53, protocol=17)
+    g = group_of(run_propose(world), "sg-a")
+    assert peers(g["revoke"]) == {("-1", -1, -1, "0.0.0.0/0")}
+    assert peers(g["authorize"]) == {
+        ("tcp", 22, 22, "198.51.100.7/32"),
+        ("udp", 53, 53, "198.51.100.8/32"),
+    }
+
+
+# -- default group (EC2.2) --------------------------------------------------------------------
+
+
+def test_unused_default_group_loses_all_its_rules(world: World) -> None:
+    world.group(
+        "sg-def",
+        "default",
+        [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-def"}]}],
+    )
+    world.eni("eni-o", "10.0.1.10", ["sg-other"])
+    world.group("sg-other", "other", [])
+    world.sg_finding("EC2.2", "sg-def")
+    g = group_of(run_propose(world), "sg-def")
+    assert g["status"] == "ready"
+    assert {r["IsEgress"] for r in g["revoke"]} == {True, False}
+    assert len(g["revoke"]) == 2
+    assert g["keep"] == [] and g["authorize"] == []
+
+
+# -- coverage gate ----------------------------------------------------------------------------
+
+
+def test_eni_without_flow_log_means_needs_more_data_and_nothing_revoked(world: World) -> None:
+    world.group("sg-n", "n", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-1", "10.0.1.10", ["sg-n"])
+    world.eni("eni-2", "10.0.1.11", ["sg-n"], logged=False)
+    world.sg_finding("EC2.13", "sg-n")
+    world.probe("eni-1", "10.0.1.10", "192.0.2.1", 22)
+    g = group_of(run_propose(world), "sg-n")
+    assert g["status"] == "needs-more-data"
+    assert g["revoke"] == [] and g["authorize"] == []
+    assert g["coverage"]["uncovered_enis"] == ["eni-2"]
+    assert any("eni-2" in w and "no active flow log" in w for w in g["warnings"])
+    assert ("tcp", 22, 22, "0.0.0.0/0") in peers(g["keep"])
+
+
+def test_short_window_means_needs_more_data(world: World) -> None:
+    world.days = 5
+    world.group("sg-n", "n", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-1", "10.0.1.10", ["sg-n"])
+    world.sg_finding("EC2.13", "sg-n")
+    g = group_of(run_propose(world), "sg-n")
+    assert g["status"] == "needs-more-data"
+    assert any("shorter than the minimum 14" in w for w in g["warnings"])
+
+
+def test_large_gaps_block_small_gaps_warn(world: World) -> None:
+    world.group("sg-n", "n", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-1", "10.0.1.10", ["sg-n"])
+    world.sg_finding("EC2.13", "sg-n")
+    world.missing_hours["eni-1"] = set(range(100, 110))  # 10 of 360 hours: 2.8%
+    g = group_of(run_propose(world), "sg-n")
+    assert g["status"] == "needs-more-data"
+    assert g["coverage"]["gaps"] == [
+        {
+            "interface_id": "eni-1",
+            "start": "2026-10-05T04:00:00Z",
+            "end": "2026-10-05T14:00:00Z",
+            "kind": "no-delivery",
+        }
+    ]
+    world.missing_hours["eni-1"] = {100, 101}
+    world.skipdata_hours["eni-1"] = {200}
+    g = group_of(run_propose(world), "sg-n")
+    assert g["status"] == "ready"
+    assert {x["kind"] for x in g["coverage"]["gaps"]} == {"no-delivery", "skipdata"}
+    assert g["coverage"]["gap_share"] == pytest.approx(3 / 360, abs=1e-6)
+    assert any("gaps of 3 interface-hours" in w for w in g["warnings"])
+
+
+# -- resources --------------------------------------------------------------------------------
+
+
+def _instance(world: World, iid: str, eni: str) -> None:
+    world.instances.append(
+        {
+            "InstanceId": iid,
+            "VpcId": VPC,
+            "PublicIpAddress": "54.1.2.3",
+            "NetworkInterfaces": [{"NetworkInterfaceId": eni}],
+            "SecurityGroups": [{"GroupId": "sg-i"}],
+            "State": {"Name": "running"},
+        }
+    )
+    world.finding("EC2.9", "AwsEc2Instance", iid, f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{iid}")
+
+
+def test_instance_without_internet_clients_loses_its_public_ip_and_needs_nat(world: World) -> None:
+    world.group("sg-i", "i", [])
+    world.eni("eni-i", "10.0.1.10", ["sg-i"], Attachment={"InstanceId": "i-batch"})
+    _instance(world, "i-batch", "eni-i")
+    world.probe("eni-i", "10.0.1.10", "192.0.2.9", 22)
+    world.traffic("eni-i", "10.0.1.10", "10.0.5.5", 22)  # from inside the VPC
+    world.outbound("eni-i", "10.0.1.10", "198.51.100.80", 443)
+    plan = run_propose(world)
+    (r,) = plan["resources"]
+    assert r["resource_id"] == "i-batch" and r["control"] == "EC2.9"
+    assert r["action"] == "remove-public-ip"
+    assert "NAT gateway" in r["reason"]
+    assert r["evidence"]["outbound_internet"]["destination_count"] == 1
+
+
+def test_instance_with_internet_clients_keeps_its_public_ip(world: World) -> None:
+    world.group("sg-i", "i", [])
+    world.eni("eni-i", "10.0.1.10", ["sg-i"], Attachment={"InstanceId": "i-web"})
+    _instance(world, "i-web", "eni-i")
+    world.traffic("eni-i", "10.0.1.10", "198.51.100.5", 443)
+    (r,) = run_propose(world)["resources"]
+    assert r["action"] == "keep-public-ip"
+    assert r["evidence"]["sources"] == [{"address": "198.51.100.5", "connections": 1}]
+
+
+def _db(world: World, public_client: bool) -> None:
+    world.group("sg-db", "db", [ingress(5432, "0.0.0.0/0")])
+    world.eni(
+        "eni-rds", "10.0.3.10", ["sg-db"], RequesterManaged=True, Description="RDSNetworkInterface"
+    )
+    world.dbs.append(
+        {
+            "DBInstanceIdentifier": "orders-db",
+            "PubliclyAccessible": True,
+            "DBSubnetGroup": {"VpcId": VPC},
+            "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-db"}],
+            "Engine": "postgres",
+            "Endpoint": {"Address": "orders.example", "Port": 5432},
+        }
+    )
+    world.finding(
+        "RDS.2", "AwsRdsDbInstance", "orders-db", f"arn:aws:rds:{REGION}:{ACCOUNT}:db:orders-db"
+    )
+    world.traffic("eni-rds", "10.0.3.10", "10.0.2.10", 5432, conns=20)
+    if public_client:
+        world.traffic("eni-rds", "10.0.3.10", "198.51.100.42", 5432)
+
+
+def test_db_without_outside_clients_gets_public_access_disabled(world: World) -> None:
+    _db(world, public_client=False)
+    (r,) = run_propose(world)["resources"]
+    assert (r["resource_id"], r["action"]) == ("orders-db", "disable-public-access")
+    assert r["evidence"]["private_clients"][0]["address"] == "10.0.2.10"
+
+
+def test_db_with_an_outside_client_keeps_public_access(world: World) -> None:
+    _db(world, public_client=True)
+    (r,) = run_propose(world)["resources"]
+    assert r["action"] == "keep-public-access"
+    assert r["evidence"]["sources"] == [{"address": "198.51.100.42", "connections": 1}]
+
+
+# -- findings, window, plan shape -------------------------------------------------------------
+
+
+def test_duplicate_findings_collapse_and_controls_are_listed(world: World) -> None:
+    world.group("sg-d", "d", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-d", "10.0.1.10", ["sg-d"])
+    a = world.sg_finding("EC2.13", "sg-d")
+    b = world.sg_finding("EC2.19", "sg-d")
+    c = world.sg_finding("EC2.13", "sg-d")
+    plan = run_propose(world)
+    assert plan["schema"] == "sgharden.plan/v1"
+    g = group_of(plan, "sg-d")
+    assert g["controls"] == ["EC2.19", "EC2.13"]
+    assert g["findings"] == [a, c, b]
+    assert plan["window"] == {"start": "2026-10-01T00:00:00Z", "end": "2026-10-16T00:00:00Z"}
+    assert plan["settings"]["evidence_query"] == "evidence"
+    assert plan["settings"]["min_window_days"] == 14.0
+
+
+def test_probe_thresholds_are_configurable(world: World) -> None:
+    world.group("sg-p", "p", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-p", "10.0.1.10", ["sg-p"])
+    world.traffic("eni-p", "10.0.1.10", "198.51.100.3", 22, bytes_in=100, packets_in=2)
+    snap_dir = world.write()
+    snapshot = load_snapshot(snap_dir)
+    con = open_workspace(None)
+    ingest(
+        con,
+        [str(p) for p in snapshot.flow_log_dirs],
+        IngestOptions(known_addresses={"eni-p": ("10.0.1.10",)}),
+    )
+    window = Window(T0.replace(tzinfo=None), (T0 + timedelta(days=15)).replace(tzinfo=None))
+    from sgharden.analysis.connections import Thresholds
+
+    (c,) = observed_connections(con, snapshot, window.start, window.end)
+    assert c.is_probe and c.service_port == 22 and c.connections == 1
+    (c,) = observed_connections(
+        con, snapshot, window.start, window.end, Thresholds(probe_max_bytes_in=50)
+    )
+    assert not c.is_probe
+
+
+def test_aggregate_refuses_to_widen_past_the_limit() -> None:
+    assert aggregate(["10.0.0.1", "10.0.1.1"], max_prefixes=1, widest_prefix=24) is None
+    assert [
+        str(n)
+        for n in aggregate(["10.0.0.1", "10.0.0.200"], max_prefixes=1, widest_prefix=24) or []
+    ] == ["10.0.0.0/24"]
+    assert (
+        aggregate(["10.0.0.1", "10.0.0.200"], max_prefixes=1, widest_prefix=24, avoid=["10.0.0.7"])
+        is None
+    )
