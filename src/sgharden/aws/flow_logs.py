@@ -70,6 +70,7 @@ AUTHORIZATION_ONLY = frozenset(
 
 _FIELD = re.compile(r"\$\{([a-z0-9-]+)\}")
 RESOURCE_FILTER_VALUES = 100
+RDS_ENI_DESCRIPTION = "RDSNetworkInterface"
 
 
 # --- targets -------------------------------------------------------------------------------------
@@ -92,15 +93,16 @@ class Target:
 
 
 def _db_interfaces(inv: Inventory, identifier: str) -> list[Interface]:
-    """RDS ENIs are requester-managed, described 'RDSNetworkInterface', and carry the DB's groups."""
+    """The ENIs of a DB instance: in its VPC, carrying one of its groups, and described
+    'RDSNetworkInterface' (AWS also marks them requester-managed; the description is what names
+    RDS, and an ENI made by hand with that description and the DB's group is treated the same)."""
     db = inv.db_instances.get(identifier)
     if db is None:
         return []
     return [
         eni
         for eni in inv.interfaces.values()
-        if eni.requester_managed
-        and "RDS" in eni.description
+        if eni.description == RDS_ENI_DESCRIPTION
         and eni.vpc_id == db.vpc_id
         and set(db.group_ids) & set(eni.group_ids)
     ]

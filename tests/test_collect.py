@@ -1,0 +1,210 @@
+"""`sgharden collect` end to end against a moto server over HTTP (see tests/aws_seed.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_seed import (
+    CALLER,
+    DENIED,
+    MEMBER,
+    REGION,
+    ROLE,
+    CallRecorder,
+    Throttle,
+    World,
+    deny_assume_role,
+    security_hub_not_enabled,
+    seed,
+)
+from click.testing import CliRunner, Result
+
+from sgharden.aws.collect import COLLECT_IAM_ACTIONS, REPORT_FILE, finding_filters
+from sgharden.aws.flow_logs import targets
+from sgharden.cli import main
+from sgharden.errors import EXIT_INPUT, EXIT_PARTIAL, EXIT_USAGE
+from sgharden.findings import IN_SCOPE_CONTROLS
+from sgharden.snapshot import load_snapshot
+
+
+@pytest.fixture
+def world(aws: str, vectors: Path) -> World:
+    return seed(vectors)
+
+
+def run(args: list[str], hooks: list[Any] | None = None) -> Result:
+    return CliRunner().invoke(main, args, obj={"aws_hooks": hooks or []})
+
+
+def read(path: Path) -> Any:
+    return json.loads(path.read_text())
+
+
+def test_collect_end_to_end(world: World, tmp_path: Path) -> None:
+    out = tmp_path / "snap"
+    recorder = CallRecorder()
+    throttle = Throttle("DescribeNetworkInterfaces", times=3)
+    hooks = [
+        recorder.hook(),
+        throttle.hook(),
+        deny_assume_role(DENIED),
+        security_hub_not_enabled("eu-west-1"),
+    ]
+    result = run(
+        ["collect", "--out", str(out), "--role-name", ROLE, "--region", REGION,
+         "--region", "eu-west-1"],
+        hooks,
+    )  # fmt: skip
+    assert result.exit_code == EXIT_PARTIAL, result.output + result.stderr
+
+    # The failures: one line each, naming account/region and what to do; the rest went on.
+    assert f"account {DENIED}, {REGION}: assume-role failed (AccessDenied" in result.stderr
+    assert f"role '{ROLE}' exists in account {DENIED}" in result.stderr
+    assert "eu-west-1: findings failed (InvalidAccessException" in result.stderr
+    assert "Security Hub is not enabled in eu-west-1" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    report = read(out / REPORT_FILE)
+    assert {(s["AccountId"], s["Region"]) for s in report["sets"]} == {
+        (CALLER, REGION),
+        (MEMBER, REGION),
+    }
+    assert {f["account_id"] for f in report["failures"]} == {"", DENIED}
+
+    # Throttling: three RequestLimitExceeded answers, then success through the retry config
+    # (botocore's default of 3 attempts would have given up).
+    assert throttle.seen > throttle.times
+    assert (out / CALLER / REGION / "network-interfaces.json").exists()
+
+    # Pagination: more than one page of findings per filter set.
+    gets = recorder.actions.count("securityhub:GetFindings")
+    filter_sets = len(finding_filters(list(IN_SCOPE_CONTROLS)))
+    assert gets >= 2 * filter_sets, (gets, filter_sets)
+
+    # The layout, in AWS CLI shapes.
+    caller = out / CALLER / REGION
+    for name, key in [
+        ("findings.json", "Findings"),
+        ("security-groups.json", "SecurityGroups"),
+        ("security-group-rules.json", "SecurityGroupRules"),
+        ("network-interfaces.json", "NetworkInterfaces"),
+        ("flow-logs.json", "FlowLogs"),
+        ("instances.json", "Reservations"),
+        ("db-instances.json", "DBInstances"),
+        ("managed-prefix-lists.json", "PrefixLists"),
+    ]:
+        assert isinstance(read(caller / name)[key], list), name
+    entries = read(caller / "prefix-list-entries" / f"{world.prefix_list}.json")
+    assert entries == {"Entries": [{"Cidr": "198.51.100.0/24", "Description": "office"}]}
+
+    # Findings: both shapes kept, out-of-scope/archived/passed dropped, every duplicate kept.
+    findings = read(caller / "findings.json")["Findings"]
+    generators = {f["GeneratorId"] for f in findings}
+    assert "security-control/EC2.19" in generators
+    assert any("cis-aws-foundations-benchmark/v/1.2.0/rule/4.1" in g for g in generators)
+    assert "pci-dss/v/3.2.1/PCI.RDS.2" in generators
+    assert not any("CloudTrail" in g for g in generators)
+    assert all(f["RecordState"] == "ACTIVE" for f in findings)
+    assert len(findings) == 110 + 5  # the noise, plus EC2.19, CIS 4.1, EC2.18, EC2.9, PCI.RDS.2
+
+    # Every ENI of the VPCs involved (RDS's included), none of the unrelated VPC.
+    enis = {
+        e["NetworkInterfaceId"]
+        for e in read(caller / "network-interfaces.json")["NetworkInterfaces"]
+    }
+    assert {*world.web_enis, world.bastion_eni, world.db_eni} <= enis
+    assert world.other_eni not in enis
+    groups = {g["GroupId"] for g in read(caller / "security-groups.json")["SecurityGroups"]}
+    assert {world.ssh_group, world.web_group, world.db_group, world.bastion_group} <= groups
+    dbs = read(caller / "db-instances.json")["DBInstances"]
+    assert [d["DBInstanceIdentifier"] for d in dbs] == ["orders"]
+
+    # Datetimes as ISO strings.
+    flow_logs = read(caller / "flow-logs.json")["FlowLogs"]
+    assert {f["FlowLogId"] for f in flow_logs} == {
+        world.foreign_full_flow_log,
+        world.foreign_v2_flow_log,
+    }
+    for fl in flow_logs:
+        dt.datetime.fromisoformat(fl["CreationTime"])
+
+    # The member account's inventory was read with its assumed role: its own resources only.
+    member = out / MEMBER / REGION
+    member_groups = read(member / "security-groups.json")["SecurityGroups"]
+    assert {g["OwnerId"] for g in member_groups} == {MEMBER}
+    assert world.member_group in {g["GroupId"] for g in member_groups}
+    member_enis = read(member / "network-interfaces.json")["NetworkInterfaces"]
+    assert [e["NetworkInterfaceId"] for e in member_enis] == [world.member_eni]
+    assert not (out / DENIED).exists()
+
+    # The snapshot reads back, and its targets are the ENIs behind the findings.
+    snapshot = load_snapshot(out)
+    by_eni = {t.interface_id: t for t in targets(snapshot)}
+    assert set(by_eni) == {*world.web_enis, world.bastion_eni, world.db_eni, world.member_eni}
+    assert by_eni[world.db_eni].serves == ("orders",)
+    assert set(by_eni[world.web_enis[0]].serves) == {world.ssh_group, world.web_group}
+
+    # The summary a human wants first: by control, severity, account, region, per resource.
+    text = result.stdout
+    assert "findings on" in text
+    for header in ("control", "severity", "account", "region", "flow logs (sufficient)"):
+        assert header in text
+    ssh_line = next(line for line in text.splitlines() if world.ssh_group in line)
+    assert "EC2.13,EC2.19" in ssh_line and "112" in ssh_line and "1/2 ENIs" in ssh_line
+    db_line = next(line for line in text.splitlines() if " orders " in line)
+    assert "RDS.2" in db_line and "0/1 ENIs" in db_line
+    denied_line = next(line for line in text.splitlines() if DENIED in line and "sg-" in line)
+    assert "not collected" in denied_line
+
+    # IAM: the declared actions are exactly the calls made.
+    assert set(recorder.actions) == set(COLLECT_IAM_ACTIONS)
+
+
+def test_member_account_without_role_is_reported(world: World, tmp_path: Path) -> None:
+    result = run(["collect", "--out", str(tmp_path / "s")])
+    assert result.exit_code == EXIT_PARTIAL
+    assert f"account {MEMBER}, {REGION}: assume-role failed (NoRole" in result.stderr
+    assert "--role-name" in result.stderr
+    assert (tmp_path / "s" / CALLER / REGION / "security-groups.json").exists()
+
+
+def test_accounts_and_controls_narrow_the_snapshot(world: World, tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    result = run(["collect", "--out", str(out), "--accounts", CALLER, "--controls", "RDS.2"])
+    assert result.exit_code == 0, result.output
+    findings = read(out / CALLER / REGION / "findings.json")["Findings"]
+    assert [f["GeneratorId"] for f in findings] == ["pci-dss/v/3.2.1/PCI.RDS.2"]
+    assert not (out / MEMBER).exists()
+
+
+def test_unknown_control_is_a_usage_error(aws: str, tmp_path: Path) -> None:
+    result = run(["collect", "--out", str(tmp_path), "--controls", "EC2.19,S3.1"])
+    assert result.exit_code == EXIT_USAGE
+    assert "S3.1 not in scope" in result.output + result.stderr
+
+
+def test_no_readable_security_hub_is_one_line(aws: str, tmp_path: Path) -> None:
+    hooks = [security_hub_not_enabled(REGION)]
+    result = run(["collect", "--out", str(tmp_path / "s")], hooks)
+    assert result.exit_code == EXIT_INPUT
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        "sgharden: error: Security Hub could not be read"
+    )
+    assert "Traceback" not in result.output
+
+
+def test_filters_ask_both_shapes() -> None:
+    filters = finding_filters(["EC2.19", "EC2.13", "RDS.2"])
+    fields = [set(f) for f in filters]
+    assert {"ComplianceSecurityControlId", "RecordState", "ComplianceStatus"} in fields
+    generator_values = [v["Value"] for f in filters for v in f.get("GeneratorId", [])]
+    assert "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/4.1" in (
+        generator_values
+    )
+    assert "aws-foundational-security-best-practices/v/1.0.0/EC2.19" in generator_values
+    assert "pci-dss/v/3.2.1/PCI.RDS.2" in generator_values
+    assert all(len(v) <= 10 for f in filters for v in f.values())
