@@ -22,6 +22,7 @@ COMMANDS = {
     "demo": "demo",
     "collect": "collect",
     "flow-logs": "flow_logs",
+    "propose": "propose",
 }
 
 

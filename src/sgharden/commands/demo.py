@@ -1,0 +1,38 @@
+"""`sgharden demo`: the whole offline pipeline on the bundled sample snapshot."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+from sgharden.analysis.planner import PlannerOptions
+from sgharden.commands.propose import WindowRequest, propose_snapshot
+from sgharden.errors import InputError
+from sgharden.render.markdown import render_markdown
+from sgharden.render.table import render_table
+from sgharden.resources import samples_dir
+
+
+def sample_snapshot() -> Path:
+    snapshot = samples_dir() / "snapshot"
+    if not snapshot.is_dir():
+        raise InputError(
+            f"{snapshot}: the bundled sample snapshot is missing",
+            hint="reinstall sgharden, or run samples/generate.py in a checkout",
+        )
+    return snapshot
+
+
+@click.command("demo")
+def command() -> None:
+    """Ingest the bundled sample into a temporary workspace and show the plan (no AWS needed)."""
+    snapshot = sample_snapshot()
+    click.echo(f"sample snapshot: {snapshot}", err=True)
+    with tempfile.TemporaryDirectory(prefix="sgharden-demo-") as tmp:
+        plan = propose_snapshot(
+            snapshot, str(Path(tmp) / "demo.duckdb"), WindowRequest(), PlannerOptions()
+        )
+    click.echo(render_table(plan))
+    click.echo(render_markdown(plan))

@@ -1,0 +1,177 @@
+"""`sgharden propose --snapshot DIR`: a hardening plan from a snapshot and its flow logs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+import duckdb
+
+from sgharden.analysis.connections import Window, data_window, floor_hour, snapshot_interface_ids
+from sgharden.analysis.plan import Plan
+from sgharden.analysis.planner import PlannerOptions, propose
+from sgharden.commands.ingest import progress_printer, report_lines, s3_factory_for
+from sgharden.errors import InputError
+from sgharden.flowlogs.ingest import IngestOptions, IngestReport, ingest
+from sgharden.render import OutputFormat, renderer
+from sgharden.snapshot import Snapshot, load_snapshot
+from sgharden.workspace import DEFAULT_WORKSPACE, enable_s3, open_workspace
+
+
+@dataclass(frozen=True)
+class WindowRequest:
+    days: float | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def flow_logs_json_files(snapshot: Snapshot) -> tuple[Path, ...]:
+    """Every flow-logs.json of the snapshot (top level and per account/region)."""
+    found = [snapshot.root / "flow-logs.json", *sorted(snapshot.root.glob("*/*/flow-logs.json"))]
+    return tuple(p for p in found if p.is_file())
+
+
+def ingest_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    extra_sources: tuple[str, ...] = (),
+    quiet: bool = True,
+) -> IngestReport:
+    """Ingest the snapshot's flow-log folders (and extra sources) with the inventory's addresses."""
+    sources = [str(p) for p in snapshot.flow_log_dirs] + list(extra_sources)
+    if not sources:
+        return IngestReport()
+    options = IngestOptions(
+        flow_logs_json=flow_logs_json_files(snapshot),
+        known_addresses={e.interface_id: e.addresses for e in snapshot.all_interfaces()},
+    )
+    session, factory = s3_factory_for(sources)
+    if session is not None:
+        enable_s3(con, session)
+    return ingest(con, sources, options, factory, progress_printer(quiet))  # type: ignore[arg-type]
+
+
+def build_plan(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    request: WindowRequest,
+    options: PlannerOptions,
+) -> Plan:
+    window = data_window(
+        con, snapshot_interface_ids(snapshot), request.days, request.since, request.until
+    )
+    if window is None:
+        now = floor_hour(datetime.now(UTC))
+        window = Window(now, now)
+        click.echo(
+            "sgharden: warning: the workspace holds no flow-log data for this snapshot's "
+            "interfaces; every group with ENIs needs more data",
+            err=True,
+        )
+    return propose(con, snapshot, window, options)
+
+
+def propose_snapshot(
+    snapshot_dir: Path,
+    workspace: str | None,
+    request: WindowRequest,
+    options: PlannerOptions,
+    do_ingest: bool = True,
+    extra_sources: tuple[str, ...] = (),
+    quiet: bool = True,
+) -> Plan:
+    """Load the snapshot, ingest its flow logs incrementally, and plan."""
+    snapshot = load_snapshot(snapshot_dir)
+    con = open_workspace(workspace)
+    try:
+        if do_ingest:
+            report = ingest_snapshot(con, snapshot, extra_sources, quiet)
+            if not quiet:
+                for line in report_lines(report):
+                    click.echo(line, err=True)
+        return build_plan(con, snapshot, request, options)
+    finally:
+        con.close()
+
+
+def _iso(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{value!r} is not an ISO 8601 time like 2026-10-01T00:00:00Z") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@click.command("propose")
+@click.option(
+    "--snapshot",
+    "snapshot_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Snapshot folder (AWS CLI JSON + flow-logs/).",
+)
+@click.option("--workspace", default=DEFAULT_WORKSPACE, show_default=True, help="DuckDB workspace.")
+@click.option("--days", type=float, help="Analyse the last N days of data.")
+@click.option("--since", help="Window start, ISO 8601 (UTC if no offset).")
+@click.option("--until", help="Window end (exclusive), ISO 8601.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in OutputFormat]),
+    default=OutputFormat.TABLE.value,
+    show_default=True,
+)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@click.option("--no-ingest", is_flag=True, help="Use the workspace as it is.")
+@click.option("--flow-logs", "flow_logs", multiple=True, help="More flow-log sources (s3://...).")
+@click.option(
+    "--min-days",
+    type=float,
+    default=14.0,
+    show_default=True,
+    help="Shortest window that can justify a revoke.",
+)
+@click.option(
+    "--max-gap-share",
+    type=float,
+    default=0.02,
+    show_default=True,
+    help="Largest share of the window an ENI may miss before needs-more-data.",
+)
+@click.option("--quiet", is_flag=True, help="No progress on stderr.")
+def command(
+    snapshot_dir: Path,
+    workspace: str,
+    days: float | None,
+    since: str | None,
+    until: str | None,
+    fmt: str,
+    output: Path | None,
+    no_ingest: bool,
+    flow_logs: tuple[str, ...],
+    min_days: float,
+    max_gap_share: float,
+    quiet: bool,
+) -> None:
+    """Propose revoke / authorize / keep per flagged security group, with evidence.
+
+    Ingests the snapshot's flow logs (incrementally) unless --no-ingest, then analyses the
+    window: by default all data in the workspace for the snapshot's interfaces.
+    """
+    if days is not None and (since or until):
+        raise click.UsageError("give --days or --since/--until, not both")
+    options = replace(PlannerOptions(), min_window_days=min_days, max_gap_share=max_gap_share)
+    request = WindowRequest(days, _iso(since), _iso(until))
+    plan = propose_snapshot(
+        snapshot_dir, workspace, request, options, not no_ingest, flow_logs, quiet
+    )
+    text = renderer(fmt)(plan)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"plan written to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
