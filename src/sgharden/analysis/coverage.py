@@ -142,6 +142,8 @@ def coverage_of(
 def verdict(coverage: Coverage, min_window_days: float, max_gap_share: float) -> CoverageVerdict:
     """The coverage gate: whether evidence of *no use* in this window can be trusted."""
     reasons: list[str] = list(coverage.notes)
+    if coverage.uncovered_enis and not coverage.notes:
+        reasons.append(f"ENIs without flow-log data: {', '.join(coverage.uncovered_enis)}")
     warnings: list[str] = []
     if coverage.enis and coverage.window_days < min_window_days:
         reasons.append(

@@ -1,0 +1,191 @@
+"""The planner's safety invariant over random rule sets and traffic (hypothesis).
+
+Applying a `ready` plan (current - revoke + authorize) must never deny a connection classified as
+real use, and never allow anything the current rules deny. A `needs-more-data` plan revokes
+nothing, and no authorized prefix takes in a probe that was not also a real source.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime, timedelta
+
+from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import strategies as st
+
+from sgharden.analysis.connections import Connection, Window
+from sgharden.analysis.coverage import Coverage
+from sgharden.analysis.matching import rule_allows, rules_allow
+from sgharden.analysis.planner import PlannerOptions, plan_group
+from sgharden.model import Interface, Inventory, PrefixList, Rule, SecurityGroup
+
+G = "sg-target"
+T = datetime(2026, 10, 1)
+WINDOW = Window(T, T + timedelta(days=15))
+
+ENIS = {
+    "eni-t1": Interface("eni-t1", "1", "r", "vpc-1", "sn", (G,), ("10.0.9.1",), ("2001:db8:9::1",)),
+    "eni-t2": Interface("eni-t2", "1", "r", "vpc-1", "sn", (G,), ("10.0.9.2",)),
+    "eni-a1": Interface("eni-a1", "1", "r", "vpc-1", "sn", ("sg-a",), ("10.0.1.1",)),
+    "eni-a2": Interface(
+        "eni-a2", "1", "r", "vpc-1", "sn", ("sg-a",), ("10.0.1.2",), ("2001:db8:1::2",)
+    ),
+    "eni-b1": Interface("eni-b1", "1", "r", "vpc-1", "sn", ("sg-b", "sg-a"), ("10.0.2.1",)),
+    "eni-b2": Interface("eni-b2", "1", "r", "vpc-1", "sn", ("sg-b",), ("10.0.2.2",)),
+}
+PREFIX_LISTS = {"pl-1": PrefixList("pl-1", "partners", ("203.0.113.0/25",))}
+EXTERNAL = [
+    *(f"198.51.100.{i}" for i in range(1, 7)),
+    "203.0.113.1",
+    "203.0.113.2",
+    "203.0.113.200",
+    "192.0.2.1",
+    "192.0.2.2",
+    "2001:db8::1",
+    "2001:db8::2",
+    "2001:db8:ff::3",
+]
+INTERNAL = [a for e in ENIS.values() if G not in e.group_ids for a in e.addresses]
+ADDRESSES = EXTERNAL + INTERNAL
+PORTS = [22, 80, 443, 3389, 5432, 8080]
+# the ports used, their neighbours and the ends of the range: where a sloppy rule would leak
+CHECK_PORTS = sorted(
+    {q for p in PORTS for q in (p - 1, p, p + 1)} | {0, 1, 2999, 3000, 9001, 65535}
+)
+
+PEERS = [  # world-open first and twice: they are what findings are about
+    {"cidr_ipv4": "0.0.0.0/0"},
+    {"cidr_ipv4": "0.0.0.0/0"},
+    {"cidr_ipv6": "::/0"},
+    {"cidr_ipv6": "::/0"},
+    {"cidr_ipv4": "198.51.100.0/24"},
+    {"cidr_ipv4": "10.0.0.0/8"},
+    {"cidr_ipv6": "2001:db8::/32"},
+    {"referenced_group_id": "sg-a"},
+    {"referenced_group_id": "sg-b"},
+    {"prefix_list_id": "pl-1"},
+]
+PORT_RANGES = [(22, 22), (80, 80), (443, 443), (5432, 5432), (0, 65535), (3000, 9000)]
+
+
+@st.composite
+def rules(draw: st.DrawFn) -> Rule:
+    proto = draw(st.sampled_from(["tcp", "udp", "-1", "icmp"]))
+    peer = draw(st.sampled_from(PEERS))
+    if proto == "-1":
+        ports: tuple[int | None, int | None] = (None, None)
+    elif proto == "icmp":
+        ports = (-1, -1)
+    else:
+        ports = draw(st.sampled_from(PORT_RANGES))
+    return Rule(G, False, proto, ports[0], ports[1], **peer)
+
+
+@st.composite
+def connections(draw: st.DrawFn) -> Connection:
+    eni = draw(st.sampled_from(["eni-t1", "eni-t2"]))
+    proto = draw(st.sampled_from([6, 6, 6, 17, 1]))
+    port = None if proto == 1 else draw(st.sampled_from(PORTS))
+    addr = draw(st.sampled_from(ADDRESSES))
+    n = draw(st.integers(1, 50))
+    return Connection(
+        eni,
+        proto,
+        port,
+        addr,
+        ipaddress.ip_address(addr).version,
+        n,
+        n * 10,
+        n * 1000,
+        T + timedelta(hours=1),
+        T + timedelta(hours=2),
+        draw(st.sampled_from([False, False, True])),
+        (("2026-10-01", n),),
+    )
+
+
+def inventory_with(group: SecurityGroup) -> Inventory:
+    others = {g: SecurityGroup(g, g, "vpc-1", "1", "1", "r") for g in ("sg-a", "sg-b")}
+    return Inventory("1", "r", {G: group, **others}, dict(ENIS), (), {}, {}, PREFIX_LISTS)
+
+
+def coverage(ok: bool) -> Coverage:
+    enis = ("eni-t1", "eni-t2")
+    return Coverage(WINDOW, enis, () if ok else ("eni-t2",), (), 0.0)
+
+
+def _conn(addr: str, probe: bool, port: int = 22) -> Connection:
+    return Connection("eni-t1", 6, port, addr, 4, 3, 30, 3000, T, T, probe, (("2026-10-01", 3),))
+
+
+@example(  # two real admins and a scanner between them, one prefix allowed: no /29 over the probe
+    ingress=[Rule(G, False, "tcp", 22, 22, cidr_ipv4="0.0.0.0/0")],
+    traffic=[
+        _conn("198.51.100.1", False),
+        _conn("198.51.100.4", False),
+        _conn("198.51.100.2", True),
+    ],
+    covered=True,
+    max_prefixes=1,
+    public_min=25,
+)
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    ingress=st.lists(rules(), min_size=1, max_size=6, unique_by=lambda r: r.key()),
+    traffic=st.lists(connections(), max_size=40),
+    covered=st.sampled_from([True, True, True, False]),
+    max_prefixes=st.sampled_from([1, 2, 10]),
+    public_min=st.sampled_from([2, 25]),
+)
+def test_a_ready_plan_keeps_real_use_and_allows_nothing_new(
+    ingress: list[Rule],
+    traffic: list[Connection],
+    covered: bool,
+    max_prefixes: int,
+    public_min: int,
+) -> None:
+    group = SecurityGroup(G, "target", "vpc-1", "1", "1", "r", ingress=tuple(ingress))
+    inv = inventory_with(group)
+    # flow logs only show accepted traffic as use: keep the connections today's rules let in
+    conns = [c for c in traffic if rules_allow(ingress, c, ENIS[c.interface_id], inv)]
+    options = PlannerOptions(max_prefixes=max_prefixes, public_min_sources=public_min)
+    plan = plan_group(group, inv, conns, coverage(covered), options, ["EC2.19"])
+    if not covered:
+        assert plan.status in ("needs-more-data", "no-change")
+        assert not plan.revoke and not plan.authorize
+        return
+    event(f"status {plan.status}, authorize {min(len(plan.authorize), 2)}")
+    new = [r for r in plan.proposed_rules() if not r.is_egress]
+    # 1. every real connection is still let in
+    for c in conns:
+        if not c.is_probe:
+            assert rules_allow(new, c, ENIS[c.interface_id], inv), (c, new)
+    # 2. nothing is let in that the current rules deny
+    for addr in [*ADDRESSES, "8.8.8.8", "2a00::1", "10.200.0.1"]:
+        for proto, port in [(1, None), *((p, n) for p in (6, 17) for n in CHECK_PORTS)]:
+            if any(rule_allows(r, proto, port, addr, inv) for r in new):
+                assert any(rule_allows(r, proto, port, addr, inv) for r in ingress), (
+                    addr,
+                    proto,
+                    port,
+                    new,
+                )
+    # 3. no authorized prefix takes in a probe that was not a real source on that port
+    for d in plan.authorize:
+        if d.rule.is_world_open or d.rule.referenced_group_id or d.rule.prefix_list_id:
+            continue
+        net = ipaddress.ip_network(d.rule.peer)
+        real_here = {
+            c.remote_addr
+            for c in conns
+            if not c.is_probe and d.rule.allows_port(c.protocol, c.service_port)
+        }
+        for c in conns:
+            if (
+                c.is_probe
+                and c.remote_addr not in real_here
+                and d.rule.allows_port(c.protocol, c.service_port)
+            ):
+                assert ipaddress.ip_address(c.remote_addr) not in net, (c, d.rule)
+    # 4. ready means something changes; no-change means nothing does
+    assert (plan.status == "ready") == bool(plan.revoke or plan.authorize)
