@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 
-from sgharden.analysis.connections import Window, data_window, observed_connections
+from sgharden.analysis.connections import Thresholds, Window, data_window, observed_connections
+from sgharden.analysis.evidence import evidence_params, query_evidence
 from sgharden.analysis.planner import PlannerOptions, propose
 from sgharden.analysis.prefixes import aggregate
 from sgharden.flowlogs.ingest import IngestOptions, ingest
+from sgharden.model import Rule
 from sgharden.snapshot import load_snapshot
 from sgharden.workspace import open_workspace
 
@@ -208,7 +210,8 @@ class World:
         return d
 
 
-def run_propose(world: World, options: PlannerOptions | None = None) -> dict[str, Any]:
+def propose_in(world: World, options: PlannerOptions | None = None) -> tuple[Any, ...]:
+    """(plan dict, workspace, snapshot, window) after ingest + propose over the world."""
     snap_dir = world.write()
     snapshot = load_snapshot(snap_dir)
     con = open_workspace(None)
@@ -217,11 +220,15 @@ def run_propose(world: World, options: PlannerOptions | None = None) -> dict[str
         con, [str(p) for p in snapshot.flow_log_dirs], IngestOptions(known_addresses=known)
     )
     assert report.rejected == 0, report.rejected_objects
-    ids = sorted(known)
-    window = data_window(con, ids)
+    window = data_window(con, sorted(known))
     assert window is not None
     plan = propose(con, snapshot, window, options, now=datetime(2026, 11, 1, tzinfo=UTC))
-    return json.loads(json.dumps(plan.to_dict()))
+    return json.loads(json.dumps(plan.to_dict())), con, snapshot, window
+
+
+def run_propose(world: World, options: PlannerOptions | None = None) -> dict[str, Any]:
+    plan: dict[str, Any] = propose_in(world, options)[0]
+    return plan
 
 
 def ingress(
@@ -642,3 +649,39 @@ def test_aggregate_refuses_to_widen_past_the_limit() -> None:
         aggregate(["10.0.0.1", "10.0.0.200"], max_prefixes=1, widest_prefix=24, avoid=["10.0.0.7"])
         is None
     )
+
+
+def test_evidence_sql_reproduces_each_rules_evidence(world: World) -> None:
+    world.group(
+        "sg-app", "app", [ingress(8080, "0.0.0.0/0"), ingress(None, "0.0.0.0/0", proto="-1")]
+    )
+    world.group("sg-web", "web", [])
+    world.eni("eni-app", "10.0.2.10", ["sg-app"])
+    world.eni("eni-web1", "10.0.1.11", ["sg-web"])
+    world.sg_finding("EC2.19", "sg-app")
+    world.traffic("eni-app", "10.0.2.10", "10.0.1.11", 8080, conns=5)
+    world.traffic("eni-app", "10.0.2.10", "198.51.100.4", 22, conns=2, day=4)
+    world.probe("eni-app", "10.0.2.10", "192.0.2.9", 8080)
+    plan, con, snapshot, window = propose_in(world)
+    g = group_of(plan, "sg-app")
+    inv = snapshot.inventory(ACCOUNT, REGION)
+    checked = 0
+    for change in ("revoke", "authorize"):
+        for raw in g[change]:
+            rule = Rule.from_ec2(raw, "sg-app")
+            params = evidence_params(rule, g["coverage"]["enis"], window, Thresholds(), inv)
+            rows = query_evidence(con, params)
+            real = [r for r in rows if not r["is_probe"]]
+            probes = [r for r in rows if r["is_probe"]]
+            ev = raw["evidence"]
+            assert sum(r["connections"] for r in real) == ev["connections"]
+            assert sum(r["bytes"] for r in real) == ev["bytes"]
+            assert [r["remote_addr"] for r in real] == [s["address"] for s in ev["sources"]]
+            assert sorted(r["remote_addr"] for r in probes) == sorted(
+                s["address"] for s in ev["probes"]["sources"]
+            )
+            assert sum(r["connections"] for r in probes) == ev["probes"]["connections"]
+            sampled = {rec for r in rows for rec in (r["sample"] or [])}
+            assert set(ev["sample"]) <= sampled
+            checked += 1
+    assert checked == 4  # two revoked world rules; a reference on 8080 and a /32 on 22

@@ -6,13 +6,15 @@ window and remote addresses, so a reviewer can re-run the query on the workspace
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from sgharden.analysis.connections import Connection, Window
+from sgharden.analysis.connections import Connection, Thresholds, Window
+from sgharden.model import Inventory, Rule
 from sgharden.resources import query
 
 # (interface_id, protocol, service_port, remote_addr): the key flow_samples is kept by
@@ -113,3 +115,58 @@ def fetch_samples(
         if key in wanted:
             out.setdefault(key, []).append(record)
     return out
+
+
+def _hex_range(network: str) -> dict[str, Any]:
+    net = ipaddress.ip_network(network, strict=False)
+    width = 8 if net.version == 4 else 32
+    return {
+        "family": net.version,
+        "lo": f"{int(net.network_address):0{width}x}",
+        "hi": f"{int(net.broadcast_address):0{width}x}",
+    }
+
+
+def peer_ranges(rule: Rule, inventory: Inventory) -> list[dict[str, Any]]:
+    """The address ranges a rule's peer covers, as evidence.sql's $ranges."""
+    if rule.cidr_ipv4 is not None or rule.cidr_ipv6 is not None:
+        return [_hex_range(rule.peer)]
+    if rule.prefix_list_id is not None:
+        pl = inventory.prefix_lists.get(rule.prefix_list_id)
+        return [_hex_range(c) for c in (pl.cidrs if pl else ())]
+    members = [
+        a
+        for eni in inventory.interfaces.values()
+        if rule.referenced_group_id in eni.group_ids
+        for a in eni.addresses
+    ]
+    return [_hex_range(a) for a in members]
+
+
+def evidence_params(
+    rule: Rule,
+    interfaces: Iterable[str],
+    window: Window,
+    thresholds: Thresholds,
+    inventory: Inventory,
+) -> dict[str, Any]:
+    """The parameters of sql/evidence.sql that reproduce a rule's evidence."""
+    ranged = rule.protocol in (6, 17)
+    lo, hi = rule.port_range()
+    return {
+        "interfaces": sorted(interfaces),
+        "protocol": rule.protocol,
+        "from_port": lo if ranged else None,
+        "to_port": hi if ranged else None,
+        "ranges": peer_ranges(rule, inventory),
+        "start": window.start,
+        "end": window.end,
+        **thresholds.as_params(),
+    }
+
+
+def query_evidence(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows of sql/evidence.sql (one per remote address and real/probe)."""
+    cur = con.execute(query("evidence"), params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
