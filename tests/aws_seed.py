@@ -405,9 +405,13 @@ class CallRecorder:
     """Every API call made, as the IAM action it needs (service prefix:Operation)."""
 
     actions: list[str] = field(default_factory=list)
+    params: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def hook(self) -> tuple[str, Callable[..., Any]]:
-        def handler(model: Any, **_: Any) -> None:
-            self.actions.append(f"{model.service_model.signing_name}:{model.name}")
+        def handler(model: Any, params: dict[str, Any], **_: Any) -> None:
+            action = f"{model.service_model.signing_name}:{model.name}"
+            self.actions.append(action)
+            self.params.append((action, params))
 
-        return ("before-call", handler)
+        # Emitted once per API call (not per retry), with the caller's parameters.
+        return ("before-parameter-build", handler)

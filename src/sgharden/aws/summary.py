@@ -157,7 +157,7 @@ def status_table(rows: list[StatusRow], min_days: int) -> str:
         "account", "region", "eni", "serves", "flow log", "destination", "since", "format",
         "ingested", f"days to {min_days}", "error",
     ]  # fmt: skip
-    return tabulate(out, headers=headers)
+    return tabulate(out, headers=headers, disable_numparse=True)
 
 
 def disable_table(outcomes: list[DisableOutcome]) -> str:
