@@ -23,6 +23,7 @@ RESOURCE_ACTIONS = (
     "keep-public-ip",
     "disable-public-access",
     "keep-public-access",
+    "needs-more-data",
 )
 # actions that change something; the `keep-*` ones only document why nothing changes
 CHANGING_ACTIONS = ("remove-public-ip", "disable-public-access")

@@ -1,0 +1,132 @@
+"""`report.html`: one self-contained page for the whole plan (no external assets, no network).
+
+Each rule's activity over the window is an inline SVG bar chart (connections per day, real use and
+probes stacked); sources are in tables sortable by a few lines of inline JavaScript.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from sgharden.change.ticket import assess, environment, findings_for, interfaces_of
+from sgharden.planfile import Plan, PlanRule, parse_time
+from sgharden.snapshot import Snapshot
+
+CHART_WIDTH = 560
+CHART_HEIGHT = 120
+CHART_PAD_LEFT = 36
+CHART_PAD_BOTTOM = 18
+
+
+@dataclass(frozen=True)
+class Bar:
+    day: str
+    x: float
+    width: float
+    real_y: float
+    real_height: float
+    probe_y: float
+    probe_height: float
+    real: int
+    probes: int
+
+
+@dataclass(frozen=True)
+class Chart:
+    bars: tuple[Bar, ...]
+    peak: int
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+    left: int = CHART_PAD_LEFT
+    bottom: int = CHART_HEIGHT - CHART_PAD_BOTTOM
+    first_day: str = ""
+    last_day: str = ""
+
+
+def window_days(plan: Plan) -> list[str]:
+    start = parse_time(plan.window_start).date()
+    end = parse_time(plan.window_end)
+    last = (end - timedelta(microseconds=1)).date() if end.time() == end.time().min else end.date()
+    days: list[str] = []
+    current: date = start
+    while current <= last and len(days) < 400:
+        days.append(current.isoformat())
+        current += timedelta(days=1)
+    return days
+
+
+def chart(plan: Plan, rule: PlanRule) -> Chart:
+    """Connections per day over the whole window (days without traffic drawn as zero)."""
+    by_day = {d: (real, probes) for d, real, probes in rule.evidence.daily}
+    days = window_days(plan) or sorted(by_day)
+    for d in sorted(by_day):
+        if d not in days:
+            days.append(d)
+    days.sort()
+    peak = max([real + probes for real, probes in by_day.values()] or [0])
+    plot_width = CHART_WIDTH - CHART_PAD_LEFT - 4
+    plot_height = CHART_HEIGHT - CHART_PAD_BOTTOM - 6
+    step = plot_width / max(len(days), 1)
+    bars = []
+    for i, d in enumerate(days):
+        real, probes = by_day.get(d, (0, 0))
+        scale = plot_height / peak if peak else 0
+        real_h = real * scale
+        probe_h = probes * scale
+        bottom = CHART_HEIGHT - CHART_PAD_BOTTOM
+        bars.append(
+            Bar(
+                day=d,
+                x=round(CHART_PAD_LEFT + i * step + 1, 2),
+                width=round(max(step - 2, 1), 2),
+                real_y=round(bottom - real_h, 2),
+                real_height=round(real_h, 2),
+                probe_y=round(bottom - real_h - probe_h, 2),
+                probe_height=round(probe_h, 2),
+                real=real,
+                probes=probes,
+            )
+        )
+    return Chart(
+        tuple(bars), peak, first_day=days[0] if days else "", last_day=days[-1] if days else ""
+    )
+
+
+def render_report(plan: Plan, snapshot: Snapshot | None) -> str:
+    env = environment()
+    groups = []
+    for group in plan.groups:
+        sections = []
+        for heading, rules in (
+            ("revoke", group.revoke),
+            ("authorize", group.authorize),
+            ("keep", group.keep),
+        ):
+            for pr in rules:
+                sections.append(
+                    {
+                        "change": heading,
+                        "rule": pr,
+                        "chart": chart(plan, pr) if pr.evidence.daily else None,
+                    }
+                )
+        groups.append(
+            {
+                "group": group,
+                "rules": sections,
+                "interfaces": interfaces_of(snapshot, group),
+                "findings": findings_for(snapshot, group.findings),
+                "assessment": assess(plan, group) if group.has_changes else None,
+            }
+        )
+    return env.get_template("report.html.j2").render(
+        plan=plan, groups=groups, resources=plan.resources
+    )
+
+
+def write_report(plan: Plan, snapshot: Snapshot | None, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_report(plan, snapshot), encoding="utf-8")
+    return path

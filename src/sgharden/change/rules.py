@@ -1,0 +1,40 @@
+"""How a rule is written for people (one line), and the description a new rule carries in AWS."""
+
+from __future__ import annotations
+
+import re
+
+from sgharden.model import Rule
+
+# EC2 accepts these characters in a rule description, up to 255 of them.
+_DESCRIPTION_CHARS = re.compile(r"[^a-zA-Z0-9. _\-:/()#,@\[\]+=&;{}!$*]")
+DESCRIPTION_MAX = 255
+
+
+def rule_description(plan_label: str, reason: str) -> str:
+    """`sgharden plan <generated_at>: <reason>`, in EC2's charset and length."""
+    text = _DESCRIPTION_CHARS.sub("_", f"{plan_label}: {reason}" if reason else plan_label)
+    return text[:DESCRIPTION_MAX]
+
+
+def ports_text(rule: Rule) -> str:
+    if rule.protocol == -1:
+        return "all traffic"
+    proto = rule.ip_protocol if not rule.ip_protocol.isdigit() else f"protocol {rule.ip_protocol}"
+    if rule.protocol in (1, 58):
+        if rule.from_port in (None, -1):
+            return f"{proto} all"
+        return f"{proto} type {rule.from_port}" + (
+            f" code {rule.to_port}" if rule.to_port not in (None, -1) else ""
+        )
+    lo, hi = rule.port_range()
+    if (lo, hi) == (0, 65535):
+        return f"{proto} all ports"
+    return f"{proto} {lo}" if lo == hi else f"{proto} {lo}-{hi}"
+
+
+def rule_text(rule: Rule) -> str:
+    """`ingress tcp 22 from 0.0.0.0/0` — the one-line form used in tickets and reports."""
+    direction = "egress" if rule.is_egress else "ingress"
+    preposition = "to" if rule.is_egress else "from"
+    return f"{direction} {ports_text(rule)} {preposition} {rule.peer}"

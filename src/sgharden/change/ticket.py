@@ -1,0 +1,407 @@
+"""Change tickets: one folder per security group with changes and one per resource action.
+
+Each folder holds what a change-approval board reads (`TICKET.md`) and what an operator runs or
+attaches: `evidence.csv`, `plan.json` (the plan restricted to this change — itself a valid plan,
+so `sgharden apply` and `dry-run` accept it), the evidence query with its parameters, `apply.sh`,
+`rollback.sh` and, for groups, `change.tf`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from sgharden.change import awscli, terraform
+from sgharden.change.rules import ports_text, rule_text
+from sgharden.errors import InputError
+from sgharden.findings import SEVERITY_ORDER
+from sgharden.model import Finding, SecurityGroup
+from sgharden.planfile import Plan, PlanGroup, PlanResource, PlanRule, fragment
+from sgharden.resources import sql_dir
+from sgharden.snapshot import Snapshot
+
+# The evidence query the lead's planner uses; until it exists, the one named in the plan's
+# settings (`evidence_query`), else `connections`.
+EVIDENCE_QUERY = "evidence"
+FALLBACK_QUERIES = ("connections",)
+
+
+def environment() -> Environment:
+    """Jinja2 over the templates shipped in the package; HTML (`*.html.j2`) is autoescaped,
+    Markdown is not (its table cells go through the `md` filter instead)."""
+    env = Environment(
+        loader=PackageLoader("sgharden", "templates"),
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "html.j2"), default_for_string=True, default=False
+        ),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["rule_text"] = rule_text
+    env.filters["ports_text"] = ports_text
+    env.filters["number"] = lambda n: f"{int(n or 0):,}"
+    env.filters["md"] = markdown_cell
+    return env
+
+
+def markdown_cell(value: object) -> str:
+    """Text safe inside a Markdown table cell (pipes and newlines would break the row)."""
+    return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    risk: str  # low | medium | high
+    confidence: str  # high | medium | low
+    why: tuple[str, ...]
+
+
+def assess(plan: Plan, group: PlanGroup) -> Assessment:
+    """Risk: what could break. Confidence: how complete the evidence is. Documented in docs/change.md."""
+    why = []
+    cov = group.coverage
+    used_revokes = [pr for pr in group.revoke if pr.evidence.source_count > 0]
+    replaced = {s.address for pr in group.authorize for s in pr.evidence.sources}
+    lost = [
+        s.address
+        for pr in used_revokes
+        for s in pr.evidence.sources
+        if s.address not in replaced and pr.evidence.source_count <= len(pr.evidence.sources)
+    ]
+    if not used_revokes:
+        risk = "low"
+        why.append("every revoked rule had no real use in the window (nothing, or only probes)")
+    else:
+        risk = "medium"
+        why.append(
+            f"{len(used_revokes)} revoked rule(s) had real use; the real sources are kept by the new rules"
+        )
+    if lost:
+        risk = "high"
+        why.append(f"real sources not named in any new rule: {', '.join(sorted(set(lost))[:5])}")
+    days = cov.window_days
+    share = cov.gap_share or 0.0
+    min_days = float(plan.settings.get("min_window_days", 14))
+    if days is not None and days >= 2 * min_days and share == 0 and not group.warnings:
+        confidence = "high"
+    elif (
+        days is not None
+        and days >= min_days
+        and share <= float(plan.settings.get("max_gap_share", 0.02))
+    ):
+        confidence = "high" if not group.warnings and share == 0 else "medium"
+    else:
+        confidence = "low"
+    why.append(
+        f"window {days if days is not None else '?'} days, gaps {share:.1%} of it"
+        + (f", {len(group.warnings)} warning(s)" if group.warnings else "")
+    )
+    if cov.uncovered_enis:
+        confidence = "low"
+        why.append(f"interfaces without flow logs: {', '.join(cov.uncovered_enis)}")
+    return Assessment(risk, confidence, tuple(why))
+
+
+def findings_for(
+    snapshot: Snapshot | None, ids: tuple[str, ...] | list[str], resource_id: str | None = None
+) -> list[Finding]:
+    if snapshot is None:
+        return []
+    wanted = set(ids)
+    out = [
+        f
+        for f in snapshot.findings
+        if f.finding_id in wanted or (resource_id and f.resource_id == resource_id)
+    ]
+    return sorted(
+        out,
+        key=lambda f: (
+            SEVERITY_ORDER.index(f.severity) if f.severity in SEVERITY_ORDER else 9,
+            f.control,
+        ),
+    )
+
+
+def snapshot_group(snapshot: Snapshot | None, group: PlanGroup) -> SecurityGroup | None:
+    if snapshot is None:
+        return None
+    inv = snapshot.inventory(group.account_id, group.region)
+    if inv and group.group_id in inv.security_groups:
+        return inv.security_groups[group.group_id]
+    return next((g for g in snapshot.all_groups() if g.group_id == group.group_id), None)
+
+
+def interfaces_of(snapshot: Snapshot | None, group: PlanGroup) -> list[dict[str, Any]]:
+    """The group's ENIs and what they are (instance, RDS, load balancer...)."""
+    if snapshot is None:
+        return [
+            {"interface_id": e, "what": "", "addresses": "", "groups": ""}
+            for e in group.coverage.enis
+        ]
+    rows = []
+    uncovered = set(group.coverage.uncovered_enis)
+    instances = {
+        i.instance_id: i for inv in snapshot.inventories.values() for i in inv.instances.values()
+    }
+    for eni in snapshot.all_interfaces():
+        if group.group_id not in eni.group_ids and eni.interface_id not in group.coverage.enis:
+            continue
+        if eni.instance_id:
+            name = instances[eni.instance_id].name if eni.instance_id in instances else ""
+            what = f"instance {eni.instance_id}" + (f" ({name})" if name else "")
+        elif eni.requester_managed:
+            what = f"requester-managed: {eni.description or eni.interface_type}"
+        else:
+            what = eni.description or eni.interface_type
+        rows.append(
+            {
+                "interface_id": eni.interface_id,
+                "what": what,
+                "addresses": ", ".join(
+                    [*eni.addresses, *([eni.public_ip] if eni.public_ip else [])]
+                ),
+                "groups": ", ".join(eni.group_ids),
+                "flow_log": "no flow log in the window"
+                if eni.interface_id in uncovered
+                else "covered",
+            }
+        )
+    return rows
+
+
+def evidence_rows(group: PlanGroup) -> Iterator[dict[str, Any]]:
+    for change, rules in (
+        ("revoke", group.revoke),
+        ("authorize", group.authorize),
+        ("keep", group.keep),
+    ):
+        for pr in rules:
+            for kind, sources in (
+                ("real", pr.evidence.sources),
+                ("probe", pr.evidence.probe_sources),
+            ):
+                for s in sources:
+                    yield {
+                        "group_id": group.group_id,
+                        "change": change,
+                        "rule": rule_text(pr.rule),
+                        "kind": kind,
+                        "address": s.address,
+                        "connections": s.connections,
+                        "bytes": s.bytes,
+                        "first_seen": s.first_seen or "",
+                        "last_seen": s.last_seen or "",
+                    }
+
+
+EVIDENCE_COLUMNS = (
+    "group_id",
+    "change",
+    "rule",
+    "kind",
+    "address",
+    "connections",
+    "bytes",
+    "first_seen",
+    "last_seen",
+)
+
+
+def evidence_csv(rows: Iterator[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EVIDENCE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def evidence_query(plan: Plan) -> tuple[str, str] | None:
+    """(name, SQL text) of the query that produced the evidence, or None when none can be found."""
+    names = [EVIDENCE_QUERY]
+    named = plan.settings.get("evidence_query")
+    if isinstance(named, str) and re.fullmatch(r"[a-z0-9_]+", named):
+        names.append(named)
+    names.extend(FALLBACK_QUERIES)
+    try:
+        folder = sql_dir()
+    except FileNotFoundError:
+        return None
+    for name in names:
+        path = folder / f"{name}.sql"
+        if path.is_file():
+            return name, path.read_text(encoding="utf-8")
+    return None
+
+
+def query_parameters(plan: Plan, group: PlanGroup | None) -> dict[str, Any]:
+    """The named parameters to re-run the evidence query for this change (DuckDB `$name`)."""
+    params: dict[str, Any] = {
+        "interfaces": list(group.coverage.enis) if group else [],
+        "start": plan.window_start,
+        "end": plan.window_end,
+    }
+    for key, value in plan.settings.items():
+        if key.startswith("probe_"):
+            params[key] = value
+    return params
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", text)
+
+
+@dataclass(frozen=True)
+class TicketFolder:
+    path: Path
+    title: str
+    kind: str  # group | resource
+
+
+def write_tickets(
+    plan: Plan, snapshot: Snapshot | None, out: Path, only_groups: tuple[str, ...] = ()
+) -> list[TicketFolder]:
+    out.mkdir(parents=True, exist_ok=True)
+    env = environment()
+    written = []
+    query = evidence_query(plan)
+    for group in plan.groups_to_change(only_groups):
+        folder = out / _slug(f"{group.account_id}-{group.region}-{group.group_id}")
+        folder.mkdir(parents=True, exist_ok=True)
+        title = ticket_title(group)
+        sg = snapshot_group(snapshot, group)
+        context = {
+            "plan": plan,
+            "group": group,
+            "title": title,
+            "findings": findings_for(snapshot, group.findings),
+            "finding_ids": group.findings,
+            "interfaces": interfaces_of(snapshot, group),
+            "current": list(sg.rules) if sg else [pr.rule for pr in (*group.revoke, *group.keep)],
+            "current_from": "snapshot" if sg else "plan (revoke + keep; no snapshot given)",
+            "assessment": assess(plan, group),
+            "new_rules": awscli.new_rules(plan, group),
+            "query": query[0] if query else None,
+            "query_parameters": json.dumps(query_parameters(plan, group), indent=2),
+            "apply_lines": awscli.apply_commands(plan, group),
+            "rollback_lines": awscli.rollback_commands(plan, group),
+            "rules_sections": [
+                ("Revoke", group.revoke),
+                ("Authorize", group.authorize),
+                ("Keep", group.keep),
+            ],
+        }
+        (folder / "TICKET.md").write_text(
+            env.get_template("ticket.md.j2").render(**context), encoding="utf-8"
+        )
+        (folder / "evidence.csv").write_text(evidence_csv(evidence_rows(group)), encoding="utf-8")
+        (folder / "plan.json").write_text(
+            json.dumps(fragment(plan, group=group), indent=2) + "\n", encoding="utf-8"
+        )
+        _write_query(folder, plan, group, query)
+        _write_script(folder / "apply.sh", awscli.script(plan, awscli.apply_commands(plan, group)))
+        _write_script(
+            folder / "rollback.sh", awscli.script(plan, awscli.rollback_commands(plan, group))
+        )
+        (folder / "change.tf").write_text(terraform.change_tf(plan, group), encoding="utf-8")
+        written.append(TicketFolder(folder, title, "group"))
+    if not only_groups:
+        for resource in plan.resources:
+            if not resource.has_changes:
+                continue
+            written.append(_resource_ticket(env, plan, snapshot, resource, out))
+    if not written:
+        raise InputError(
+            f"{plan.path}: nothing to ticket: no ready group with changes"
+            + (f" among {', '.join(only_groups)}" if only_groups else "")
+            + " and no resource action",
+            hint="groups that need more data get no ticket; see `sgharden propose` for why",
+        )
+    return written
+
+
+def ticket_title(group: PlanGroup) -> str:
+    parts = []
+    if group.revoke:
+        parts.append(f"revoke {len(group.revoke)}")
+    if group.authorize:
+        parts.append(f"authorize {len(group.authorize)}")
+    controls = ", ".join(group.controls)
+    return (
+        f"Harden security group {group.group_id} ({group.group_name}) in "
+        f"{group.account_id}/{group.region}: {' + '.join(parts)} rule(s) — closes {controls}"
+    )
+
+
+def _resource_ticket(
+    env: Environment, plan: Plan, snapshot: Snapshot | None, resource: PlanResource, out: Path
+) -> TicketFolder:
+    folder = out / _slug(
+        f"{resource.account_id}-{resource.region}-{resource.resource_id}-{resource.control}"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    verb = (
+        "Remove the public IPv4 address of"
+        if resource.action == "remove-public-ip"
+        else "Disable public access to"
+    )
+    title = f"{verb} {resource.resource_id} in {resource.account_id}/{resource.region} — closes {resource.control}"
+    context = {
+        "plan": plan,
+        "resource": resource,
+        "title": title,
+        "findings": findings_for(snapshot, [], resource.resource_id),
+        "evidence": json.dumps(resource.evidence, indent=2, sort_keys=True),
+        "apply_lines": awscli.resource_commands(resource),
+        "rollback_lines": awscli.resource_commands(resource, rollback=True),
+    }
+    (folder / "TICKET.md").write_text(
+        env.get_template("resource_ticket.md.j2").render(**context), encoding="utf-8"
+    )
+    (folder / "plan.json").write_text(
+        json.dumps(fragment(plan, resource=resource), indent=2) + "\n", encoding="utf-8"
+    )
+    _write_script(folder / "apply.sh", awscli.script(plan, awscli.resource_commands(resource)))
+    _write_script(
+        folder / "rollback.sh",
+        awscli.script(plan, awscli.resource_commands(resource, rollback=True)),
+    )
+    return TicketFolder(folder, title, "resource")
+
+
+def _write_query(folder: Path, plan: Plan, group: PlanGroup, query: tuple[str, str] | None) -> None:
+    params = json.dumps(query_parameters(plan, group), indent=2)
+    if query is None:
+        (folder / "evidence-query.md").write_text(
+            "The query that produced this evidence is not shipped with this sgharden "
+            f"(looked for sql/{EVIDENCE_QUERY}.sql). Parameters used:\n\n```json\n{params}\n```\n",
+            encoding="utf-8",
+        )
+        return
+    name, text = query
+    header = (
+        f"-- The query behind this ticket's evidence (sql/{name}.sql), run on the workspace with the\n"
+        "-- DuckDB named parameters in evidence-params.json:\n"
+        "--   duckdb sgharden.duckdb  then  PREPARE q AS <this text>; EXECUTE q(...)\n"
+    )
+    (folder / "evidence.sql").write_text(header + text, encoding="utf-8")
+    (folder / "evidence-params.json").write_text(params + "\n", encoding="utf-8")
+
+
+def _write_script(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o755)
+
+
+def rule_rows(rules: tuple[PlanRule, ...]) -> list[PlanRule]:
+    return list(rules)

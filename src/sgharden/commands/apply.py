@@ -1,0 +1,89 @@
+"""`sgharden apply PLAN.json`: make the plan's changes (authorize first, backup first)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sgharden.aws.clients import AwsContext
+from sgharden.change.apply import DEFAULT_BACKUP_DIR, IAM_ACTIONS, apply_plan
+from sgharden.errors import EXIT_PARTIAL
+from sgharden.planfile import load_plan
+
+__all__ = ["IAM_ACTIONS", "command"]
+
+
+@click.command("apply")
+@click.argument("plan_path", metavar="PLAN.json", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--group", "groups", multiple=True, metavar="SG_ID", help="Only this group (repeatable)."
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--include-resources",
+    is_flag=True,
+    help="Also remove public IPs (EC2.9) and RDS public access (RDS.2); otherwise their commands are printed.",
+)
+@click.option(
+    "--backup-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_BACKUP_DIR,
+    show_default=True,
+    help="Where the backup of the rules to restore is written before any change.",
+)
+@click.option(
+    "--note", help="Add this note to the findings closed and set their workflow status to NOTIFIED."
+)
+@click.option("--profile", help="AWS profile.")
+@click.option("--role-name", help="Role to assume in each member account.")
+def command(
+    plan_path: Path,
+    groups: tuple[str, ...],
+    yes: bool,
+    include_resources: bool,
+    backup_dir: Path,
+    note: str | None,
+    profile: str | None,
+    role_name: str | None,
+) -> None:
+    """Apply a plan: refuse on drift, back up, authorize new rules, then revoke old ones.
+
+    Idempotent: a re-run after success changes nothing. On failure it stops and prints the
+    rollback command. Exit 5 on drift or failure.
+    """
+    plan = load_plan(plan_path)
+    ctx = AwsContext(profile=profile, role_name=role_name)
+
+    def confirm(lines: list[str]) -> bool:
+        for line in lines:
+            click.echo(line, err=True)
+        return yes or click.confirm("Apply these changes?", err=True)
+
+    result = apply_plan(
+        plan,
+        ctx,
+        only_groups=groups,
+        include_resources=include_resources,
+        backup_dir=backup_dir,
+        note=note,
+        confirm=confirm,
+        progress=lambda line: click.echo(line, err=True),
+    )
+    if result.nothing_to_do:
+        click.echo("nothing to do: the live rules are already as planned")
+    for line in result.done:
+        click.echo(line)
+    if result.backup:
+        click.echo(f"backup: {result.backup}  (undo: sgharden rollback {result.backup})")
+    if result.printed_commands:
+        click.echo("resource actions not run (add --include-resources to run them):")
+        for line in result.printed_commands:
+            click.echo(f"  {line}")
+    if note and result.noted_findings:
+        click.echo(f"findings noted (workflow NOTIFIED): {result.noted_findings}")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if result.warnings:
+        sys.exit(EXIT_PARTIAL)
