@@ -685,3 +685,34 @@ def test_evidence_sql_reproduces_each_rules_evidence(world: World) -> None:
             assert set(ev["sample"]) <= sampled
             checked += 1
     assert checked == 4  # two revoked world rules; a reference on 8080 and a /32 on 22
+
+
+def test_cli_propose_writes_the_json_plan_and_reingest_is_incremental(
+    world: World, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from sgharden.cli import main
+
+    world.group("sg-ssh", "bastion", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
+    world.sg_finding("EC2.13", "sg-ssh")
+    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3)
+    snap = world.write()
+    ws = str(tmp_path / "ws.duckdb")
+    out = tmp_path / "plan.json"
+    args = ["propose", "--snapshot", str(snap), "--workspace", ws, "--quiet"]
+    result = CliRunner().invoke(main, [*args, "--format", "json", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    first = json.loads(out.read_text())
+    assert group_of(first, "sg-ssh")["revoke"][0]["evidence"]["connections"] == 3
+    # a second run ingests nothing new: the counts do not double
+    result = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    again = json.loads(result.stdout)
+    assert group_of(again, "sg-ssh")["revoke"][0]["evidence"]["connections"] == 3
+    result = CliRunner().invoke(main, [*args, "--days", "3", "--since", "2026-10-01"])
+    assert result.exit_code == 2
+    result = CliRunner().invoke(main, [*args, "--no-ingest", "--days", "5", "--format", "table"])
+    assert result.exit_code == 0, result.output
+    assert "[needs-more-data]" in result.stdout  # 5 days < 14

@@ -21,7 +21,7 @@ IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 20)
 def parse_address(text: str) -> IpAddress:
     return ipaddress.ip_address(text)
 

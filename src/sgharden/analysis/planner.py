@@ -409,7 +409,8 @@ def _dedupe(decisions: list[RuleDecision], existing: Iterable[Rule]) -> list[Rul
             continue
         if key in out:
             prev = out[key]
-            merged = prev.connections + tuple(c for c in d.connections if c not in prev.connections)
+            known = set(prev.connections)
+            merged = prev.connections + tuple(c for c in d.connections if c not in known)
             out[key] = RuleDecision(prev.rule, prev.reason, merged)
         else:
             out[key] = d
