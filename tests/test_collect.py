@@ -207,4 +207,4 @@ def test_filters_ask_both_shapes() -> None:
     )
     assert "aws-foundational-security-best-practices/v/1.0.0/EC2.19" in generator_values
     assert "pci-dss/v/3.2.1/PCI.RDS.2" in generator_values
-    assert all(len(v) <= 10 for f in filters for v in f.values())
+    assert all(len(v) <= 20 for f in filters for v in f.values())

@@ -257,3 +257,28 @@ def test_destination_parsing() -> None:
     for bad in ("s3://", "bucket", "cloudwatch:"):
         with pytest.raises(InputError):
             Destination.parse(bad, role_arn="arn:aws:iam::1:role/r")
+
+
+def _listed(doc: str, heading: str) -> set[str]:
+    """The `service:Action` bullets right after the line that starts with `heading`."""
+    lines = doc.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(heading))
+    actions: set[str] = set()
+    for line in lines[start + 1 :]:
+        if line.startswith("- `"):
+            actions.add(line[3:].split("`", 1)[0])
+        elif actions:
+            break
+    return actions
+
+
+def test_docs_list_exactly_the_declared_iam_actions() -> None:
+    from sgharden.aws.collect import COLLECT_IAM_ACTIONS
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "aws.md").read_text()
+    assert _listed(doc, "`collect` (") == set(COLLECT_IAM_ACTIONS)
+    assert _listed(doc, "`flow-logs enable` (") == set(ENABLE_IAM_ACTIONS)
+    assert _listed(doc, "`flow-logs status` (") == set(STATUS_IAM_ACTIONS)
+    assert _listed(doc, "`flow-logs disable` (") == set(DISABLE_IAM_ACTIONS)
+    for action in AUTHORIZATION_ONLY:
+        assert f"`{action}` (authorization only" in doc

@@ -42,8 +42,8 @@ COLLECT_IAM_ACTIONS = (
 # Per-standard generator ids of the FSBP standard (older findings without Compliance.SecurityControlId
 # name the control only there); CIS and PCI ids come from `findings.LEGACY_GENERATOR_IDS`.
 FSBP_GENERATOR_PREFIX = "aws-foundational-security-best-practices/v/1.0.0/"
-# Security Hub accepts a bounded number of values per filter field; ask in chunks this size.
-FILTER_VALUES_PER_CALL = 10
+# GetFindings takes up to 20 values per filter attribute (API reference); ask in chunks this size.
+FILTER_VALUES_PER_CALL = 20
 # Filter values per EC2 Describe* call (well under EC2's limit of 200).
 EC2_FILTER_VALUES = 100
 FINDINGS_PAGE_SIZE = 100
