@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from sgharden.aws.clients import AwsContext
 from sgharden.change.apply import DEFAULT_BACKUP_DIR, IAM_ACTIONS, apply_plan
+from sgharden.commands.aws_options import aws_options, make_context
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.planfile import load_plan
 
@@ -36,9 +36,10 @@ __all__ = ["IAM_ACTIONS", "command"]
 @click.option(
     "--note", help="Add this note to the findings closed and set their workflow status to NOTIFIED."
 )
-@click.option("--profile", help="AWS profile.")
-@click.option("--role-name", help="Role to assume in each member account.")
+@aws_options
+@click.pass_context
 def command(
+    click_ctx: click.Context,
     plan_path: Path,
     groups: tuple[str, ...],
     yes: bool,
@@ -47,6 +48,7 @@ def command(
     note: str | None,
     profile: str | None,
     role_name: str | None,
+    retry_mode: str,
 ) -> None:
     """Apply a plan: refuse on drift, back up, authorize new rules, then revoke old ones.
 
@@ -54,7 +56,9 @@ def command(
     rollback command. Exit 5 on drift or failure.
     """
     plan = load_plan(plan_path)
-    ctx = AwsContext(profile=profile, role_name=role_name)
+    ctx = make_context(
+        click_ctx, profile=profile, region=None, role_name=role_name, retry_mode=retry_mode
+    )
 
     def confirm(lines: list[str]) -> bool:
         for line in lines:

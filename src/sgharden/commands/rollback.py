@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from sgharden.aws.clients import AwsContext
 from sgharden.change.rollback import IAM_ACTIONS, rollback
+from sgharden.commands.aws_options import aws_options, make_context
 
 __all__ = ["IAM_ACTIONS", "command"]
 
@@ -16,11 +16,20 @@ __all__ = ["IAM_ACTIONS", "command"]
 @click.argument(
     "backup_path", metavar="BACKUP.json", type=click.Path(dir_okay=False, path_type=Path)
 )
-@click.option("--profile", help="AWS profile.")
-@click.option("--role-name", help="Role to assume in each member account.")
-def command(backup_path: Path, profile: str | None, role_name: str | None) -> None:
+@aws_options
+@click.pass_context
+def command(
+    click_ctx: click.Context,
+    backup_path: Path,
+    profile: str | None,
+    role_name: str | None,
+    retry_mode: str,
+) -> None:
     """Re-authorize the revoked rules, then revoke the added ones. Safe to re-run."""
-    result = rollback(backup_path, AwsContext(profile=profile, role_name=role_name))
+    ctx = make_context(
+        click_ctx, profile=profile, region=None, role_name=role_name, retry_mode=retry_mode
+    )
+    result = rollback(backup_path, ctx)
     for line in result.done:
         click.echo(line)
     if not result.done:
