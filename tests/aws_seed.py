@@ -378,6 +378,21 @@ def security_hub_not_enabled(region: str) -> tuple[str, Callable[..., Any]]:
     return ("before-send.securityhub.GetFindings", handler)
 
 
+def ec2_opt_in_required(region: str) -> tuple[str, Callable[..., Any]]:
+    """EC2 answers OptInRequired in `region`, as for an opt-in region the account has not enabled."""
+
+    def handler(request: Any, **_: Any) -> AWSResponse | None:
+        if _region_of(request) != region:
+            return None
+        xml = (
+            "<Response><Errors><Error><Code>OptInRequired</Code><Message>You are not subscribed "
+            "to this service.</Message></Error></Errors><RequestID>optin</RequestID></Response>"
+        )
+        return _response(request, 401, xml, {"Content-Type": "text/xml"})
+
+    return ("before-send.ec2", handler)
+
+
 @dataclass
 class Throttle:
     """EC2 answers RequestLimitExceeded to the first `times` calls of `operation`."""

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from aws_seed import (
     CALLER,
@@ -17,7 +18,9 @@ from aws_seed import (
     CallRecorder,
     Throttle,
     World,
+    consolidated,
     deny_assume_role,
+    ec2_opt_in_required,
     security_hub_not_enabled,
     seed,
 )
@@ -208,3 +211,31 @@ def test_filters_ask_both_shapes() -> None:
     assert "aws-foundational-security-best-practices/v/1.0.0/EC2.19" in generator_values
     assert "pci-dss/v/3.2.1/PCI.RDS.2" in generator_values
     assert all(len(v) <= 20 for f in filters for v in f.values())
+
+
+def test_opt_in_region_is_reported_and_the_rest_go_on(world: World, tmp_path: Path) -> None:
+    # A finding from an opt-in region the account has not enabled: its inventory cannot be read.
+    far = consolidated("EC2.19", CALLER, "AwsEc2SecurityGroup", "arn:aws:ec2:ap-east-1:x")
+    far["Region"] = far["Resources"][0]["Region"] = "ap-east-1"
+    far["Resources"][0]["Details"] = {"AwsEc2SecurityGroup": {"GroupId": "sg-0fa7fa7fa7fa7fa70"}}
+    boto3.client("securityhub", region_name=REGION).batch_import_findings(Findings=[far])
+    out = tmp_path / "s"
+    result = run(
+        ["collect", "--out", str(out), "--accounts", CALLER], [ec2_opt_in_required("ap-east-1")]
+    )
+    assert result.exit_code == EXIT_PARTIAL
+    assert f"account {CALLER}, ap-east-1: inventory failed (OptInRequired" in result.stderr
+    assert "opt-in region not enabled" in result.stderr
+    assert (out / CALLER / REGION / "security-groups.json").exists()
+    assert not (out / CALLER / "ap-east-1").exists()
+
+
+def test_adaptive_retry_mode_rides_out_throttling(world: World, tmp_path: Path) -> None:
+    throttle = Throttle("DescribeSecurityGroups", times=3)
+    result = run(
+        ["collect", "--out", str(tmp_path / "s"), "--accounts", CALLER,
+         "--retry-mode", "adaptive"],
+        [throttle.hook()],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output + result.stderr
+    assert throttle.seen > throttle.times

@@ -353,6 +353,18 @@ def collect(
     per_set: dict[tuple[str, str], list[Finding]] = {}
     for finding in result.findings:
         per_set.setdefault((finding.account_id, finding.region), []).append(finding)
+    for account_id, region in [k for k in per_set if not all(k)]:
+        bad = per_set.pop((account_id, region))
+        result.failures.append(
+            CollectFailure(
+                account_id,
+                region,
+                "inventory",
+                "NoAccountOrRegion",
+                f"{len(bad)} findings name no account or region (e.g. {bad[0].finding_id})",
+                "they are left out of the snapshot; check the product that imported them",
+            )
+        )
 
     out.mkdir(parents=True, exist_ok=True)
     for (account_id, region), set_findings in sorted(per_set.items()):

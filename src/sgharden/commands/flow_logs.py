@@ -66,7 +66,11 @@ def enable(
 ) -> None:
     """Create a flow log on every target ENI that lacks a sufficient one (exit 4 if any failed)."""
     target = flow_logs.Destination.parse(destination, role_arn, file_format, hive, per_hour)
-    targets = flow_logs.targets(load_snapshot(snapshot_dir))
+    snapshot = load_snapshot(snapshot_dir)
+    targets = flow_logs.targets(snapshot)
+    idle = flow_logs.flagged_without_interfaces(snapshot)
+    if idle:
+        click.echo(f"flagged, no ENI to log in the snapshot: {', '.join(idle)}", err=True)
     if not targets:
         click.echo("no target ENIs: the snapshot's in-scope findings have no interfaces")
         return
