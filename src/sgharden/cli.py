@@ -23,6 +23,11 @@ COMMANDS = {
     "collect": "collect",
     "flow-logs": "flow_logs",
     "propose": "propose",
+    "ticket": "ticket",
+    "dry-run": "dry_run",
+    "apply": "apply",
+    "rollback": "rollback",
+    "verify": "verify",
 }
 
 

@@ -1,0 +1,117 @@
+"""`sgharden dry-run PLAN.json --snapshot DIR`: replay the window, and optionally ask AWS (DryRun)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sgharden.change.awscheck import DEFAULT_RULE_LIMIT, IAM_ACTIONS, check_aws
+from sgharden.change.dryrun import DryRunReport, write_report
+from sgharden.change.replay import replay
+from sgharden.commands.aws_options import aws_options, make_context
+from sgharden.errors import EXIT_SAFETY
+from sgharden.planfile import load_plan
+from sgharden.snapshot import load_snapshot
+from sgharden.workspace import open_workspace
+
+__all__ = ["IAM_ACTIONS", "command"]
+
+
+@click.command("dry-run")
+@click.argument("plan_path", metavar="PLAN.json", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--snapshot",
+    "snapshot_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The snapshot the plan was made from.",
+)
+@click.option(
+    "--workspace",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Workspace holding the window's flow logs (default: ingest the snapshot's flow-logs/ in memory).",
+)
+@click.option(
+    "--check-aws",
+    "check_aws_flag",
+    is_flag=True,
+    help="Also make every change as an AWS call with DryRun=True.",
+)
+@click.option(
+    "--group",
+    "groups",
+    multiple=True,
+    metavar="SG_ID",
+    help="Only check this group's calls (repeatable).",
+)
+@click.option(
+    "--rule-limit",
+    type=int,
+    default=DEFAULT_RULE_LIMIT,
+    show_default=True,
+    help="Rules per security group and direction (your account's quota).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Where dry-run.md and dry-run.json go.",
+)
+@aws_options
+@click.pass_context
+def command(
+    click_ctx: click.Context,
+    plan_path: Path,
+    snapshot_dir: Path,
+    workspace: Path | None,
+    check_aws_flag: bool,
+    groups: tuple[str, ...],
+    rule_limit: int,
+    out_dir: Path,
+    profile: str | None,
+    role_name: str | None,
+    retry_mode: str,
+) -> None:
+    """Show what applying the plan would do, without changing anything.
+
+    Replays every connection of the plan's window against the current and the proposed rules and
+    reports what would newly be denied (real use and probes, per group and port). Exit 5 when a
+    ready group would cut real use, or an AWS check says a call would fail.
+    """
+    plan = load_plan(plan_path)
+    snapshot = load_snapshot(snapshot_dir)
+    if workspace is not None:
+        con = open_workspace(workspace, read_only=True)
+    else:
+        from sgharden.commands.propose import ingest_snapshot
+
+        con = open_workspace(None)
+        ingest_snapshot(con, snapshot)
+    result = replay(con, plan, snapshot)
+    checks = None
+    if check_aws_flag:
+        ctx = make_context(
+            click_ctx, profile=profile, region=None, role_name=role_name, retry_mode=retry_mode
+        )
+        checks = check_aws(plan, ctx, rule_limit, groups)
+    report = DryRunReport(plan, result, checks)
+    md_path, json_path = write_report(report, out_dir)
+    click.echo(md_path.read_text(encoding="utf-8"))
+    click.echo(f"written: {md_path}, {json_path}", err=True)
+    if result.unsafe:
+        named = "; ".join(
+            f"{d.remote_addr} -> {d.interface_id} port {d.port} ({d.connections} connections, {', '.join(d.group_ids)})"
+            for d in result.unsafe[:10]
+        )
+        click.echo(f"sgharden: error: the plan would cut real use: {named}", err=True)
+        sys.exit(EXIT_SAFETY)
+    if report.failed_checks:
+        click.echo(
+            f"sgharden: error: {len(report.failed_checks)} AWS call(s) would fail (see the AWS checks)",
+            err=True,
+        )
+        sys.exit(EXIT_SAFETY)
