@@ -282,3 +282,11 @@ def test_docs_list_exactly_the_declared_iam_actions() -> None:
     assert _listed(doc, "`flow-logs disable` (") == set(DISABLE_IAM_ACTIONS)
     for action in AUTHORIZATION_ONLY:
         assert f"`{action}` (authorization only" in doc
+
+
+def test_since_is_utc_minutes() -> None:
+    from sgharden.aws.summary import _since
+
+    assert _since("2026-11-28 14:02:07+00:00") == "2026-11-28T14:02Z"
+    assert _since("2026-11-28T16:02:07+02:00") == "2026-11-28T14:02Z"
+    assert _since(None) == "-"

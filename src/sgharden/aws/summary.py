@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 
 from tabulate import tabulate
@@ -126,6 +127,19 @@ def enable_table(report: EnableReport) -> str:
     return f"{table}\n\n{counts}"
 
 
+def _since(text: str | None) -> str:
+    """A flow log's CreationTime as minutes in UTC (botocore gives a datetime, files ISO text)."""
+    if not text:
+        return "-"
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC)
+    return when.strftime("%Y-%m-%dT%H:%MZ")
+
+
 def status_table(rows: list[StatusRow], min_days: int) -> str:
     out = []
     for r in rows:
@@ -146,7 +160,7 @@ def status_table(rows: list[StatusRow], min_days: int) -> str:
                 ",".join(r.target.serves),
                 fl.flow_log_id if fl else "-",
                 fl.destination if fl else "-",
-                (fl.creation_time or "-") if fl else "-",
+                _since(fl.creation_time) if fl else "-",
                 fmt,
                 delivered,
                 f"{r.days_needed:.1f}",
