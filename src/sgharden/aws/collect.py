@@ -164,20 +164,10 @@ def read_findings(aws: AwsContext, region: str, controls: list[str]) -> list[dic
         for page in pages:
             for raw in page.get("Findings", []):
                 seen.setdefault(str(raw.get("Id")), raw)
-    wanted = {f.finding_id for f in _in_scope_parsed(seen.values(), controls)}
+    parsed = [f for f in (parse_finding(r) for r in seen.values()) if f is not None]
+    # `in_scope` collapses duplicates; the snapshot keeps every id, duplicates included.
+    wanted = {fid for kept in in_scope(parsed, controls) for fid in kept.all_ids}
     return [raw for fid, raw in seen.items() if fid in wanted]
-
-
-def _in_scope_parsed(raws: Iterable[dict[str, Any]], controls: list[str]) -> list[Finding]:
-    parsed = [f for f in (parse_finding(r) for r in raws) if f is not None]
-    kept = in_scope(parsed, controls)
-    # `in_scope` collapses duplicates; keep every id (duplicates included) in the snapshot.
-    return [f for k in kept for f in _expand(k, parsed)]
-
-
-def _expand(kept: Finding, parsed: list[Finding]) -> list[Finding]:
-    ids = set(kept.all_ids)
-    return [f for f in parsed if f.finding_id in ids]
 
 
 def _paginate(client: Any, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
