@@ -360,6 +360,20 @@ def deny_assume_role(account_id: str) -> tuple[str, Callable[..., Any]]:
     return ("before-send.sts.AssumeRole", handler)
 
 
+def deny(service: str, operation: str) -> tuple[str, Callable[..., Any]]:
+    """A query-protocol service (rds, sts, iam...) answers AccessDenied to `operation`."""
+
+    def handler(request: Any, **_: Any) -> AWSResponse:
+        xml = (
+            "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User is "
+            f"not authorized to perform: {service}:{operation}</Message></Error>"
+            "<RequestId>denied</RequestId></ErrorResponse>"
+        )
+        return _response(request, 403, xml, {"Content-Type": "text/xml"})
+
+    return (f"before-send.{service}.{operation}", handler)
+
+
 def security_hub_not_enabled(region: str) -> tuple[str, Callable[..., Any]]:
     """Security Hub answers InvalidAccessException in `region` (not enabled there)."""
 

@@ -19,6 +19,7 @@ from aws_seed import (
     Throttle,
     World,
     consolidated,
+    deny,
     deny_assume_role,
     ec2_opt_in_required,
     security_hub_not_enabled,
@@ -257,3 +258,49 @@ def test_collected_snapshot_feeds_propose(world: World, tmp_path: Path) -> None:
     assert {world.ssh_group, world.web_group, world.member_group} <= set(groups)
     # No flow-log data delivered yet: nothing may be revoked.
     assert all(g["status"] == "needs-more-data" and not g["revoke"] for g in groups.values())
+
+
+def test_rds_denied_is_context_unless_a_db_is_flagged(world: World, tmp_path: Path) -> None:
+    hooks = [deny("rds", "DescribeDBInstances")]
+    out = tmp_path / "groups-only"
+    result = run(
+        ["collect", "--out", str(out), "--accounts", CALLER, "--controls", "EC2.19"], hooks
+    )
+    assert result.exit_code == EXIT_PARTIAL
+    assert "inventory (db-instances.json left out) failed (AccessDenied" in result.stderr
+    assert (out / CALLER / REGION / "security-groups.json").exists()
+    assert not (out / CALLER / REGION / "db-instances.json").exists()
+
+    out = tmp_path / "with-db"
+    result = run(["collect", "--out", str(out), "--accounts", CALLER], hooks)
+    assert result.exit_code == EXIT_PARTIAL
+    assert f"account {CALLER}, {REGION}: inventory failed (AccessDenied" in result.stderr
+    assert not (out / CALLER / REGION).exists()
+
+
+def test_groups_referenced_from_another_vpc_come_along(world: World, tmp_path: Path) -> None:
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.40.1.0/24")["Subnet"]["SubnetId"]
+    peer = ec2.create_security_group(GroupName="peer-clients", Description="p", VpcId=vpc)
+    peer_eni = ec2.create_network_interface(SubnetId=subnet, Groups=[peer["GroupId"]])
+    ec2.authorize_security_group_ingress(
+        GroupId=world.db_group,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 5432,
+                "ToPort": 5432,
+                "UserIdGroupPairs": [{"GroupId": peer["GroupId"]}],
+            }
+        ],
+    )
+    out = tmp_path / "s"
+    assert run(["collect", "--out", str(out), "--accounts", CALLER]).exit_code == 0
+    caller = out / CALLER / REGION
+    groups = {g["GroupId"] for g in read(caller / "security-groups.json")["SecurityGroups"]}
+    assert peer["GroupId"] in groups
+    enis = read(caller / "network-interfaces.json")["NetworkInterfaces"]
+    ids = [e["NetworkInterfaceId"] for e in enis]
+    assert peer_eni["NetworkInterface"]["NetworkInterfaceId"] in ids
+    assert len(ids) == len(set(ids))

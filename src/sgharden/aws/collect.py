@@ -99,6 +99,10 @@ def _hint(code: str, stage: str, account_id: str, region: str, role_name: str | 
     return "retry later; if it persists, rerun with --debug and report it"
 
 
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", "Unknown"))
+
+
 def _failure(
     exc: Exception, account_id: str, region: str, stage: str, role_name: str | None
 ) -> CollectFailure:
@@ -194,6 +198,8 @@ class InventorySet:
     findings: list[dict[str, Any]]
     documents: dict[str, dict[str, Any]]
     prefix_list_entries: dict[str, dict[str, Any]]
+    # (what was left out, the error): the set is still written, without that part.
+    omissions: list[tuple[str, ClientError]] = field(default_factory=list)
 
 
 def read_inventory(
@@ -218,14 +224,24 @@ def read_inventory(
     flagged_reservations = _by_filter(
         ec2, "describe_instances", "Reservations", "instance-id", instance_ids
     )
-    all_dbs = _paginate(rds, "describe_db_instances", "DBInstances")
+    omissions: list[tuple[str, ClientError]] = []
+    try:
+        all_dbs: list[dict[str, Any]] | None = _paginate(
+            rds, "describe_db_instances", "DBInstances"
+        )
+    except ClientError as exc:
+        if db_ids or _code(exc) not in _DENIED:
+            raise
+        # Only context when no DB is flagged: leave db-instances.json out rather than fail.
+        omissions.append(("db-instances.json", exc))
+        all_dbs = None
     vpcs = {g["VpcId"] for g in flagged_groups if g.get("VpcId")}
     vpcs |= {
         i["VpcId"] for r in flagged_reservations for i in r.get("Instances", []) if i.get("VpcId")
     }
     vpcs |= {
         (d.get("DBSubnetGroup") or {}).get("VpcId", "")
-        for d in all_dbs
+        for d in all_dbs or []
         if d.get("DBInstanceIdentifier") in db_ids
     } - {""}
 
@@ -240,10 +256,30 @@ def read_inventory(
         [g["GroupId"] for g in groups],
     )
     enis = _by_filter(ec2, "describe_network_interfaces", "NetworkInterfaces", "vpc-id", vpcs)
+    # Groups referenced from another VPC (peering) of this account, and their members' ENIs, so
+    # that a source can still be resolved to the group a rule names.
+    referenced = {
+        str(ref["GroupId"])
+        for r in rules
+        if (ref := r.get("ReferencedGroupInfo") or {}).get("GroupId")
+        and str(ref.get("UserId") or account_id) == account_id
+    } - {g["GroupId"] for g in groups}
+    if referenced:
+        groups += _by_filter(
+            ec2, "describe_security_groups", "SecurityGroups", "group-id", referenced
+        )
+        known_enis = {e["NetworkInterfaceId"] for e in enis}
+        enis += [
+            e
+            for e in _by_filter(
+                ec2, "describe_network_interfaces", "NetworkInterfaces", "group-id", referenced
+            )
+            if e["NetworkInterfaceId"] not in known_enis
+        ]
     reservations = _by_filter(ec2, "describe_instances", "Reservations", "vpc-id", vpcs)
     dbs = [
         d
-        for d in all_dbs
+        for d in all_dbs or []
         if d.get("DBInstanceIdentifier") in db_ids
         or (d.get("DBSubnetGroup") or {}).get("VpcId") in vpcs
     ]
@@ -252,27 +288,29 @@ def read_inventory(
     prefix_lists = _by_filter(
         ec2, "describe_managed_prefix_lists", "PrefixLists", "prefix-list-id", pl_ids
     )
-    entries = {
-        pl["PrefixListId"]: {
-            "Entries": _paginate(
-                ec2, "get_managed_prefix_list_entries", "Entries", PrefixListId=pl["PrefixListId"]
+    entries: dict[str, dict[str, Any]] = {}
+    for pl in prefix_lists:
+        pl_id = pl["PrefixListId"]
+        try:
+            listed = _paginate(
+                ec2, "get_managed_prefix_list_entries", "Entries", PrefixListId=pl_id
             )
-        }
-        for pl in prefix_lists
+        except ClientError as exc:
+            omissions.append((f"prefix-list-entries/{pl_id}.json", exc))
+            continue
+        entries[pl_id] = {"Entries": listed}
+    documents = {
+        "security-groups.json": {"SecurityGroups": groups},
+        "security-group-rules.json": {"SecurityGroupRules": rules},
+        "network-interfaces.json": {"NetworkInterfaces": enis},
+        "instances.json": {"Reservations": reservations},
+        "db-instances.json": {"DBInstances": dbs},
+        "flow-logs.json": {"FlowLogs": flow_logs},
+        "managed-prefix-lists.json": {"PrefixLists": prefix_lists},
     }
-    return InventorySet(
-        findings=raws,
-        documents={
-            "security-groups.json": {"SecurityGroups": groups},
-            "security-group-rules.json": {"SecurityGroupRules": rules},
-            "network-interfaces.json": {"NetworkInterfaces": enis},
-            "instances.json": {"Reservations": reservations},
-            "db-instances.json": {"DBInstances": dbs},
-            "flow-logs.json": {"FlowLogs": flow_logs},
-            "managed-prefix-lists.json": {"PrefixLists": prefix_lists},
-        },
-        prefix_list_entries=entries,
-    )
+    if all_dbs is None:
+        del documents["db-instances.json"]
+    return InventorySet(raws, documents, entries, omissions)
 
 
 def _json_default(value: Any) -> str:
@@ -383,6 +421,9 @@ def collect(
             continue
         write_set(out, account_id, region, inventory)
         result.sets_written.append((account_id, region))
+        for left_out, error in inventory.omissions:
+            stage = f"inventory ({left_out} left out)"
+            result.failures.append(_failure(error, account_id, region, stage, None))
 
     _write_json(
         out / REPORT_FILE,
