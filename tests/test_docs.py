@@ -1,0 +1,66 @@
+"""Docs that cannot drift: docs/cli.md is every command's --help, and the README names them all.
+
+Regenerate docs/cli.md after changing an option:  SGHARDEN_WRITE_DOCS=1 python -m pytest tests/test_docs.py
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import click
+
+from sgharden.cli import COMMANDS, main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _help(command: click.Command, path: list[str], parent: click.Context | None) -> list[str]:
+    ctx = click.Context(
+        command, info_name=path[-1], parent=parent, terminal_width=100, max_content_width=100
+    )
+    out = [f"## `{' '.join(path)}`", "", "```", command.get_help(ctx).rstrip(), "```", ""]
+    if isinstance(command, click.Group):
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            assert sub is not None
+            out += _help(sub, [*path, name], ctx)
+    return out
+
+
+def render_cli_md() -> str:
+    lines = [
+        "# Command reference",
+        "",
+        "Generated from `--help` by `tests/test_docs.py`; do not edit by hand.",
+        "",
+    ]
+    return "\n".join(lines + _help(main, ["sgharden"], None))
+
+
+def test_cli_md_is_current() -> None:
+    path = REPO / "docs" / "cli.md"
+    text = render_cli_md()
+    if os.environ.get("SGHARDEN_WRITE_DOCS"):
+        path.write_text(text, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == text, (
+        "docs/cli.md is stale: SGHARDEN_WRITE_DOCS=1 python -m pytest tests/test_docs.py"
+    )
+
+
+def test_readme_starts_with_the_two_commands_and_names_every_command() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```sh\n(.*?)```", readme, re.S)
+    assert block is not None and readme.index("```sh") < 40
+    first, second = block.group(1).strip().splitlines()
+    assert first.endswith("sgharden demo") and "pip install ." in first
+    assert second.endswith("python -m pytest") and ".[test]" in second
+    for name in COMMANDS:
+        assert f"sgharden {name}" in readme, f"README does not mention `sgharden {name}`"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    second = re.search(r"```sh\n(.*?)```", readme, re.S).group(1).strip().splitlines()[1]  # type: ignore[union-attr]
+    assert second in (REPO / ".ci" / "run").read_text(encoding="utf-8")
