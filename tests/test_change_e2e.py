@@ -13,6 +13,7 @@ from change_world import World, build_world
 from click.testing import CliRunner, Result
 
 from sgharden.change import apply as apply_module
+from sgharden.change import awscheck
 from sgharden.change import rollback as rollback_module
 from sgharden.cli import main
 from sgharden.errors import EXIT_PARTIAL, EXIT_SAFETY
@@ -27,9 +28,85 @@ def world(aws: str, tmp_path: Path) -> World:
     return build_world(tmp_path)
 
 
-def test_apply_rollback_end_to_end(world: World, tmp_path: Path) -> None:
+FIXTURE_ENI_WEB = "eni-0a0000000000000a1"
+
+
+def flow_log_file(path: Path, lines: list[str]) -> Path:
+    header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
+    path.write_text(header + "\n" + "\n".join(lines) + "\n")
+    return path
+
+
+def record(
+    src: str,
+    dst: str,
+    sport: int,
+    dport: int,
+    action: str,
+    when: int,
+    packets: int = 3,
+    size: int = 180,
+) -> str:
+    return f"2 123456789012 {FIXTURE_ENI_WEB} {src} {dst} {sport} {dport} 6 {packets} {size} {when} {when + 20} {action} OK"
+
+
+def test_ticket_dry_run_apply_rollback_verify(world: World, tmp_path: Path) -> None:
     before = {role: world.rules(role) for role in ("web", "db", "legacy", "worker")}
     backups = tmp_path / "backups"
+
+    tickets = run(
+        [
+            "ticket",
+            str(world.plan),
+            "--snapshot",
+            str(world.snapshot),
+            "--out",
+            str(tmp_path / "tickets"),
+        ]
+    )
+    assert tickets.exit_code == 0, tickets.output
+    web_ticket = tmp_path / "tickets" / f"123456789012-us-east-1-{world.ids['web']}"
+    assert (web_ticket / "TICKET.md").is_file() and (tmp_path / "tickets" / "report.html").is_file()
+
+    recorder = CallRecorder()
+    dry = run(
+        [
+            "dry-run",
+            str(world.plan),
+            "--snapshot",
+            str(world.snapshot),
+            "--check-aws",
+            "--out",
+            str(tmp_path / "dry"),
+        ],
+        [recorder.hook()],
+    )
+    assert dry.exit_code == 0, dry.output
+    assert set(recorder.actions) <= set(awscheck.IAM_ACTIONS)
+    report = json.loads((tmp_path / "dry" / "dry-run.json").read_text())
+    assert report["ok"] is True
+    assert report["replay"]["newly_denied"]["real"] == []
+    assert {(d["remote_addr"], d["port"]) for d in report["replay"]["newly_denied"]["probes"]} >= {
+        ("203.0.113.7", 22),
+        ("192.0.2.201", 8080),
+    }
+    outcomes = {(c["target"], c["change"]): c["outcome"] for c in report["aws_checks"]}
+    assert (
+        outcomes[(world.ids["web"], "authorize ingress tcp 22 from 198.51.100.10/31")]
+        == "would-succeed"
+    )
+    assert outcomes[(world.ids["web"], "revoke ingress tcp 22 from ::/0")] == "would-succeed"
+    assert (
+        outcomes[(world.ids["db"], f"authorize ingress tcp 5432 from {world.ids['web']}")]
+        == "would-succeed"
+    )
+    assert (
+        outcomes[(world.ids["instance"], f"disassociate Elastic IP {world.ids['public_ip']}")]
+        == "would-succeed"
+    )
+    assert outcomes[("orders-db", "--no-publicly-accessible")] == "not-checkable"
+    assert world.rules("web") == before["web"]  # a dry run changes nothing
+    assert "safe to apply" in (tmp_path / "dry" / "dry-run.md").read_text()
 
     # apply asks first; "n" changes nothing and writes no backup
     refused = run(["apply", str(world.plan), "--backup-dir", str(backups)], stdin="n\n")
@@ -146,6 +223,59 @@ def test_apply_rollback_end_to_end(world: World, tmp_path: Path) -> None:
     assert not [a for a in recorder.actions if not a.split(":")[1].startswith("Describe")]
     assert {role: world.rules(role) for role in before} == before
 
+    # verify on post-change flow logs: the office is let in, scanners are turned away -> exit 0
+    change_time = 1795000000  # 2026-11-18T...Z
+    since = "2026-11-18T00:00:00Z"
+    good = flow_log_file(
+        tmp_path / "after-good.log",
+        [
+            record("198.51.100.10", "10.0.1.10", 50001, 22, "ACCEPT", change_time, 30, 9000),
+            record("10.0.1.10", "198.51.100.10", 22, 50001, "ACCEPT", change_time, 25, 40000),
+            record("203.0.113.7", "10.0.1.10", 40001, 22, "REJECT", change_time + 60, 1, 44),
+            record("192.0.2.201", "10.0.1.10", 40002, 8080, "REJECT", change_time + 90, 1, 44),
+        ],
+    )
+    ok = run(
+        [
+            "verify",
+            str(world.plan),
+            str(good),
+            "--since",
+            since,
+            "--snapshot",
+            str(world.snapshot),
+            "--format",
+            "json",
+        ]
+    )
+    assert ok.exit_code == 0, ok.output
+    verdict = json.loads(ok.output[ok.output.index("{") :])
+    assert verdict["real_users_rejected"] == []
+    assert {(r["remote_addr"], r["port"]) for r in verdict["others_rejected"]} == {
+        ("203.0.113.7", 22),
+        ("192.0.2.201", 8080),
+    }
+
+    # an office address turned away after the change: exit 5, the signal to roll back
+    bad = flow_log_file(
+        tmp_path / "after-bad.log",
+        [
+            record("198.51.100.11", "10.0.1.10", 50002, 22, "REJECT", change_time + 120, 2, 120),
+            record("203.0.113.7", "10.0.1.10", 40001, 22, "REJECT", change_time + 60, 1, 44),
+            # before the change: not counted
+            record(
+                "198.51.100.10", "10.0.1.10", 50003, 22, "REJECT", change_time - 7 * 86400, 2, 120
+            ),
+        ],
+    )
+    cut = run(
+        ["verify", str(world.plan), str(bad), "--since", since, "--snapshot", str(world.snapshot)]
+    )
+    assert cut.exit_code == EXIT_SAFETY, cut.output
+    assert "REAL USERS REJECTED" in cut.output
+    real_section = cut.output.split("REAL USERS REJECTED")[1].split("rejected probes")[0]
+    assert "198.51.100.11" in real_section and "198.51.100.10" not in real_section
+
 
 def test_apply_without_resources_prints_their_commands(world: World, tmp_path: Path) -> None:
     result = run(["apply", str(world.plan), "--yes", "--backup-dir", str(tmp_path / "b")])
@@ -240,3 +370,119 @@ def test_note_updates_findings_or_says_why_not(world: World, tmp_path: Path) -> 
         assert result.exit_code == EXIT_PARTIAL, result.output
         assert "the change is done, but the findings were not updated" in result.output
     assert (22, "198.51.100.10/31") in {(r[2], r[4]) for r in world.rules("web") if not r[0]}
+
+
+def edited_plan(world: World, tmp_path: Path, edit: Any) -> Path:
+    plan = json.loads(world.plan.read_text())
+    edit(plan)
+    path = tmp_path / "edited-plan.json"
+    path.write_text(json.dumps(plan))
+    return path
+
+
+def test_dry_run_stops_a_plan_that_cuts_real_use(world: World, tmp_path: Path) -> None:
+    """Drop the IPv6 admin's new rule: the replay finds the admin's SSH sessions cut, exit 5."""
+
+    def drop_ipv6_authorize(plan: dict[str, Any]) -> None:
+        web = plan["groups"][0]
+        web["authorize"] = [r for r in web["authorize"] if "CidrIpv6" not in r]
+
+    path = edited_plan(world, tmp_path, drop_ipv6_authorize)
+    result = run(
+        ["dry-run", str(path), "--snapshot", str(world.snapshot), "--out", str(tmp_path / "dry")]
+    )
+    assert result.exit_code == EXIT_SAFETY, result.output
+    assert "2001:db8:77::5" in result.output and "port 22" in result.output
+    report = json.loads((tmp_path / "dry" / "dry-run.json").read_text())
+    assert report["ok"] is False
+    assert [d["remote_addr"] for d in report["replay"]["newly_denied"]["real"]] == [
+        "2001:db8:77::5"
+    ]
+    assert "NOT safe to apply" in (tmp_path / "dry" / "dry-run.md").read_text()
+
+
+def test_dry_run_check_aws_reports_invalid_and_denied_calls(world: World, tmp_path: Path) -> None:
+    def break_plan(plan: dict[str, Any]) -> None:
+        web = plan["groups"][0]
+        # already exists in the group -> duplicate
+        web["authorize"].append(
+            {**web["keep"][0], "reason": "duplicate on purpose", "evidence": {}}
+        )
+        db = plan["groups"][1]
+        db["authorize"][0]["ReferencedGroupId"] = "sg-0123456789abcdef0"  # no such group
+
+    path = edited_plan(world, tmp_path, break_plan)
+
+    def deny_revoke_dry_run(model: Any, params: dict[str, Any], **_: Any) -> None:
+        from botocore.exceptions import ClientError
+
+        if params.get("DryRun") and model.name == "RevokeSecurityGroupIngress":
+            raise ClientError(
+                {"Error": {"Code": "UnauthorizedOperation", "Message": "no"}}, model.name
+            )
+
+    result = run(
+        [
+            "dry-run",
+            str(path),
+            "--snapshot",
+            str(world.snapshot),
+            "--check-aws",
+            "--out",
+            str(tmp_path / "dry"),
+        ],
+        [("before-parameter-build.ec2.RevokeSecurityGroupIngress", deny_revoke_dry_run)],
+    )
+    assert result.exit_code == EXIT_SAFETY, result.output
+    checks = json.loads((tmp_path / "dry" / "dry-run.json").read_text())["aws_checks"]
+    by_change = {(c["target"], c["change"]): c for c in checks}
+    dup = by_change[(world.ids["web"], "authorize ingress tcp 443 from 0.0.0.0/0")]
+    assert dup["outcome"] == "invalid" and "duplicate" in dup["detail"]
+    ref = by_change[(world.ids["db"], "authorize ingress tcp 5432 from sg-0123456789abcdef0")]
+    assert ref["outcome"] == "invalid" and "unknown referenced group" in ref["detail"]
+    revoke = by_change[(world.ids["web"], "revoke ingress tcp 8080 from 0.0.0.0/0")]
+    assert revoke["outcome"] == "lacks-permission"
+    ok = by_change[(world.ids["web"], "authorize ingress tcp 22 from 198.51.100.10/31")]
+    assert ok["outcome"] == "would-succeed"
+
+
+def test_dry_run_check_aws_counts_the_peak_against_the_rule_quota(
+    world: World, tmp_path: Path
+) -> None:
+    """web-admin: 3 IPv4 + 1 IPv6 ingress rules, +1 of each at the peak: IPv4 is over a quota of 3."""
+    result = run(
+        [
+            "dry-run",
+            str(world.plan),
+            "--snapshot",
+            str(world.snapshot),
+            "--check-aws",
+            "--rule-limit",
+            "3",
+            "--group",
+            world.ids["web"],
+            "--out",
+            str(tmp_path / "dry"),
+        ],
+    )
+    assert result.exit_code == EXIT_SAFETY, result.output
+    checks = json.loads((tmp_path / "dry" / "dry-run.json").read_text())["aws_checks"]
+    outcomes = {c["change"]: (c["outcome"], c["detail"]) for c in checks}
+    v4 = outcomes["authorize ingress tcp 22 from 198.51.100.10/31"]
+    assert v4[0] == "invalid" and "rule quota: 4 ingress rules" in v4[1]
+    assert outcomes["authorize ingress tcp 22 from 2001:db8:77::5/128"][0] == "would-succeed"
+    # with the default quota the same calls would succeed
+    fine = run(
+        [
+            "dry-run",
+            str(world.plan),
+            "--snapshot",
+            str(world.snapshot),
+            "--check-aws",
+            "--group",
+            world.ids["web"],
+            "--out",
+            str(tmp_path / "dry2"),
+        ]
+    )
+    assert fine.exit_code == 0, fine.output

@@ -79,19 +79,13 @@ def _dry_run(call: Any, **params: Any) -> tuple[str, str]:
     return NOT_CHECKABLE, "the endpoint ignored DryRun"
 
 
-def _family_counts(rules: list[Rule], egress: bool) -> tuple[int, int]:
-    v4 = v6 = 0
-    for r in rules:
-        if r.is_egress != egress:
-            continue
-        if r.cidr_ipv4 is not None:
-            v4 += 1
-        elif r.cidr_ipv6 is not None:
-            v6 += 1
-        else:
-            v4 += 1
-            v6 += 1
-    return v4, v6
+def _families(rule: Rule) -> tuple[int, ...]:
+    """The address families whose quota a rule counts towards."""
+    if rule.cidr_ipv4 is not None:
+        return (4,)
+    if rule.cidr_ipv6 is not None:
+        return (6,)
+    return (4, 6)
 
 
 def check_group(plan: Plan, group: PlanGroup, ctx: AwsContext, rule_limit: int) -> list[CallCheck]:
@@ -112,13 +106,11 @@ def check_group(plan: Plan, group: PlanGroup, ctx: AwsContext, rule_limit: int) 
     additions = new_rules(plan, group)
     # authorizations come first, so the peak is the live rules plus every new one
     peak = current + [r for r in additions if r.key() not in live_keys]
-    over = {}
-    for egress in (False, True):
-        v4, v6 = _family_counts(peak, egress)
-        if v4 > rule_limit or v6 > rule_limit:
-            over[egress] = (
-                f"rule quota: {v4} IPv4 / {v6} IPv6 {'egress' if egress else 'ingress'} rules at the peak (authorize before revoke), limit {rule_limit}"
-            )
+    counts: dict[tuple[bool, int], int] = {}
+    for r in peak:
+        for family in _families(r):
+            counts[(r.is_egress, family)] = counts.get((r.is_egress, family), 0) + 1
+    over = {key: n for key, n in counts.items() if n > rule_limit}
     referenced = sorted({r.referenced_group_id for r in additions if r.referenced_group_id})
     unknown: set[str] = set()
     for gid in referenced:
@@ -139,8 +131,13 @@ def check_group(plan: Plan, group: PlanGroup, ctx: AwsContext, rule_limit: int) 
             out.append(
                 check(call, change, INVALID, f"unknown referenced group {rule.referenced_group_id}")
             )
-        elif rule.is_egress in over:
-            out.append(check(call, change, INVALID, over[rule.is_egress]))
+        elif any((rule.is_egress, f) in over for f in _families(rule)):
+            n = max(over.get((rule.is_egress, f), 0) for f in _families(rule))
+            detail = (
+                f"rule quota: {n} {'egress' if rule.is_egress else 'ingress'} rules of this address "
+                f"family at the peak (new rules are added before old ones go), limit {rule_limit}"
+            )
+            out.append(check(call, change, INVALID, detail))
         else:
             fn = (
                 ec2.authorize_security_group_egress
