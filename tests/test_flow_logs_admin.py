@@ -290,3 +290,17 @@ def test_since_is_utc_minutes() -> None:
     assert _since("2026-11-28 14:02:07+00:00") == "2026-11-28T14:02Z"
     assert _since("2026-11-28T16:02:07+02:00") == "2026-11-28T14:02Z"
     assert _since(None) == "-"
+
+
+def test_a_vpc_or_subnet_flow_log_covers_the_eni() -> None:
+    from sgharden.aws.flow_logs import coverage_label, covering
+    from sgharden.model import Interface
+
+    eni = Interface("eni-1", "1", REGION, "vpc-1", "subnet-1", ("sg-1",), ("10.0.0.5",))
+    on_vpc = FlowLog("fl-v", "vpc-1", "1", REGION, LOG_FORMAT, "s3", "arn")
+    on_subnet_v2 = FlowLog("fl-s", "subnet-1", "1", REGION, "", "s3", "arn")
+    elsewhere = FlowLog("fl-x", "vpc-2", "1", REGION, LOG_FORMAT, "s3", "arn")
+    assert covering([on_vpc, on_subnet_v2, elsewhere], eni) == [on_vpc, on_subnet_v2]
+    assert coverage_label([on_vpc, elsewhere], eni) == "sufficient"
+    assert coverage_label([on_subnet_v2], eni) == "insufficient"
+    assert coverage_label([elsewhere], eni) == "none"
