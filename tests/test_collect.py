@@ -304,3 +304,26 @@ def test_groups_referenced_from_another_vpc_come_along(world: World, tmp_path: P
     ids = [e["NetworkInterfaceId"] for e in enis]
     assert peer_eni["NetworkInterface"]["NetworkInterfaceId"] in ids
     assert len(ids) == len(set(ids))
+
+
+def test_aggregation_region_reads_linked_regions(world: World, tmp_path: Path) -> None:
+    """With cross-region aggregation, us-east-1's hub returns a us-west-2 finding; its inventory
+    is read in us-west-2."""
+    west = boto3.client("ec2", region_name="us-west-2")
+    vpc = west.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
+    gid = west.create_security_group(GroupName="west", Description="w", VpcId=vpc)["GroupId"]
+    finding = consolidated(
+        "EC2.19",
+        CALLER,
+        "AwsEc2SecurityGroup",
+        f"arn:aws:ec2:us-west-2:{CALLER}:security-group/{gid}",
+    )
+    finding["Region"] = finding["Resources"][0]["Region"] = "us-west-2"
+    boto3.client("securityhub", region_name=REGION).batch_import_findings(Findings=[finding])
+    out = tmp_path / "s"
+    result = run(["collect", "--out", str(out), "--accounts", CALLER, "--region", REGION])
+    assert result.exit_code == 0, result.output + result.stderr
+    west_groups = read(out / CALLER / "us-west-2" / "security-groups.json")["SecurityGroups"]
+    assert gid in {g["GroupId"] for g in west_groups}
+    assert world.ssh_group not in {g["GroupId"] for g in west_groups}
+    assert (out / CALLER / REGION / "security-groups.json").exists()
