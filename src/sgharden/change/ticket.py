@@ -144,8 +144,15 @@ def snapshot_group(snapshot: Snapshot | None, group: PlanGroup) -> SecurityGroup
 def interfaces_of(snapshot: Snapshot | None, group: PlanGroup) -> list[dict[str, Any]]:
     """The group's ENIs and what they are (instance, RDS, load balancer...)."""
     if snapshot is None:
+        uncovered_ids = set(group.coverage.uncovered_enis)
         return [
-            {"interface_id": e, "what": "", "addresses": "", "groups": ""}
+            {
+                "interface_id": e,
+                "what": "(no snapshot given)",
+                "addresses": "",
+                "groups": group.group_id,
+                "flow_log": "no flow log in the window" if e in uncovered_ids else "covered",
+            }
             for e in group.coverage.enis
         ]
     rows = []
