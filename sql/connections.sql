@@ -7,45 +7,33 @@
 -- Probe: every hour-row of the key looks like scanning — per connection at most
 -- $probe_max_bytes_in bytes and $probe_max_packets_in packets from the remote (handshake-sized,
 -- no payload), or (TCP, $probe_no_response) the interface sent nothing back at all.
+-- One pass, two levels (key and day, then key), no join: flat memory on large roll-ups.
 -- Parameters: $interfaces (VARCHAR[]), $start, $end (TIMESTAMP; window [start, end), by hour),
 --   $probe_max_bytes_in, $probe_max_packets_in (BIGINT), $probe_no_response (BOOLEAN).
 -- Columns: interface_id, protocol, service_port, remote_addr, remote_family, connections,
---   packets, bytes, first_seen, last_seen, is_probe, daily (list of {day, connections}).
-WITH rows AS (
-    SELECT interface_id, protocol, service_port, coalesce(service_port, -1) AS port_key,
-           remote_addr, remote_family, hour, connections, packets_in + packets_out AS packets,
-           bytes_in + bytes_out AS bytes, first_seen, last_seen,
-           (bytes_in <= $probe_max_bytes_in * greatest(connections, 1)
-                AND packets_in <= $probe_max_packets_in * greatest(connections, 1))
-            OR ($probe_no_response AND protocol = 6 AND packets_out = 0) AS probe_like
+--   packets, bytes, first_seen, last_seen, is_probe, days (day offsets from $start's date),
+--   day_connections (connections on each of those days).
+WITH per_day AS (
+    SELECT interface_id, protocol, coalesce(service_port, -1) AS port_key, remote_addr,
+           any_value(remote_family) AS remote_family, hour::DATE AS day,
+           sum(connections) AS connections, sum(packets_in + packets_out) AS packets,
+           sum(bytes_in + bytes_out) AS bytes, min(first_seen) AS first_seen,
+           max(last_seen) AS last_seen,
+           bool_and(
+               (bytes_in <= $probe_max_bytes_in * greatest(connections, 1)
+                   AND packets_in <= $probe_max_packets_in * greatest(connections, 1))
+               OR ($probe_no_response AND protocol = 6 AND packets_out = 0)
+           ) AS probe_like
     FROM flow_rollup
     WHERE direction = 'inbound' AND accepted > 0
-      AND list_contains($interfaces, interface_id)
+      AND interface_id IN (SELECT unnest($interfaces::VARCHAR[]))
       AND hour >= $start AND hour < $end
-),
-per_day AS (
-    SELECT interface_id, protocol, port_key, remote_addr,
-           strftime(hour, '%Y-%m-%d') AS day, sum(connections) AS connections
-    FROM rows
-    GROUP BY ALL
-),
-daily AS (
-    SELECT interface_id, protocol, port_key, remote_addr,
-           list({'day': day, 'connections': connections} ORDER BY day) AS daily
-    FROM per_day
-    GROUP BY ALL
-),
-per_key AS (
-    SELECT interface_id, protocol, port_key, any_value(service_port) AS service_port,
-           remote_addr, any_value(remote_family) AS remote_family,
-           sum(connections) AS connections, sum(packets) AS packets, sum(bytes) AS bytes,
-           min(first_seen) AS first_seen, max(last_seen) AS last_seen,
-           bool_and(probe_like) AS is_probe
-    FROM rows
-    GROUP BY interface_id, protocol, port_key, remote_addr
+    GROUP BY interface_id, protocol, port_key, remote_addr, day
 )
-SELECT k.interface_id, k.protocol, k.service_port, k.remote_addr, k.remote_family,
-       k.connections, k.packets, k.bytes, k.first_seen, k.last_seen, k.is_probe, d.daily
-FROM per_key k
-JOIN daily d USING (interface_id, protocol, port_key, remote_addr)
-ORDER BY k.interface_id, k.protocol, k.service_port, k.remote_addr;
+SELECT interface_id, protocol, nullif(port_key, -1) AS service_port, remote_addr,
+       any_value(remote_family) AS remote_family, sum(connections) AS connections,
+       sum(packets) AS packets, sum(bytes) AS bytes, min(first_seen) AS first_seen,
+       max(last_seen) AS last_seen, bool_and(probe_like) AS is_probe,
+       list(datediff('day', $start::DATE, day)) AS days, list(connections) AS day_connections
+FROM per_day
+GROUP BY interface_id, protocol, port_key, remote_addr;

@@ -189,3 +189,41 @@ def test_a_ready_plan_keeps_real_use_and_allows_nothing_new(
                 assert ipaddress.ip_address(c.remote_addr) not in net, (c, d.rule)
     # 4. ready means something changes; no-change means nothing does
     assert (plan.status == "ready") == bool(plan.revoke or plan.authorize)
+
+
+def _naive_allows(
+    rule: Rule, protocol: int, port: int | None, address: str, inv: Inventory
+) -> bool:
+    """The matcher spelled out with ipaddress and Rule.allows_port, to check the fast one."""
+    if rule.is_egress or not rule.allows_port(protocol, port):
+        return False
+    addr = ipaddress.ip_address(address)
+    if rule.referenced_group_id:
+        return any(
+            rule.referenced_group_id in e.group_ids and address in e.addresses
+            for e in inv.interfaces.values()
+        )
+    cidrs = (
+        [rule.peer] if not rule.prefix_list_id else list(PREFIX_LISTS[rule.prefix_list_id].cidrs)
+    )
+    return any(
+        addr.version == ipaddress.ip_network(c).version and addr in ipaddress.ip_network(c)
+        for c in cidrs
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rule=rules(),
+    protocol=st.sampled_from([1, 6, 17, 58]),
+    port=st.sampled_from([None, *CHECK_PORTS]),
+    address=st.sampled_from([*ADDRESSES, "8.8.8.8", "2a00::1", "10.200.0.1", "203.0.113.127"]),
+)
+def test_the_fast_matcher_agrees_with_the_naive_one(
+    rule: Rule, protocol: int, port: int | None, address: str
+) -> None:
+    group = SecurityGroup(G, "target", "vpc-1", "1", "1", "r", ingress=(rule,))
+    inv = inventory_with(group)
+    assert rule_allows(rule, protocol, port, address, inv) == _naive_allows(
+        rule, protocol, port, address, inv
+    )

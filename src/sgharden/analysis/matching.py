@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from sgharden.analysis.connections import Connection
@@ -68,33 +69,74 @@ def address_book(inventory: Inventory) -> AddressBook:
     return book
 
 
+@lru_cache(maxsize=1 << 20)
+def address_key(text: str) -> tuple[int, int]:
+    """(family, integer value) of an address, cached: the matcher's hot path."""
+    addr = parse_address(text)
+    return addr.version, int(addr)
+
+
+def _span(cidr: str) -> tuple[int, int, int]:
+    net = parse_network(cidr)
+    return net.version, int(net.network_address), int(net.broadcast_address)
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule reduced to integers, so matching millions of connections stays cheap."""
+
+    rule: Rule
+    protocol: int
+    lo: int
+    hi: int
+    any_port: bool  # all-protocol and ICMP rules: ports do not apply
+    spans: tuple[tuple[int, int, int], ...]  # CIDR / prefix list: (family, first, last)
+    group_id: str | None  # referenced group
+
+    def allows_port(self, protocol: int, port: int | None) -> bool:
+        if self.protocol != -1 and self.protocol != protocol:
+            return False
+        return port is None or self.any_port or self.lo <= port <= self.hi
+
+    def covers(self, address: str, inventory: Inventory) -> bool:
+        if self.group_id is not None:
+            return address_book(inventory).carries(address, self.group_id)
+        family, value = address_key(address)
+        return any(f == family and lo <= value <= hi for f, lo, hi in self.spans)
+
+
+@lru_cache(maxsize=65536)
+def _compile(rule: Rule, prefix_lists: tuple[str, ...]) -> CompiledRule:
+    lo, hi = rule.port_range()
+    spans: tuple[tuple[int, int, int], ...] = ()
+    if rule.cidr_ipv4 is not None or rule.cidr_ipv6 is not None:
+        spans = (_span(rule.peer),)
+    elif rule.prefix_list_id is not None:
+        spans = tuple(_span(c) for c in prefix_lists)
+    return CompiledRule(
+        rule, rule.protocol, lo, hi, rule.protocol in (-1, 1, 58), spans, rule.referenced_group_id
+    )
+
+
+def compile_rule(rule: Rule, inventory: Inventory) -> CompiledRule:
+    pl = inventory.prefix_lists.get(rule.prefix_list_id or "")
+    # an unknown prefix list has no CIDRs: it covers nothing we can show
+    return _compile(rule, pl.cidrs if pl else ())
+
+
 def peer_covers(rule: Rule, address: str, inventory: Inventory) -> bool:
     """Whether the rule's peer (CIDR, referenced group, prefix list) covers the address."""
-    addr = parse_address(address)
-    if rule.cidr_ipv4 is not None or rule.cidr_ipv6 is not None:
-        net = parse_network(rule.peer)
-        return net.version == addr.version and addr in net
-    if rule.referenced_group_id is not None:
-        return address_book(inventory).carries(address, rule.referenced_group_id)
-    prefix_list = inventory.prefix_lists.get(rule.prefix_list_id or "")
-    if prefix_list is None:
-        return False  # an unknown prefix list: we cannot show it covers anything
-    for cidr in prefix_list.cidrs:
-        net = parse_network(cidr)
-        if net.version == addr.version and addr in net:
-            return True
-    return False
+    return compile_rule(rule, inventory).covers(address, inventory)
 
 
 def rule_allows(
     rule: Rule, protocol: int, port: int | None, address: str, inventory: Inventory
 ) -> bool:
     """Whether one ingress rule lets (protocol, port) in from `address`."""
-    return (
-        not rule.is_egress
-        and rule.allows_port(protocol, port)
-        and peer_covers(rule, address, inventory)
-    )
+    if rule.is_egress:
+        return False
+    compiled = compile_rule(rule, inventory)
+    return compiled.allows_port(protocol, port) and compiled.covers(address, inventory)
 
 
 def allowing_rules(

@@ -32,7 +32,7 @@ from sgharden.analysis.connections import (
 )
 from sgharden.analysis.coverage import Coverage, coverage_of, delivery, verdict
 from sgharden.analysis.evidence import SampleKey, fetch_samples
-from sgharden.analysis.matching import address_book, parse_address, rule_allows
+from sgharden.analysis.matching import address_book, compile_rule, parse_address, rule_allows
 from sgharden.analysis.plan import (
     NEEDS_MORE_DATA,
     NO_CHANGE,
@@ -143,6 +143,9 @@ class _GroupPlanner:
         self.coverage = coverage
         self.enis = {e.interface_id: e for e in self.book.members.get(group.group_id, [])}
         self.connections = [c for c in connections if c.interface_id in self.enis]
+        self.by_service: dict[tuple[int, int | None], list[Connection]] = {}
+        for c in self.connections:
+            self.by_service.setdefault((c.protocol, c.service_port), []).append(c)
         self.revoke: list[RuleDecision] = []
         self.authorize: list[RuleDecision] = []
         self.keep: list[RuleDecision] = []
@@ -150,11 +153,12 @@ class _GroupPlanner:
 
     # -- helpers ---------------------------------------------------------------------------
     def matched(self, rule: Rule) -> list[Connection]:
-        return [
-            c
-            for c in self.connections
-            if rule_allows(rule, c.protocol, c.service_port, c.remote_addr, self.inventory)
-        ]
+        compiled = compile_rule(rule, self.inventory)
+        out: list[Connection] = []
+        for (protocol, port), conns in self.by_service.items():
+            if compiled.allows_port(protocol, port):
+                out.extend(c for c in conns if compiled.covers(c.remote_addr, self.inventory))
+        return out
 
     def window_text(self) -> str:
         cov = self.coverage
