@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import duckdb
 import pytest
-from aws_seed import CALLER, REGION, ROLE, CallRecorder, World, seed
+from aws_seed import CALLER, MEMBER, REGION, ROLE, CallRecorder, World, deny_assume_role, seed
 from click.testing import CliRunner, Result
 
 from sgharden.aws.clients import AwsContext
@@ -54,9 +54,11 @@ def snapshot_dir(world: World, tmp_path: Path) -> Path:
     return out
 
 
-def run(args: list[str], recorder: CallRecorder | None = None) -> Result:
-    hooks = [recorder.hook()] if recorder else []
-    return CliRunner().invoke(main, ["flow-logs", *args], obj={"aws_hooks": hooks})
+def run(
+    args: list[str], recorder: CallRecorder | None = None, hooks: tuple[Any, ...] = ()
+) -> Result:
+    all_hooks = [*([recorder.hook()] if recorder else []), *hooks]
+    return CliRunner().invoke(main, ["flow-logs", *args], obj={"aws_hooks": all_hooks})
 
 
 def flow_logs(session: Any = None) -> dict[str, dict[str, Any]]:
@@ -304,3 +306,19 @@ def test_a_vpc_or_subnet_flow_log_covers_the_eni() -> None:
     assert coverage_label([on_vpc, elsewhere], eni) == "sufficient"
     assert coverage_label([on_subnet_v2], eni) == "insufficient"
     assert coverage_label([elsewhere], eni) == "none"
+
+
+def test_denied_member_account_is_reported(world: World, snapshot_dir: Path) -> None:
+    snap = ["--snapshot", str(snapshot_dir), "--role-name", ROLE]
+    hooks = (deny_assume_role(MEMBER),)
+    result = run(["enable", *snap, "--destination", f"s3://{BUCKET}"], hooks=hooks)
+    assert result.exit_code == EXIT_PARTIAL
+    assert "created 3, reused 1, failed 1" in result.stdout
+    assert "AssumeRole: AccessDenied" in row(result.stdout, world.member_eni)
+    status = run(["status", *snap], hooks=hooks)
+    assert status.exit_code == EXIT_PARTIAL
+    assert "AssumeRole: AccessDenied" in row(status.stdout, world.member_eni)
+    gone = run(["disable", *snap], hooks=hooks)
+    assert gone.exit_code == EXIT_PARTIAL
+    assert gone.stdout.count("deleted") == 3
+    assert "AssumeRole: AccessDenied" in row(gone.stdout, MEMBER)

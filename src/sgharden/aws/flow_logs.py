@@ -229,6 +229,13 @@ def _error(exc: Exception) -> tuple[str, str]:
     return type(exc).__name__, str(exc)
 
 
+def _failed_call(exc: Exception) -> str:
+    """'AssumeRole: AccessDenied: ...' — which call failed, and how."""
+    code, message = _error(exc)
+    operation = getattr(exc, "operation_name", "") or "call"
+    return f"{operation}: {code}: {message}"
+
+
 # --- enable --------------------------------------------------------------------------------------
 
 
@@ -352,10 +359,8 @@ def plan_enable(aws: AwsContext, all_targets: list[Target]) -> EnablePlan:
         try:
             existing = live_flow_logs(aws, account_id, region, _scopes(set_targets))
         except (ClientError, BotoCoreError) as exc:
-            code, message = _error(exc)
             plan.failed += [
-                EnableOutcome(t, "failed", detail=f"describe-flow-logs: {code}: {message}")
-                for t in set_targets
+                EnableOutcome(t, "failed", detail=_failed_call(exc)) for t in set_targets
             ]
             continue
         for t in set_targets:
@@ -498,8 +503,7 @@ def status(
         try:
             live[key] = live_flow_logs(aws, key[0], key[1], _scopes(set_targets))
         except (ClientError, BotoCoreError) as exc:
-            code, message = _error(exc)
-            errors[key] = f"describe-flow-logs: {code}: {message}"
+            errors[key] = _failed_call(exc)
     flow_log_ids = [fl.flow_log_id for fls in live.values() for fl in fls]
     stored = workspace_delivery(workspace, [t.interface_id for t in all_targets], flow_log_ids)
     rows = []
@@ -556,12 +560,7 @@ def disable(
                 for raw in page.get("FlowLogs", [])
             ]
         except (ClientError, BotoCoreError) as exc:
-            code, message = _error(exc)
-            outcomes.append(
-                DisableOutcome(
-                    account_id, region, "", "", "failed", f"describe-flow-logs: {code}: {message}"
-                )
-            )
+            outcomes.append(DisableOutcome(account_id, region, "", "", "failed", _failed_call(exc)))
             continue
         # The server filters by tag; check again so that nothing untagged is ever deleted.
         for fl in [f for f in managed if (MANAGED_TAG, "true") in f.tags]:
