@@ -486,3 +486,91 @@ def test_dry_run_check_aws_counts_the_peak_against_the_rule_quota(
         ]
     )
     assert fine.exit_code == 0, fine.output
+
+
+def test_declared_iam_actions_are_the_calls_made(world: World, tmp_path: Path) -> None:
+    """apply with everything on: each call made is declared, and each declared action is called
+    (ModifyNetworkInterfaceAttribute is the auto-assigned-address path, exercised below)."""
+    recorder = CallRecorder()
+    run(
+        [
+            "apply",
+            str(world.plan),
+            "--yes",
+            "--include-resources",
+            "--note",
+            "CHG-1",
+            "--backup-dir",
+            str(tmp_path / "b"),
+        ],
+        [recorder.hook()],
+    )
+    assert set(recorder.actions) == set(apply_module.IAM_ACTIONS) - {
+        "ec2:ModifyNetworkInterfaceAttribute",
+        "ec2:AuthorizeSecurityGroupEgress",  # the fixture plan changes no egress rule
+        "ec2:RevokeSecurityGroupEgress",
+    }
+    recorder = CallRecorder()
+    back = run(["rollback", str(next((tmp_path / "b").glob("backup-*.json")))], [recorder.hook()])
+    assert back.exit_code == 0, back.output
+    assert set(recorder.actions) == set(rollback_module.IAM_ACTIONS) - {
+        "ec2:ModifyNetworkInterfaceAttribute",
+        "ec2:AuthorizeSecurityGroupEgress",
+        "ec2:RevokeSecurityGroupEgress",
+    }
+
+
+def test_auto_assigned_public_ip_is_switched_off_on_the_interface(
+    world: World, tmp_path: Path
+) -> None:
+    """Without an Elastic IP, apply turns the interface's public IPv4 off (moto accepts the call
+    but does not model the address going away, so the test checks the call and its parameters)."""
+    subnet = world.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [world.ids["vpc"]]}])[
+        "Subnets"
+    ][0]
+    instance = world.ec2.run_instances(
+        ImageId="ami-12c6146b",
+        MinCount=1,
+        MaxCount=1,
+        NetworkInterfaces=[
+            {
+                "DeviceIndex": 0,
+                "SubnetId": subnet["SubnetId"],
+                "AssociatePublicIpAddress": True,
+                "Groups": [world.ids["worker"]],
+            }
+        ],
+    )["Instances"][0]
+    described = world.ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][
+        0
+    ]["Instances"][0]
+    assert described.get("PublicIpAddress")
+    eni = described["NetworkInterfaces"][0]["NetworkInterfaceId"]
+
+    def point_at_new_instance(plan: dict[str, Any]) -> None:
+        worker = next(r for r in plan["resources"] if r["action"] == "remove-public-ip")
+        worker["resource_id"] = instance["InstanceId"]
+        worker["evidence"]["interface_id"] = eni
+        worker["evidence"]["public_ip"] = described["PublicIpAddress"]
+
+    path = edited_plan(world, tmp_path, point_at_new_instance)
+    recorder = CallRecorder()
+    result = run(
+        ["apply", str(path), "--yes", "--include-resources", "--backup-dir", str(tmp_path / "b")],
+        [recorder.hook()],
+    )
+    assert result.exit_code == 0, result.output
+    calls = [p for a, p in recorder.params if a == "ec2:ModifyNetworkInterfaceAttribute"]
+    assert calls == [{"NetworkInterfaceId": eni, "AssociatePublicIpAddress": False}]
+    assert "ec2:DisassociateAddress" not in recorder.actions
+    backup_path = next((tmp_path / "b").glob("backup-*.json"))
+    worker = next(
+        r
+        for r in json.loads(backup_path.read_text())["resources"]
+        if r["action"] == "remove-public-ip"
+    )
+    assert worker["before"]["interface_id"] == eni and not worker["before"].get("association_id")
+    recorder = CallRecorder()
+    assert run(["rollback", str(backup_path)], [recorder.hook()]).exit_code == 0
+    restore = [p for a, p in recorder.params if a == "ec2:ModifyNetworkInterfaceAttribute"]
+    assert restore == [{"NetworkInterfaceId": eni, "AssociatePublicIpAddress": True}]
