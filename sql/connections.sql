@@ -4,12 +4,15 @@
 -- Only `direction = 'inbound'` roll-up rows count (the interface answered: return traffic of
 -- connections it opened is never use of an inbound rule) and only rows with accepted records
 -- (`accepted > 0`): a rejected attempt was not let in by any rule.
--- Probe: every hour-row of the key looks like scanning — per connection at most
--- $probe_max_bytes_in bytes and $probe_max_packets_in packets from the remote (handshake-sized,
--- no payload), or (TCP, $probe_no_response) the interface sent nothing back at all.
+-- Probe: every hour-row of the key looks like scanning. TCP: per connection the remote sent at
+-- most $probe_max_bytes_in bytes in at most $probe_max_packets_in packets (handshake-sized), or
+-- at most $probe_max_payload_in bytes beyond minimal headers (40 IPv4, 60 IPv6 a packet: a
+-- banner grab), or ($probe_no_response) the interface sent nothing back. Other protocols: the
+-- interface sent nothing back and the remote sent handshake-sized traffic.
 -- One pass, two levels (key and day, then key), no join: flat memory on large roll-ups.
 -- Parameters: $interfaces (VARCHAR[]), $start, $end (TIMESTAMP; window [start, end), by hour),
---   $probe_max_bytes_in, $probe_max_packets_in (BIGINT), $probe_no_response (BOOLEAN).
+--   $probe_max_bytes_in, $probe_max_packets_in, $probe_max_payload_in (BIGINT),
+--   $probe_no_response (BOOLEAN).
 -- Columns: interface_id, protocol, service_port, remote_addr, remote_family, connections,
 --   packets, bytes, first_seen, last_seen, is_probe, days (day offsets from $start's date),
 --   day_connections (connections on each of those days).
@@ -20,9 +23,16 @@ WITH per_day AS (
            sum(bytes_in + bytes_out) AS bytes, min(first_seen) AS first_seen,
            max(last_seen) AS last_seen,
            bool_and(
-               (bytes_in <= $probe_max_bytes_in * greatest(connections, 1)
-                   AND packets_in <= $probe_max_packets_in * greatest(connections, 1))
-               OR ($probe_no_response AND protocol = 6 AND packets_out = 0)
+               CASE WHEN protocol = 6 THEN
+                   (bytes_in <= $probe_max_bytes_in * greatest(connections, 1)
+                       AND packets_in <= $probe_max_packets_in * greatest(connections, 1))
+                   OR bytes_in - packets_in * (CASE WHEN remote_family = 6 THEN 60 ELSE 40 END)
+                       <= $probe_max_payload_in * greatest(connections, 1)
+                   OR ($probe_no_response AND packets_out = 0)
+               ELSE packets_out = 0
+                   AND bytes_in <= $probe_max_bytes_in * greatest(connections, 1)
+                   AND packets_in <= $probe_max_packets_in * greatest(connections, 1)
+               END
            ) AS probe_like
     FROM flow_rollup
     WHERE direction = 'inbound' AND accepted > 0

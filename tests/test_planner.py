@@ -616,10 +616,27 @@ def test_duplicate_findings_collapse_and_controls_are_listed(world: World) -> No
     assert plan["settings"]["min_window_days"] == 14.0
 
 
-def test_probe_thresholds_are_configurable(world: World) -> None:
-    world.group("sg-p", "p", [ingress(22, "0.0.0.0/0")])
+def test_probe_thresholds_are_configurable_and_tell_scans_from_use(world: World) -> None:
+    world.group("sg-p", "p", [ingress(22, "0.0.0.0/0"), ingress(53, "0.0.0.0/0", proto="udp")])
     world.eni("eni-p", "10.0.1.10", ["sg-p"])
     world.traffic("eni-p", "10.0.1.10", "198.51.100.3", 22, bytes_in=100, packets_in=2)
+    # a banner grab: 4 packets, 19 bytes beyond headers
+    world.traffic("eni-p", "10.0.1.10", "198.51.100.4", 22, bytes_in=179, packets_in=4)
+    # a real SSH session
+    world.traffic("eni-p", "10.0.1.10", "198.51.100.5", 22, bytes_in=3000, packets_in=12)
+    # DNS: one small query each, answered: real use, however small
+    world.traffic("eni-p", "10.0.1.10", "198.51.100.6", 53, protocol=17, bytes_in=70, packets_in=1)
+    # the same query unanswered: a probe
+    world.traffic(
+        "eni-p",
+        "10.0.1.10",
+        "198.51.100.7",
+        53,
+        protocol=17,
+        bytes_in=70,
+        packets_in=1,
+        respond=False,
+    )
     snap_dir = world.write()
     snapshot = load_snapshot(snap_dir)
     con = open_workspace(None)
@@ -629,14 +646,20 @@ def test_probe_thresholds_are_configurable(world: World) -> None:
         IngestOptions(known_addresses={"eni-p": ("10.0.1.10",)}),
     )
     window = Window(T0.replace(tzinfo=None), (T0 + timedelta(days=15)).replace(tzinfo=None))
-    from sgharden.analysis.connections import Thresholds
 
-    (c,) = observed_connections(con, snapshot, window.start, window.end)
-    assert c.is_probe and c.service_port == 22 and c.connections == 1
-    (c,) = observed_connections(
-        con, snapshot, window.start, window.end, Thresholds(probe_max_bytes_in=50)
-    )
-    assert not c.is_probe
+    def probes(thresholds: Thresholds | None = None) -> dict[str, bool]:
+        conns = observed_connections(con, snapshot, window.start, window.end, thresholds)
+        return {c.remote_addr: c.is_probe for c in conns}
+
+    assert probes() == {
+        "198.51.100.3": True,
+        "198.51.100.4": True,
+        "198.51.100.5": False,
+        "198.51.100.6": False,
+        "198.51.100.7": True,
+    }
+    strict = probes(Thresholds(probe_max_bytes_in=50, probe_max_payload_in=10))
+    assert strict["198.51.100.3"] is False and strict["198.51.100.4"] is False
 
 
 def test_aggregate_refuses_to_widen_past_the_limit() -> None:

@@ -26,22 +26,28 @@ from sgharden.snapshot import Snapshot
 class Thresholds:
     """When a remote's connections to a port count as scanning rather than use.
 
-    A roll-up hour-row looks like scanning when, per connection, the remote sent at most
-    `probe_max_bytes_in` bytes in at most `probe_max_packets_in` packets (a SYN, maybe an ACK and
-    a RST: handshake-sized, no payload), or — TCP only, with `probe_no_response` — the interface
-    sent nothing back at all (the handshake never completed, so no application saw a byte).
+    A roll-up hour-row of a TCP key looks like scanning when, per connection, the remote sent
+    - at most `probe_max_bytes_in` bytes in at most `probe_max_packets_in` packets (a SYN, maybe
+      an ACK and a RST: handshake-sized), or
+    - at most `probe_max_payload_in` bytes beyond minimal headers (40 bytes a packet for IPv4, 60
+      for IPv6; an overestimate of the payload, so it errs towards real use): a banner grab, or
+    - (`probe_no_response`) the interface sent nothing back: no application answered.
+    Other protocols (UDP, ICMP...): the interface sent nothing back and the remote's traffic was
+    handshake-sized (a real UDP exchange is answered; a one-way sender that sends more is real).
     A remote is a probe on a port when *every* hour-row of it looks like scanning; one real
     exchange makes it a real source.
     """
 
     probe_max_bytes_in: int = 120
     probe_max_packets_in: int = 3
+    probe_max_payload_in: int = 64
     probe_no_response: bool = True
 
     def as_params(self) -> dict[str, Any]:
         return {
             "probe_max_bytes_in": self.probe_max_bytes_in,
             "probe_max_packets_in": self.probe_max_packets_in,
+            "probe_max_payload_in": self.probe_max_payload_in,
             "probe_no_response": self.probe_no_response,
         }
 

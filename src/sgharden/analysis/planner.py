@@ -385,7 +385,13 @@ class _GroupPlanner:
             hit, size = _members_seen(group_id, seen, self.inventory)
             if size == 0 or hit / size < self.options.reference_min_member_share:
                 continue
-            members = self.book.member_addresses(group_id)
+            # traffic of a family none of this group's ENIs has cannot reach them
+            families = {parse_address(a).version for e in self.enis.values() for a in e.addresses}
+            members = [
+                a
+                for a in self.book.member_addresses(group_id)
+                if parse_address(a).version in families
+            ]
             # the reference lets in every member: each must be allowed today, none a probe
             if any(str(parse_address(a)) in probe_only for a in members):
                 continue
