@@ -387,3 +387,17 @@ def test_propose_output_is_read_and_ticketed(tmp_path: Path) -> None:
     assert {g.group_id for g in plan.groups_to_change()} == {WEB, DB}
     written = write_tickets(plan, load_snapshot(snapshot), tmp_path / "tickets")
     assert len(written) == 4
+
+
+@pytest.mark.parametrize("command", ["apply", "rollback", "dry_run"])
+def test_docs_list_each_commands_iam_actions(command: str) -> None:
+    """docs/change.md names exactly the IAM actions the command declares."""
+    import importlib
+
+    declared = set(importlib.import_module(f"sgharden.commands.{command}").IAM_ACTIONS)
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "change.md").read_text()
+    section = (
+        docs.split(f"<!-- iam:{command} -->", 1)[1].split("<!--", 1)[0].split("\n\n`ticket`")[0]
+    )
+    documented = set(re.findall(r"\b(?:ec2|rds|securityhub):[A-Za-z]+", section))
+    assert documented == declared
