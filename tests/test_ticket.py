@@ -401,3 +401,12 @@ def test_docs_list_each_commands_iam_actions(command: str) -> None:
     )
     documented = set(re.findall(r"\b(?:ec2|rds|securityhub):[A-Za-z]+", section))
     assert documented == declared
+
+
+def test_verify_needs_flow_logs() -> None:
+    result = CliRunner().invoke(main, ["verify", str(PLAN), "--since", "2026-11-16T00:00:00Z"])
+    assert (
+        result.exit_code == EXIT_INPUT and "needs the flow logs since the change" in result.output
+    )
+    bad = CliRunner().invoke(main, ["verify", str(PLAN), "--since", "yesterday", "x.log"])
+    assert bad.exit_code == EXIT_INPUT and "not an ISO 8601 time" in bad.output

@@ -78,6 +78,11 @@ def command(
         raise InputError(
             f"--since {since!r}: not an ISO 8601 time", hint="e.g. 2026-11-16T09:30:00Z"
         ) from None
+    if not sources and workspace is None:
+        raise InputError(
+            "verify needs the flow logs since the change",
+            hint="give them as SOURCE arguments (files, folders, s3://...) or --workspace PATH",
+        )
     snapshot = load_snapshot(snapshot_dir) if snapshot_dir else None
     con = open_workspace(workspace)
     if sources:
