@@ -217,13 +217,34 @@ def test_plan_fragment_is_itself_a_plan(tickets: Path) -> None:
     assert fragment.generated_at == load_plan(PLAN).generated_at
 
 
-def test_evidence_query_and_parameters(tickets: Path) -> None:
-    folder = tickets / f"123456789012-us-east-1-{WEB}"
+def test_evidence_query_reproduces_every_rules_evidence(tickets: Path, tmp_path: Path) -> None:
+    """Run the ticket's evidence.sql with each rule's evidence-params.json on a workspace of the
+    snapshot's flow logs, as its header says: the numbers are the plan's."""
+    from sgharden.commands.propose import ingest_snapshot
+    from sgharden.workspace import open_workspace
+
+    folder = tickets / f"123456789012-us-east-1-{DB}"
     sql = (folder / "evidence.sql").read_text()
-    assert "-- The query behind this ticket's evidence (sql/" in sql and "$interfaces" in sql
-    params = json.loads((folder / "evidence-params.json").read_text())
-    assert params["interfaces"] == ["eni-0a0000000000000a1"]
-    assert params["start"] == "2026-11-01T00:00:00Z" and params["probe_max_bytes_in"] == 120
+    assert sql.startswith("-- The query behind this ticket's evidence (sql/evidence.sql)")
+    items = json.loads((folder / "evidence-params.json").read_text())
+    assert [(i["change"], i["rule"]) for i in items] == [
+        ("revoke", "ingress tcp 5432 from 0.0.0.0/0"),
+        ("authorize", f"ingress tcp 5432 from {WEB}"),
+    ]
+    con = open_workspace(tmp_path / "w.duckdb")
+    ingest_snapshot(con, load_snapshot(SNAPSHOT))
+    group = load_plan(PLAN).group(DB)
+    for item, pr in zip(items, (*group.revoke, *group.authorize), strict=True):
+        cur = con.execute(sql, item["parameters"])
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        real = [r for r in rows if not r["is_probe"]]
+        probes = [r for r in rows if r["is_probe"]]
+        assert sum(r["connections"] for r in real) == pr.evidence.connections > 0
+        assert sorted(r["remote_addr"] for r in real) == sorted(
+            s.address for s in pr.evidence.sources
+        )
+        assert sum(r["connections"] for r in probes) == pr.evidence.probe_connections
 
 
 def test_evidence_query_missing_is_said_not_crashed(

@@ -19,12 +19,15 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from sgharden.analysis.connections import Window
+from sgharden.analysis.evidence import evidence_params
 from sgharden.change import awscli, terraform
+from sgharden.change.replay import thresholds_from
 from sgharden.change.rules import ports_text, rule_text
 from sgharden.errors import InputError
 from sgharden.findings import SEVERITY_ORDER
 from sgharden.model import Finding, SecurityGroup
-from sgharden.planfile import Plan, PlanGroup, PlanResource, PlanRule, fragment
+from sgharden.planfile import Plan, PlanGroup, PlanResource, fragment, parse_time
 from sgharden.resources import sql_dir
 from sgharden.snapshot import Snapshot
 
@@ -315,7 +318,7 @@ def write_tickets(
         (folder / "plan.json").write_text(
             json.dumps(fragment(plan, group=group), indent=2) + "\n", encoding="utf-8"
         )
-        _write_query(folder, plan, group, query)
+        _write_query(folder, plan, group, query, snapshot)
         _write_script(folder / "apply.sh", awscli.script(plan, awscli.apply_commands(plan, group)))
         _write_script(
             folder / "rollback.sh", awscli.script(plan, awscli.rollback_commands(plan, group))
@@ -386,21 +389,75 @@ def _resource_ticket(
     return TicketFolder(folder, title, "resource")
 
 
-def _write_query(folder: Path, plan: Plan, group: PlanGroup, query: tuple[str, str] | None) -> None:
-    params = json.dumps(query_parameters(plan, group), indent=2)
+REPRODUCE = """-- Reproduce on the workspace the plan was made from (the macros come with open_workspace):
+--   python3 - <<'PY'
+--   import json
+--   from sgharden.workspace import open_workspace
+--   con = open_workspace("sgharden.duckdb")
+--   sql = open("evidence.sql").read()
+--   for item in json.load(open("evidence-params.json")):
+--       print(item["change"], item["rule"])
+--       for row in con.execute(sql, item["parameters"]).fetchall():
+--           print("   ", row[:7])
+--   PY
+"""
+
+
+def rule_query_parameters(
+    plan: Plan, group: PlanGroup, snapshot: Snapshot | None
+) -> list[dict[str, Any]] | None:
+    """Per inbound rule of the group, the parameters of sql/evidence.sql that reproduce its
+    evidence; None without the snapshot's inventory (needed for referenced groups' members)."""
+    inventory = snapshot.inventory(group.account_id, group.region) if snapshot else None
+    if inventory is None:
+        return None
+    window = Window(parse_time(plan.window_start), parse_time(plan.window_end))
+    thresholds = thresholds_from(plan.settings)
+    out = []
+    for change, rules in (
+        ("revoke", group.revoke),
+        ("authorize", group.authorize),
+        ("keep", group.keep),
+    ):
+        for pr in rules:
+            if pr.rule.is_egress:
+                continue  # the evidence is of inbound use
+            params = evidence_params(pr.rule, group.coverage.enis, window, thresholds, inventory)
+            params["start"] = plan.window_start
+            params["end"] = plan.window_end
+            out.append({"change": change, "rule": rule_text(pr.rule), "parameters": params})
+    return out
+
+
+def _write_query(
+    folder: Path,
+    plan: Plan,
+    group: PlanGroup,
+    query: tuple[str, str] | None,
+    snapshot: Snapshot | None,
+) -> None:
+    generic = json.dumps(query_parameters(plan, group), indent=2)
     if query is None:
         (folder / "evidence-query.md").write_text(
             "The query that produced this evidence is not shipped with this sgharden "
-            f"(looked for sql/{EVIDENCE_QUERY}.sql). Parameters used:\n\n```json\n{params}\n```\n",
+            f"(looked for sql/{EVIDENCE_QUERY}.sql). Parameters used:\n\n```json\n{generic}\n```\n",
             encoding="utf-8",
         )
         return
     name, text = query
-    header = (
-        f"-- The query behind this ticket's evidence (sql/{name}.sql), run on the workspace with the\n"
-        "-- DuckDB named parameters in evidence-params.json:\n"
-        "--   duckdb sgharden.duckdb  then  PREPARE q AS <this text>; EXECUTE q(...)\n"
-    )
+    per_rule = rule_query_parameters(plan, group, snapshot) if name == EVIDENCE_QUERY else None
+    if per_rule is not None:
+        header = (
+            f"-- The query behind this ticket's evidence (sql/{name}.sql): one run per rule, with the\n"
+            "-- DuckDB named parameters of that rule in evidence-params.json.\n" + REPRODUCE
+        )
+        params = json.dumps(per_rule, indent=2)
+    else:
+        header = (
+            f"-- The query behind this ticket's evidence (sql/{name}.sql), with the DuckDB named\n"
+            "-- parameters in evidence-params.json (the window, interfaces and probe thresholds).\n"
+        )
+        params = generic
     (folder / "evidence.sql").write_text(header + text, encoding="utf-8")
     (folder / "evidence-params.json").write_text(params + "\n", encoding="utf-8")
 
@@ -408,7 +465,3 @@ def _write_query(folder: Path, plan: Plan, group: PlanGroup, query: tuple[str, s
 def _write_script(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
     path.chmod(0o755)
-
-
-def rule_rows(rules: tuple[PlanRule, ...]) -> list[PlanRule]:
-    return list(rules)
