@@ -167,14 +167,26 @@ def in_scope(
     are kept in `duplicate_ids` so that closing the change closes all of them.
     """
     wanted = set(controls)
-    seen: dict[tuple[str, str, str, str], Finding] = {}
+    first: dict[tuple[str, str, str, str], Finding] = {}
+    duplicates: dict[tuple[str, str, str, str], dict[str, None]] = {}  # ordered set of ids
     for f in findings:
         if f.control not in wanted or f.record_state != "ACTIVE" or f.compliance_status != "FAILED":
             continue
         key = (f.account_id, f.region, f.control, f.resource_id)
-        first = seen.get(key)
-        if first is None:
-            seen[key] = f
-        elif f.finding_id != first.finding_id and f.finding_id not in first.duplicate_ids:
-            seen[key] = replace(first, duplicate_ids=(*first.duplicate_ids, f.finding_id))
-    return list(seen.values())
+        if key not in first:
+            first[key] = f
+            duplicates[key] = {}
+        elif f.finding_id != first[key].finding_id:
+            duplicates[key][f.finding_id] = None
+    return [
+        replace(
+            f,
+            duplicate_ids=(
+                *f.duplicate_ids,
+                *(i for i in duplicates[k] if i not in f.duplicate_ids),
+            ),
+        )
+        if duplicates[k]
+        else f
+        for k, f in first.items()
+    ]

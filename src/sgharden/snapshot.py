@@ -176,7 +176,8 @@ def _interface(raw: dict[str, Any], account_id: str, region: str) -> Interface:
     )
 
 
-def _flow_log(raw: dict[str, Any], account_id: str, region: str) -> FlowLog:
+def flow_log_from_cli(raw: dict[str, Any], account_id: str, region: str) -> FlowLog:
+    """A FlowLog from one entry of describe-flow-logs output (the snapshot's and the live API's)."""
     options = raw.get("DestinationOptions") or {}
     return FlowLog(
         flow_log_id=raw["FlowLogId"],
@@ -299,7 +300,7 @@ def load_inventory(directory: Path, account_id: str, region: str) -> Inventory:
         region=region,
         security_groups=groups,
         interfaces=interfaces,
-        flow_logs=tuple(_flow_log(r, account_id, region) for r in rows("flow-logs.json")),
+        flow_logs=tuple(flow_log_from_cli(r, account_id, region) for r in rows("flow-logs.json")),
         instances={
             i.instance_id: i for i in _instances(rows("instances.json"), account_id, region)
         },

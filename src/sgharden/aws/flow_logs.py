@@ -21,7 +21,7 @@ from sgharden.aws.clients import AwsContext
 from sgharden.errors import InputError
 from sgharden.findings import in_scope
 from sgharden.model import FlowLog, Interface, Inventory
-from sgharden.snapshot import Snapshot, _flow_log
+from sgharden.snapshot import Snapshot, flow_log_from_cli
 
 # The fields the analysis reads: v2 plus direction (tcp-flags, flow-direction, pkt-*addr behind
 # NAT/ELB), place (vpc/subnet/instance/region/az) and AWS-service attribution.
@@ -211,7 +211,7 @@ def live_flow_logs(
     for start in range(0, len(wanted), RESOURCE_FILTER_VALUES):
         chunk = wanted[start : start + RESOURCE_FILTER_VALUES]
         for page in paginator.paginate(Filters=[{"Name": "resource-id", "Values": chunk}]):
-            out += [_flow_log(raw, account_id, region) for raw in page.get("FlowLogs", [])]
+            out += [flow_log_from_cli(raw, account_id, region) for raw in page.get("FlowLogs", [])]
     return out
 
 
@@ -553,7 +553,7 @@ def disable(
         try:
             ec2 = aws.client("ec2", region=region, account_id=account_id)
             managed = [
-                _flow_log(raw, account_id, region)
+                flow_log_from_cli(raw, account_id, region)
                 for page in ec2.get_paginator("describe_flow_logs").paginate(
                     Filters=[{"Name": f"tag:{MANAGED_TAG}", "Values": ["true"]}]
                 )
