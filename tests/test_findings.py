@@ -17,7 +17,7 @@ from sgharden.findings import finding_records, in_scope, parse_finding
             "aws-solutions-asr/afsbp-ec2.2.json",
             "EC2.2",
             "AwsEc2SecurityGroup",
-            "sg-02cfbecbc814a3c24",
+            "sg-1234123f",
         ),
         ("aws-solutions-asr/afsbp_ec22.json", "EC2.2", "AwsEc2SecurityGroup", None),
         ("aws-solutions-asr/afsbp-rds.2.json", "RDS.2", "AwsRdsDbInstance", None),
