@@ -16,7 +16,7 @@ from sgharden.change import apply as apply_module
 from sgharden.change import awscheck
 from sgharden.change import rollback as rollback_module
 from sgharden.cli import main
-from sgharden.errors import EXIT_PARTIAL, EXIT_SAFETY
+from sgharden.errors import EXIT_INPUT, EXIT_PARTIAL, EXIT_SAFETY
 
 
 def run(args: list[str], hooks: list[Any] | None = None, stdin: str | None = None) -> Result:
@@ -574,3 +574,52 @@ def test_auto_assigned_public_ip_is_switched_off_on_the_interface(
     assert run(["rollback", str(backup_path)], [recorder.hook()]).exit_code == 0
     restore = [p for a, p in recorder.params if a == "ec2:ModifyNetworkInterfaceAttribute"]
     assert restore == [{"NetworkInterfaceId": eni, "AssociatePublicIpAddress": True}]
+
+
+def test_dry_run_refuses_a_snapshot_that_is_not_the_plans(world: World, tmp_path: Path) -> None:
+    """Rules the plan revokes must be in the snapshot's group, or the replay proves nothing."""
+    groups_file = world.snapshot / "security-groups.json"
+    document = json.loads(groups_file.read_text())
+    web = next(g for g in document["SecurityGroups"] if g["GroupId"] == world.ids["web"])
+    web["IpPermissions"] = [p for p in web["IpPermissions"] if p.get("FromPort") != 8080]
+    groups_file.write_text(json.dumps(document))
+    (world.snapshot / "security-group-rules.json").unlink()
+    result = run(
+        [
+            "dry-run",
+            str(world.plan),
+            "--snapshot",
+            str(world.snapshot),
+            "--out",
+            str(tmp_path / "dry"),
+        ]
+    )
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert (
+        f"{world.ids['web']} has no rule ingress tcp 8080 from 0.0.0.0/0 that the plan revokes"
+        in result.output
+    )
+
+
+def test_dry_run_warns_when_the_workspace_has_nothing_for_the_plan(
+    world: World, tmp_path: Path
+) -> None:
+    from sgharden.workspace import open_workspace
+
+    open_workspace(tmp_path / "empty.duckdb").close()
+    result = run(
+        [
+            "dry-run",
+            str(world.plan),
+            "--snapshot",
+            str(world.snapshot),
+            "--workspace",
+            str(tmp_path / "empty.duckdb"),
+            "--out",
+            str(tmp_path / "dry"),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "No connection at all was observed on the interfaces of the changed groups" in result.output
+    )

@@ -18,6 +18,8 @@ import duckdb
 
 from sgharden.analysis.connections import Connection, Thresholds, observed_connections
 from sgharden.analysis.matching import rules_allow
+from sgharden.change.rules import rule_text
+from sgharden.errors import InputError
 from sgharden.model import Interface, Inventory, Rule
 from sgharden.planfile import Plan, PlanGroup, parse_time
 from sgharden.snapshot import Snapshot
@@ -80,6 +82,7 @@ class ReplayResult:
     window_start: str
     window_end: str
     connections_checked: int = 0
+    checked_on_changed: int = 0  # on interfaces of the groups the plan changes
     unknown_interfaces: set[str] = field(default_factory=set)
     not_allowed_now: int = 0  # observed but no current rule explains them (stale snapshot?)
     newly_allowed: int = 0  # denied now, allowed after (the plan should never widen)
@@ -104,6 +107,7 @@ class ReplayResult:
         return {
             "window": {"start": self.window_start, "end": self.window_end},
             "connections_checked": self.connections_checked,
+            "connections_on_changed_groups": self.checked_on_changed,
             "unknown_interfaces": sorted(self.unknown_interfaces),
             "not_allowed_now": self.not_allowed_now,
             "newly_allowed": self.newly_allowed,
@@ -122,6 +126,28 @@ def _port_order(s: PortSummary) -> tuple[str, int, int]:
     return (s.group_id, s.protocol, -1 if s.port is None else s.port)
 
 
+def check_snapshot_matches(plan: Plan, snapshot: Snapshot) -> None:
+    """The replay is only as good as the rules it starts from: the snapshot must be the plan's."""
+    for group in plan.groups:
+        if not group.has_changes:
+            continue
+        inv = snapshot.inventory(group.account_id, group.region)
+        found = inv.security_groups.get(group.group_id) if inv else None
+        if found is None:
+            raise InputError(
+                f"{snapshot.root}: no group {group.group_id} in {group.account_id}/{group.region}",
+                hint=f"give the snapshot {plan.path.name} was made from",
+            )
+        have = {r.key() for r in found.rules}
+        missing = [pr.rule for pr in (*group.revoke, *group.keep) if pr.rule.key() not in have]
+        if missing:
+            raise InputError(
+                f"{snapshot.root}: {group.group_id} has no rule {rule_text(missing[0])} that the plan "
+                f"{'revokes' if missing[0] in [pr.rule for pr in group.revoke] else 'keeps'}",
+                hint=f"give the snapshot {plan.path.name} was made from",
+            )
+
+
 def proposed_rules(group_rules: tuple[Rule, ...], plan_group: PlanGroup) -> list[Rule]:
     gone = {pr.rule.key() for pr in plan_group.revoke}
     kept = [r for r in group_rules if r.key() not in gone]
@@ -138,6 +164,7 @@ def replay(con: duckdb.DuckDBPyConnection, plan: Plan, snapshot: Snapshot) -> Re
     result = ReplayResult(plan.window_start, plan.window_end)
     changing = {g.group_id: g for g in plan.groups if g.has_changes}
     result.ready_groups = set(changing)
+    check_snapshot_matches(plan, snapshot)
     interfaces: dict[str, tuple[Interface, Inventory]] = {}
     for inv in snapshot.inventories.values():
         for eni in inv.interfaces.values():
@@ -180,6 +207,7 @@ def replay(con: duckdb.DuckDBPyConnection, plan: Plan, snapshot: Snapshot) -> Re
         now, after, changed = rule_sets(eni, inv)
         if not changed:
             continue
+        result.checked_on_changed += 1
         allowed_now = rules_allow(now, c, eni, inv)
         allowed_after = rules_allow(after, c, eni, inv)
         if not allowed_now:

@@ -11,7 +11,7 @@ from sgharden.change.awscheck import DEFAULT_RULE_LIMIT, IAM_ACTIONS, check_aws
 from sgharden.change.dryrun import DryRunReport, write_report
 from sgharden.change.replay import replay
 from sgharden.commands.aws_options import aws_options, make_context
-from sgharden.errors import EXIT_SAFETY
+from sgharden.errors import EXIT_SAFETY, InputError
 from sgharden.planfile import load_plan
 from sgharden.snapshot import load_snapshot
 from sgharden.workspace import open_workspace
@@ -85,7 +85,13 @@ def command(
     plan = load_plan(plan_path)
     snapshot = load_snapshot(snapshot_dir)
     if workspace is not None:
-        con = open_workspace(workspace, read_only=True)
+        if not workspace.exists():
+            raise InputError(
+                f"{workspace}: no workspace here",
+                hint="run `sgharden propose` or `sgharden ingest` first",
+            )
+        # not read_only: open_workspace (re)creates its macros, which a read-only database refuses
+        con = open_workspace(workspace)
     else:
         from sgharden.commands.propose import ingest_snapshot
 
