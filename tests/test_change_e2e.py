@@ -623,3 +623,26 @@ def test_dry_run_warns_when_the_workspace_has_nothing_for_the_plan(
     assert (
         "No connection at all was observed on the interfaces of the changed groups" in result.output
     )
+
+
+def test_apply_refuses_a_group_the_plan_does_not_change(world: World, tmp_path: Path) -> None:
+    result = run(
+        [
+            "apply",
+            str(world.plan),
+            "--yes",
+            "--group",
+            world.ids["legacy"],
+            "--backup-dir",
+            str(tmp_path / "b"),
+        ]
+    )
+    assert result.exit_code == EXIT_INPUT
+    assert (
+        f"{world.ids['legacy']} is needs-more-data: the plan changes nothing on it" in result.output
+    )
+    unknown = run(["apply", str(world.plan), "--yes", "--group", "sg-0000000000000dead"])
+    assert (
+        unknown.exit_code == EXIT_INPUT
+        and "no group sg-0000000000000dead in the plan" in unknown.output
+    )

@@ -27,7 +27,7 @@ from sgharden.aws.clients import AwsContext
 from sgharden.change import live
 from sgharden.change.awscli import new_rules, resource_commands
 from sgharden.change.rules import rule_text
-from sgharden.errors import SafetyError
+from sgharden.errors import InputError, SafetyError
 from sgharden.model import Rule
 from sgharden.planfile import Plan, PlanGroup, PlanResource
 
@@ -294,6 +294,14 @@ def apply_plan(
     progress: Callable[[str], None] = lambda line: None,
 ) -> ApplyResult:
     result = ApplyResult()
+    for gid in only_groups:
+        chosen = plan.group(gid)
+        if not chosen.has_changes:
+            why = "it needs more data" if chosen.status == "needs-more-data" else "it has no change"
+            raise InputError(
+                f"{plan.path}: {gid} is {chosen.status}: the plan changes nothing on it ({why})",
+                hint="see its warnings in the plan or the ticket report",
+            )
     for group in plan.groups_to_change(only_groups):
         ec2 = ec2_for(ctx, group.account_id, group.region)
         result.groups.append(group_change(plan, group, live.live_rules(ec2, group.group_id)))
