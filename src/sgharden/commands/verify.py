@@ -87,6 +87,7 @@ def command(
     con = open_workspace(workspace)
     if sources:
         from sgharden.commands.ingest import s3_factory_for
+        from sgharden.commands.propose import flow_logs_json_files
         from sgharden.flowlogs.ingest import IngestOptions, ingest
         from sgharden.workspace import enable_s3
 
@@ -94,9 +95,7 @@ def command(
             known_addresses={e.interface_id: e.addresses for e in snapshot.all_interfaces()}
             if snapshot
             else {},
-            flow_logs_json=tuple(p for p in [snapshot.root / "flow-logs.json"] if p.is_file())
-            if snapshot
-            else (),
+            flow_logs_json=flow_logs_json_files(snapshot) if snapshot else (),
         )
         session, factory = s3_factory_for(list(sources))
         if session is not None:
