@@ -14,8 +14,8 @@
 --   $probe_max_bytes_in, $probe_max_packets_in, $probe_max_payload_in (BIGINT),
 --   $probe_no_response (BOOLEAN).
 -- Columns: interface_id, protocol, service_port, remote_addr, remote_family, connections,
---   packets, bytes, first_seen, last_seen, is_probe, days (day offsets from $start's date),
---   day_connections (connections on each of those days).
+--   packets, bytes, first_seen, last_seen, is_probe, daily ('offset:connections,...': days
+--   from $start's date; text, because Python converts it far faster than a list).
 WITH per_day AS (
     SELECT interface_id, protocol, coalesce(service_port, -1) AS port_key, remote_addr,
            any_value(remote_family) AS remote_family, hour::DATE AS day,
@@ -44,6 +44,7 @@ SELECT interface_id, protocol, nullif(port_key, -1) AS service_port, remote_addr
        any_value(remote_family) AS remote_family, sum(connections) AS connections,
        sum(packets) AS packets, sum(bytes) AS bytes, min(first_seen) AS first_seen,
        max(last_seen) AS last_seen, bool_and(probe_like) AS is_probe,
-       list(datediff('day', $start::DATE, day)) AS days, list(connections) AS day_connections
+       string_agg(datediff('day', $start::DATE, day) || ':' || connections, ',' ORDER BY day)
+           AS daily
 FROM per_day
 GROUP BY interface_id, protocol, port_key, remote_addr;

@@ -95,32 +95,29 @@ def observed_connections(
     }
     cur = con.execute(query("connections"), params)
     first_day = floor_hour(start).date()
-    day_names: dict[int, str] = {}
-
-    def day_name(offset: int) -> str:
-        name = day_names.get(offset)
-        if name is None:
-            name = day_names[offset] = (first_day + timedelta(days=offset)).isoformat()
-        return name
-
+    span = (floor_hour(end).date() - first_day).days + 2
+    day_names = [(first_day + timedelta(days=i)).isoformat() for i in range(max(span, 1))]
     out: list[Connection] = []
     while rows := cur.fetchmany(100_000):
         for r in rows:
-            daily = sorted(zip(r[11], r[12], strict=True))
+            daily = []
+            for part in r[11].split(","):
+                offset, count = part.split(":")
+                daily.append((day_names[int(offset)], int(count)))
             out.append(
                 Connection(
                     interface_id=r[0],
-                    protocol=int(r[1]),
+                    protocol=r[1],
                     service_port=r[2],
                     remote_addr=r[3],
-                    remote_family=int(r[4]),
+                    remote_family=r[4],
                     connections=int(r[5]),
                     packets=int(r[6]),
                     bytes=int(r[7]),
                     first_seen=r[8],
                     last_seen=r[9],
-                    is_probe=bool(r[10]),
-                    daily=tuple((day_name(d), int(n)) for d, n in daily),
+                    is_probe=r[10],
+                    daily=tuple(daily),
                 )
             )
     out.sort(key=lambda c: (c.interface_id, c.protocol, c.service_port or -1, c.remote_addr))
