@@ -175,6 +175,18 @@ def test_ticket_markdown_carries_findings_group_change_and_evidence(tickets: Pat
     assert "sgharden verify plan.json --since" in text
 
 
+def test_snapshot_extract_is_attached(tickets: Path) -> None:
+    extract = json.loads((tickets / f"123456789012-us-east-1-{WEB}" / "snapshot.json").read_text())
+    assert [g["GroupId"] for g in extract["SecurityGroups"]] == [WEB]
+    assert {r["SecurityGroupRuleId"] for r in extract["SecurityGroupRules"]} == {
+        f"sgr-{n:017x}" for n in (1, 2, 3, 4, 5)
+    }
+    assert [e["NetworkInterfaceId"] for e in extract["NetworkInterfaces"]] == [
+        "eni-0a0000000000000a1"
+    ]
+    assert sorted(f["Id"].rsplit("/", 1)[-1] for f in extract["Findings"]) == ["0a18", "0a19"]
+
+
 def test_resource_tickets(tickets: Path) -> None:
     ec29 = (tickets / "123456789012-us-east-1-i-0d0000000000000dd-EC2.9" / "TICKET.md").read_text()
     assert "security-control/EC2.9/finding/0d09" in ec29 and "NAT gateway" in ec29

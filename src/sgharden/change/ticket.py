@@ -22,6 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sgharden.analysis.connections import Window
 from sgharden.analysis.evidence import evidence_params
 from sgharden.change import awscli, terraform
+from sgharden.change.extract import group_extract
 from sgharden.change.replay import thresholds_from
 from sgharden.change.rules import ports_text, rule_text
 from sgharden.errors import InputError
@@ -315,6 +316,13 @@ def write_tickets(
             env.get_template("ticket.md.j2").render(**context), encoding="utf-8"
         )
         (folder / "evidence.csv").write_text(evidence_csv(evidence_rows(group)), encoding="utf-8")
+        if snapshot is not None:
+            extract = group_extract(
+                snapshot, group.account_id, group.region, group.group_id, group.findings
+            )
+            (folder / "snapshot.json").write_text(
+                json.dumps(extract, indent=2) + "\n", encoding="utf-8"
+            )
         (folder / "plan.json").write_text(
             json.dumps(fragment(plan, group=group), indent=2) + "\n", encoding="utf-8"
         )
