@@ -739,3 +739,40 @@ def test_cli_propose_writes_the_json_plan_and_reingest_is_incremental(
     result = CliRunner().invoke(main, [*args, "--no-ingest", "--days", "5", "--format", "table"])
     assert result.exit_code == 0, result.output
     assert "[needs-more-data]" in result.stdout  # 5 days < 14
+
+
+def test_propose_reads_flow_logs_from_s3(aws: str, world: World, tmp_path: Path) -> None:
+    import boto3
+    from click.testing import CliRunner
+
+    from sgharden.cli import main
+
+    world.group("sg-ssh", "bastion", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
+    world.sg_finding("EC2.13", "sg-ssh")
+    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3)
+    snap = world.write()
+    local = snap / "flow-logs" / "records.log"
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="flow-bucket")
+    s3.put_object(Bucket="flow-bucket", Key="flows/records.log", Body=local.read_bytes())
+    local.unlink()
+    result = CliRunner().invoke(
+        main,
+        [
+            "propose",
+            "--snapshot",
+            str(snap),
+            "--workspace",
+            str(tmp_path / "ws.duckdb"),
+            "--flow-logs",
+            "s3://flow-bucket/flows/",
+            "--format",
+            "json",
+            "--quiet",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    g = group_of(json.loads(result.stdout), "sg-ssh")
+    assert g["status"] == "ready"
+    assert peers(g["authorize"]) == {("tcp", 22, 22, "198.51.100.10/32")}
