@@ -440,11 +440,13 @@ def test_all_protocols_rule_is_replaced_by_the_ports_really_used(world: World) -
     world.sg_finding("EC2.19", "sg-a")
     world.traffic("eni-a", "10.0.1.10", "198.51.100.7", 22)
     world.traffic("eni-a", "10.0.1.10", "198.51.100.8", 53, protocol=17)
+    world.traffic("eni-a", "10.0.1.10", "198.51.100.9", 0, protocol=1)  # answered pings
     g = group_of(run_propose(world), "sg-a")
     assert peers(g["revoke"]) == {("-1", -1, -1, "0.0.0.0/0")}
     assert peers(g["authorize"]) == {
         ("tcp", 22, 22, "198.51.100.7/32"),
         ("udp", 53, 53, "198.51.100.8/32"),
+        ("icmp", -1, -1, "198.51.100.9/32"),
     }
 
 

@@ -97,29 +97,45 @@ def observed_connections(
     first_day = floor_hour(start).date()
     span = (floor_hour(end).date() - first_day).days + 2
     day_names = [(first_day + timedelta(days=i)).isoformat() for i in range(max(span, 1))]
+    # column-wise fetch: much cheaper than a Python tuple per row on large roll-ups
+    cols = {name: values.tolist() for name, values in cur.fetchnumpy().items()}
     out: list[Connection] = []
-    while rows := cur.fetchmany(100_000):
-        for r in rows:
-            daily = []
-            for part in r[11].split(","):
-                offset, count = part.split(":")
-                daily.append((day_names[int(offset)], int(count)))
-            out.append(
-                Connection(
-                    interface_id=r[0],
-                    protocol=r[1],
-                    service_port=r[2],
-                    remote_addr=r[3],
-                    remote_family=r[4],
-                    connections=int(r[5]),
-                    packets=int(r[6]),
-                    bytes=int(r[7]),
-                    first_seen=r[8],
-                    last_seen=r[9],
-                    is_probe=r[10],
-                    daily=tuple(daily),
-                )
+    for row in zip(
+        cols["interface_id"],
+        cols["protocol"],
+        cols["service_port"],
+        cols["remote_addr"],
+        cols["remote_family"],
+        cols["connections"],
+        cols["packets"],
+        cols["bytes"],
+        cols["first_seen"],
+        cols["last_seen"],
+        cols["is_probe"],
+        cols["daily"],
+        strict=True,
+    ):
+        daily = []
+        for part in row[11].split(","):
+            offset, count = part.split(":")
+            daily.append((day_names[int(offset)], int(count)))
+        iface, proto, port, remote, family, conns, packets, nbytes, first, last, probe = row[:11]
+        out.append(
+            Connection(
+                iface,
+                proto,
+                port,
+                remote,
+                family,
+                conns,
+                packets,
+                nbytes,
+                first,
+                last,
+                probe,
+                tuple(daily),
             )
+        )
     out.sort(key=lambda c: (c.interface_id, c.protocol, c.service_port or -1, c.remote_addr))
     return out
 
