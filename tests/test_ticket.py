@@ -89,6 +89,10 @@ def test_plan_reads_into_dataclasses() -> None:
             lambda p: p["resources"][0].update(action="delete-instance"),
             "resources[0].action: 'delete-instance' is not one of",
         ),
+        (
+            lambda p: p["groups"][0]["revoke"][0]["evidence"].update(connections=2.5),
+            "groups[0].revoke[0].evidence.connections: expected int, found float",
+        ),
     ],
 )
 def test_bad_plans_fail_in_one_line_naming_file_and_field(
@@ -104,6 +108,14 @@ def test_bad_plans_fail_in_one_line_naming_file_and_field(
     assert text.startswith(f"{path}: ") and message in text and "\n" not in text
     result = CliRunner().invoke(main, ["ticket", str(path), "--out", str(tmp_path / "t")])
     assert result.exit_code == EXIT_INPUT and message in result.output
+
+
+def test_integral_floats_are_counts(tmp_path: Path) -> None:
+    document = plan_document()
+    document["groups"][0]["revoke"][0]["evidence"]["connections"] = 71.0
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(document))
+    assert load_plan(path).group(WEB).revoke[0].evidence.connections == 71
 
 
 def test_not_json_and_missing_file(tmp_path: Path) -> None:

@@ -182,6 +182,8 @@ class _Reader:
         value = obj[key]
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
+        if kind is int and isinstance(value, float) and value.is_integer():
+            return int(value)  # JSON has one number type; 37.0 connections are 37
         if kind is int and isinstance(value, bool):
             raise self.fail(f"{where}.{key}", f"expected a number, found {value!r}")
         if not isinstance(value, kind):

@@ -11,10 +11,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sgharden.change.awscheck import INVALID, LACKS_PERMISSION, CallCheck
-from sgharden.change.replay import ReplayResult, group_ports
+from sgharden.aws.clients import AwsContext
+from sgharden.change.awscheck import INVALID, LACKS_PERMISSION, CallCheck, check_aws
+from sgharden.change.replay import ReplayResult, group_ports, replay
 from sgharden.change.ticket import environment
+from sgharden.errors import InputError
 from sgharden.planfile import Plan
+from sgharden.snapshot import Snapshot
+from sgharden.workspace import open_workspace
 
 SCHEMA = "sgharden.dry-run/v1"
 PROTOCOLS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6", -1: "all"}
@@ -66,3 +70,34 @@ def write_report(report: DryRunReport, out: Path) -> tuple[Path, Path]:
     json_path.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
     md_path.write_text(render_markdown(report), encoding="utf-8")
     return md_path, json_path
+
+
+def dry_run(
+    plan: Plan,
+    snapshot: Snapshot,
+    workspace: Path | None,
+    ctx: AwsContext | None,
+    rule_limit: int,
+    only_groups: tuple[str, ...] = (),
+) -> DryRunReport:
+    """Replay the window (from `workspace`, else the snapshot's flow logs ingested in memory) and,
+    with an AWS context, check every call with DryRun."""
+    if workspace is not None:
+        if not workspace.exists():
+            raise InputError(
+                f"{workspace}: no workspace here",
+                hint="run `sgharden propose` or `sgharden ingest` first",
+            )
+        # not read_only: open_workspace (re)creates its macros, which a read-only database refuses
+        con = open_workspace(workspace)
+    else:
+        from sgharden.commands.propose import ingest_snapshot
+
+        con = open_workspace(None)
+        ingest_snapshot(con, snapshot)
+    try:
+        result = replay(con, plan, snapshot)
+    finally:
+        con.close()
+    checks = check_aws(plan, ctx, rule_limit, only_groups) if ctx is not None else None
+    return DryRunReport(plan, result, checks)

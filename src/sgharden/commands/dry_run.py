@@ -7,14 +7,12 @@ from pathlib import Path
 
 import click
 
-from sgharden.change.awscheck import DEFAULT_RULE_LIMIT, IAM_ACTIONS, check_aws
-from sgharden.change.dryrun import DryRunReport, write_report
-from sgharden.change.replay import replay
+from sgharden.change.awscheck import DEFAULT_RULE_LIMIT, IAM_ACTIONS
+from sgharden.change.dryrun import dry_run, write_report
 from sgharden.commands.aws_options import aws_options, make_context
-from sgharden.errors import EXIT_SAFETY, InputError
+from sgharden.errors import EXIT_SAFETY
 from sgharden.planfile import load_plan
 from sgharden.snapshot import load_snapshot
-from sgharden.workspace import open_workspace
 
 __all__ = ["IAM_ACTIONS", "command"]
 
@@ -84,27 +82,13 @@ def command(
     """
     plan = load_plan(plan_path)
     snapshot = load_snapshot(snapshot_dir)
-    if workspace is not None:
-        if not workspace.exists():
-            raise InputError(
-                f"{workspace}: no workspace here",
-                hint="run `sgharden propose` or `sgharden ingest` first",
-            )
-        # not read_only: open_workspace (re)creates its macros, which a read-only database refuses
-        con = open_workspace(workspace)
-    else:
-        from sgharden.commands.propose import ingest_snapshot
-
-        con = open_workspace(None)
-        ingest_snapshot(con, snapshot)
-    result = replay(con, plan, snapshot)
-    checks = None
+    ctx = None
     if check_aws_flag:
         ctx = make_context(
             click_ctx, profile=profile, region=None, role_name=role_name, retry_mode=retry_mode
         )
-        checks = check_aws(plan, ctx, rule_limit, groups)
-    report = DryRunReport(plan, result, checks)
+    report = dry_run(plan, snapshot, workspace, ctx, rule_limit, groups)
+    result = report.replay
     md_path, json_path = write_report(report, out_dir)
     click.echo(md_path.read_text(encoding="utf-8"))
     click.echo(f"written: {md_path}, {json_path}", err=True)

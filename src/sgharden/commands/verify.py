@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from tabulate import tabulate
 
-from sgharden.change.verify import Rejection, verify
+from sgharden.change.verify import Rejection, ingest_after_change, verify
 from sgharden.errors import EXIT_SAFETY, InputError
 from sgharden.planfile import load_plan, parse_time
 from sgharden.snapshot import load_snapshot
@@ -86,21 +86,7 @@ def command(
     snapshot = load_snapshot(snapshot_dir) if snapshot_dir else None
     con = open_workspace(workspace)
     if sources:
-        from sgharden.commands.ingest import s3_factory_for
-        from sgharden.commands.propose import flow_logs_json_files
-        from sgharden.flowlogs.ingest import IngestOptions, ingest
-        from sgharden.workspace import enable_s3
-
-        options = IngestOptions(
-            known_addresses={e.interface_id: e.addresses for e in snapshot.all_interfaces()}
-            if snapshot
-            else {},
-            flow_logs_json=flow_logs_json_files(snapshot) if snapshot else (),
-        )
-        session, factory = s3_factory_for(list(sources))
-        if session is not None:
-            enable_s3(con, session)
-        report = ingest(con, list(sources), options, factory)  # type: ignore[arg-type]
+        report = ingest_after_change(con, list(sources), snapshot)
         click.echo(
             f"ingested {report.records:,} records from {report.objects_read} object(s)", err=True
         )
