@@ -455,3 +455,27 @@ def test_verify_needs_flow_logs() -> None:
     )
     bad = CliRunner().invoke(main, ["verify", str(PLAN), "--since", "yesterday", "x.log"])
     assert bad.exit_code == EXIT_INPUT and "not an ISO 8601 time" in bad.output
+
+
+def test_risk_follows_the_evidence(tmp_path: Path) -> None:
+    from sgharden.change.ticket import assess
+
+    plan = load_plan(PLAN)
+    assert assess(plan, plan.group(WEB)).risk == "medium"  # used rules revoked, their sources kept
+    document = plan_document()
+    web = document["groups"][0]
+    web["authorize"] = [r for r in web["authorize"] if "CidrIpv6" not in r]
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(document))
+    edited = load_plan(path)
+    risky = assess(edited, edited.group(WEB))
+    assert risky.risk == "high" and any("2001:db8:77::5" in why for why in risky.why)
+    web["revoke"] = [r for r in web["revoke"] if r["FromPort"] == 8080]  # only the unused rule
+    web["authorize"] = []
+    path.write_text(json.dumps(document))
+    unused = load_plan(path)
+    assert assess(unused, unused.group(WEB)).risk == "low"
+    document["groups"][0]["coverage"]["gap_share"] = 0.05
+    path.write_text(json.dumps(document))
+    gappy = load_plan(path)
+    assert assess(gappy, gappy.group(WEB)).confidence == "low"
