@@ -47,4 +47,5 @@ SELECT interface_id, protocol, nullif(port_key, -1) AS service_port, remote_addr
        string_agg(datediff('day', $start::DATE, day) || ':' || connections, ',' ORDER BY day)
            AS daily
 FROM per_day
-GROUP BY interface_id, protocol, port_key, remote_addr;
+GROUP BY interface_id, protocol, port_key, remote_addr
+ORDER BY interface_id, protocol, port_key, remote_addr;

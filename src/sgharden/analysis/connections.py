@@ -136,7 +136,6 @@ def observed_connections(
                 tuple(daily),
             )
         )
-    out.sort(key=lambda c: (c.interface_id, c.protocol, c.service_port or -1, c.remote_addr))
     return out
 
 

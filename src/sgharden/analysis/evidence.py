@@ -6,6 +6,7 @@ window and remote addresses, so a reviewer can re-run the query on the workspace
 
 from __future__ import annotations
 
+import heapq
 import ipaddress
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -25,27 +26,30 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
-def _by_source(conns: Iterable[Connection]) -> list[dict[str, Any]]:
-    per: dict[str, dict[str, Any]] = {}
+def _by_source(conns: Iterable[Connection], top: int) -> tuple[int, list[dict[str, Any]]]:
+    """(distinct sources, the `top` busiest with their totals); only those are formatted."""
+    per: dict[str, list[Any]] = {}
     for c in conns:
-        s = per.setdefault(
-            c.remote_addr,
-            {
-                "address": c.remote_addr,
-                "connections": 0,
-                "bytes": 0,
-                "first_seen": c.first_seen,
-                "last_seen": c.last_seen,
-            },
-        )
-        s["connections"] += c.connections
-        s["bytes"] += c.bytes
-        s["first_seen"] = min(s["first_seen"], c.first_seen)
-        s["last_seen"] = max(s["last_seen"], c.last_seen)
-    ranked = sorted(per.values(), key=lambda s: (-s["connections"], -s["bytes"], s["address"]))
-    return [
-        {**s, "first_seen": _iso(s["first_seen"]), "last_seen": _iso(s["last_seen"])}
-        for s in ranked
+        s = per.get(c.remote_addr)
+        if s is None:
+            per[c.remote_addr] = [c.connections, c.bytes, c.first_seen, c.last_seen]
+        else:
+            s[0] += c.connections
+            s[1] += c.bytes
+            if c.first_seen < s[2]:
+                s[2] = c.first_seen
+            if c.last_seen > s[3]:
+                s[3] = c.last_seen
+    ranked = heapq.nsmallest(top, per.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
+    return len(per), [
+        {
+            "address": address,
+            "connections": v[0],
+            "bytes": v[1],
+            "first_seen": _iso(v[2]),
+            "last_seen": _iso(v[3]),
+        }
+        for address, v in ranked
     ]
 
 
@@ -58,15 +62,19 @@ def rule_evidence(
     conns = list(connections)
     real = [c for c in conns if not c.is_probe]
     probes = [c for c in conns if c.is_probe]
-    real_sources = _by_source(real)
-    probe_sources = _by_source(probes)
+    real_count, real_sources = _by_source(real, top)
+    probe_count, probe_sources = _by_source(probes, top)
     days: dict[str, list[int]] = {}
     for c in conns:
+        slot = 1 if c.is_probe else 0
         for day, n in c.daily:
-            days.setdefault(day, [0, 0])[1 if c.is_probe else 0] += n
+            entry = days.get(day)
+            if entry is None:
+                entry = days[day] = [0, 0]
+            entry[slot] += n
     # samples: the busiest real sources first, then probes
-    ordered = sorted(real, key=lambda c: -c.connections) + sorted(
-        probes, key=lambda c: -c.connections
+    ordered = heapq.nlargest(sample_size, real, key=lambda c: c.connections) + heapq.nlargest(
+        sample_size, probes, key=lambda c: c.connections
     )
     picked: list[str] = []
     for c in ordered:
@@ -79,14 +87,14 @@ def rule_evidence(
         "connections": sum(c.connections for c in real),
         "packets": sum(c.packets for c in real),
         "bytes": sum(c.bytes for c in real),
-        "source_count": len(real_sources),
-        "sources": real_sources[:top],
+        "source_count": real_count,
+        "sources": real_sources,
         "first_seen": _iso(min((c.first_seen for c in real), default=None)),
         "last_seen": _iso(max((c.last_seen for c in real), default=None)),
         "probes": {
-            "source_count": len(probe_sources),
+            "source_count": probe_count,
             "connections": sum(c.connections for c in probes),
-            "sources": probe_sources[:top],
+            "sources": probe_sources,
         },
         "daily": [
             {"day": day, "connections": v[0], "probe_connections": v[1]}

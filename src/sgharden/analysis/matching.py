@@ -92,6 +92,7 @@ class CompiledRule:
     any_port: bool  # all-protocol and ICMP rules: ports do not apply
     spans: tuple[tuple[int, int, int], ...]  # CIDR / prefix list: (family, first, last)
     group_id: str | None  # referenced group
+    world_family: int | None = None  # 0.0.0.0/0 -> 4, ::/0 -> 6: the family decides alone
 
     def allows_port(self, protocol: int, port: int | None) -> bool:
         if self.protocol != -1 and self.protocol != protocol:
@@ -113,8 +114,16 @@ def _compile(rule: Rule, prefix_lists: tuple[str, ...]) -> CompiledRule:
         spans = (_span(rule.peer),)
     elif rule.prefix_list_id is not None:
         spans = tuple(_span(c) for c in prefix_lists)
+    world = parse_network(rule.peer).version if rule.is_world_open else None
     return CompiledRule(
-        rule, rule.protocol, lo, hi, rule.protocol in (-1, 1, 58), spans, rule.referenced_group_id
+        rule,
+        rule.protocol,
+        lo,
+        hi,
+        rule.protocol in (-1, 1, 58),
+        spans,
+        rule.referenced_group_id,
+        world,
     )
 
 

@@ -156,7 +156,11 @@ class _GroupPlanner:
         compiled = compile_rule(rule, self.inventory)
         out: list[Connection] = []
         for (protocol, port), conns in self.by_service.items():
-            if compiled.allows_port(protocol, port):
+            if not compiled.allows_port(protocol, port):
+                continue
+            if compiled.world_family is not None:
+                out.extend(c for c in conns if c.remote_family == compiled.world_family)
+            else:
                 out.extend(c for c in conns if compiled.covers(c.remote_addr, self.inventory))
         return out
 
