@@ -64,3 +64,33 @@ def test_wheel_ships_sql_and_samples(tmp_path: Path, vectors: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     assert '"records": 8' in run.stdout
+
+
+def test_runtime_imports_only_declared_dependencies() -> None:
+    """Every third-party module the package imports is a declared dependency (not a test extra)."""
+    import ast
+    import tomllib
+
+    declared = {
+        d.split("[")[0].split("=")[0].split(">")[0].split("<")[0].strip().lower().replace("-", "_")
+        for d in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    }
+    module_of = {
+        "duckdb_extension_httpfs": "duckdb_extension_httpfs",
+        "botocore": "boto3",
+        "boto3": "boto3",
+    }
+    stdlib = sys.stdlib_module_names
+    used: set[str] = set()
+    for path in (REPO / "src" / "sgharden").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                used |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                used.add(node.module.split(".")[0])
+    third_party = {m for m in used if m not in stdlib and m != "sgharden"}
+    missing = {m for m in third_party if module_of.get(m, m) not in declared}
+    assert not missing, f"imported but not declared in pyproject dependencies: {missing}"
+    # DuckDB's fetchnumpy() imports numpy lazily, without an import statement here
+    if any("fetchnumpy" in p.read_text() for p in (REPO / "src" / "sgharden").rglob("*.py")):
+        assert "numpy" in declared
