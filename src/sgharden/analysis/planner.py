@@ -356,6 +356,14 @@ class _GroupPlanner:
             )
             if nets is None:
                 return None
+            # verify, not just trust aggregate(): no prefix may take in a probe-only source
+            if any(
+                parse_address(a) in net
+                for a in probe_only
+                for net in nets
+                if parse_address(a).version == net.version
+            ):
+                return None
             kind = "cidr_ipv6" if rule.cidr_ipv6 else "cidr_ipv4"
             for net in nets:
                 mine = tuple(c for c in conns if parse_address(c.remote_addr) in net)
