@@ -15,6 +15,8 @@ from sgharden.analysis.planner import PlannerOptions, propose
 from sgharden.commands.ingest import progress_printer, report_lines, s3_factory_for
 from sgharden.errors import InputError
 from sgharden.flowlogs.ingest import IngestOptions, IngestReport, ingest
+from sgharden.flowlogs.scope import s3_scope
+from sgharden.flowlogs.sources import FlowLogObject
 from sgharden.render import OutputFormat, renderer
 from sgharden.snapshot import Snapshot, load_snapshot
 from sgharden.workspace import DEFAULT_WORKSPACE, enable_s3, open_workspace
@@ -38,19 +40,66 @@ def ingest_snapshot(
     snapshot: Snapshot,
     extra_sources: tuple[str, ...] = (),
     quiet: bool = True,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> IngestReport:
-    """Ingest the snapshot's flow-log folders (and extra sources) with the inventory's addresses."""
-    sources = [str(p) for p in snapshot.flow_log_dirs] + list(extra_sources)
+    """Ingest the snapshot's flow-log folders (and extra sources) with the inventory's addresses.
+
+    An `s3://` source (an organisation's flow-log bucket) is narrowed to the snapshot's accounts
+    and regions, and to the window's days when the window is given, by the key layout
+    (`flowlogs.scope`). Flow-log ids are not used to narrow it: logs enabled after the snapshot
+    was collected are not in its flow-logs.json, and their objects are the evidence.
+    """
+    sources = [str(p) for p in snapshot.flow_log_dirs]
+    scoped_filters = []
+    for source in extra_sources:
+        if source.startswith("s3://"):
+            scope = s3_scope(
+                source,
+                snapshot.inventories.keys(),
+                since=since.date() if since else None,
+                until=until.date() if until else None,
+            )
+            if _any_object(scope.prefixes):
+                sources += scope.prefixes
+            else:  # not the AWS key layout (objects copied elsewhere): read the prefix as given
+                sources.append(source)
+            scoped_filters.append(scope.object_filter)
+        else:
+            sources.append(source)
     if not sources:
         return IngestReport()
+
+    def keep(obj: FlowLogObject) -> bool:
+        return not obj.is_s3 or any(f(obj) for f in scoped_filters)
+
     options = IngestOptions(
         flow_logs_json=flow_logs_json_files(snapshot),
         known_addresses={e.interface_id: e.addresses for e in snapshot.all_interfaces()},
+        object_filter=keep,
     )
     session, factory = s3_factory_for(sources)
     if session is not None:
         enable_s3(con, session)
     return ingest(con, sources, options, factory, progress_printer(quiet))  # type: ignore[arg-type]
+
+
+def _any_object(prefixes: tuple[str, ...]) -> bool:
+    """Whether any of the S3 prefixes holds an object (stops at the first that does)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from sgharden.aws.clients import AwsContext
+    from sgharden.flowlogs.sources import split_s3_url
+
+    s3 = AwsContext().client("s3")
+    for prefix in prefixes:
+        bucket, key = split_s3_url(prefix)
+        try:
+            if s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1).get("KeyCount", 0):
+                return True
+        except (BotoCoreError, ClientError):  # the ingest that follows names it in one line
+            return True
+    return False
 
 
 def build_plan(
@@ -87,7 +136,9 @@ def propose_snapshot(
     con = open_workspace(workspace)
     try:
         if do_ingest:
-            report = ingest_snapshot(con, snapshot, extra_sources, quiet)
+            report = ingest_snapshot(
+                con, snapshot, extra_sources, quiet, request.since, request.until
+            )
             if not quiet:
                 for line in report_lines(report):
                     click.echo(line, err=True)
