@@ -776,5 +776,5 @@ def test_propose_reads_flow_logs_from_s3(aws: str, world: World, tmp_path: Path)
     )
     assert result.exit_code == 0, result.output
     g = group_of(json.loads(result.stdout), "sg-ssh")
-    assert g["status"] == "ready"
+    assert g["status"] == "ready", (g["warnings"], result.stderr)
     assert peers(g["authorize"]) == {("tcp", 22, 22, "198.51.100.10/32")}
