@@ -10,7 +10,7 @@ import click
 from sgharden.analysis.planner import PlannerOptions
 from sgharden.commands.propose import WindowRequest, propose_snapshot
 from sgharden.errors import InputError
-from sgharden.render.markdown import render_markdown
+from sgharden.render.markdown import render_summary
 from sgharden.render.table import render_table
 from sgharden.resources import samples_dir
 
@@ -35,4 +35,7 @@ def command() -> None:
             snapshot, str(Path(tmp) / "demo.duckdb"), WindowRequest(), PlannerOptions()
         )
     click.echo(render_table(plan))
-    click.echo(render_markdown(plan))
+    click.echo(render_summary(plan))
+    click.echo(
+        "Full plan: sgharden propose --snapshot " + str(snapshot) + " --format json|markdown"
+    )

@@ -51,11 +51,10 @@ def render_group(group: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_markdown(plan: Plan) -> str:
-    doc = plan.to_dict()
+def _summary(doc: dict[str, Any]) -> list[str]:
     groups = doc["groups"]
     ready = [g for g in groups if g["status"] == "ready"]
-    lines = [
+    return [
         "# sgharden plan",
         "",
         f"Window {doc['window']['start']} to {doc['window']['end']} · generated "
@@ -70,10 +69,18 @@ def render_markdown(plan: Plan) -> str:
         f"- {len(doc['resources'])} resource(s): "
         + (", ".join(f"{r['resource_id']} {r['action']}" for r in doc["resources"]) or "none"),
         "",
-        "## Security groups",
-        "",
     ]
-    lines.extend(render_group(g) for g in groups)
+
+
+def render_summary(plan: Plan) -> str:
+    """Just the headline counts: what `sgharden demo` prints under the table."""
+    return "\n".join(_summary(plan.to_dict()))
+
+
+def render_markdown(plan: Plan) -> str:
+    doc = plan.to_dict()
+    lines = [*_summary(doc), "## Security groups", ""]
+    lines.extend(render_group(g) for g in doc["groups"])
     if doc["resources"]:
         lines += ["## Resources", ""]
         for r in doc["resources"]:
