@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 import ipaddress
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,44 @@ from sgharden.resources import query
 
 # (interface_id, protocol, service_port, remote_addr): the key flow_samples is kept by
 SampleKey = tuple[str, int, int | None, str]
+
+
+@dataclass(frozen=True)
+class EvidenceSpec:
+    """The inbound connections a plan line's evidence counts, when SQL computes it.
+
+    Matches like a rule: ENIs, protocol (-1 all), service-port range (`any_port` for all-protocol
+    and ICMP), and the peer as a whole family (`world_family`) or address ranges (hex, the
+    roll-up's form). `real_only` leaves probes out (an authorize line's evidence).
+    """
+
+    interfaces: tuple[str, ...]
+    protocol: int
+    lo: int
+    hi: int
+    any_port: bool
+    world_family: int | None
+    ranges: tuple[tuple[int, str, str], ...] = ()
+    real_only: bool = False
+
+
+def sample_order(c: Connection) -> tuple[int, str, int, int, str]:
+    """Which connections' raw records a line shows first: the busiest, then by key."""
+    return (
+        -c.connections,
+        c.interface_id,
+        c.protocol,
+        -1 if c.service_port is None else c.service_port,
+        c.remote_addr,
+    )
+
+
+def sample_keys(connections: Iterable[Connection], sample_size: int) -> list[Connection]:
+    """The connections whose records are a line's sample: top real ones, then top probes."""
+    conns = list(connections)
+    real = sorted((c for c in conns if not c.is_probe), key=sample_order)[:sample_size]
+    probes = sorted((c for c in conns if c.is_probe), key=sample_order)[:sample_size]
+    return real + probes
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -72,10 +111,7 @@ def rule_evidence(
             if entry is None:
                 entry = days[day] = [0, 0]
             entry[slot] += n
-    # samples: the busiest real sources first, then probes
-    ordered = heapq.nlargest(sample_size, real, key=lambda c: c.connections) + heapq.nlargest(
-        sample_size, probes, key=lambda c: c.connections
-    )
+    ordered = sample_keys(conns, sample_size)
     picked: list[str] = []
     for c in ordered:
         for record in samples.get((c.interface_id, c.protocol, c.service_port, c.remote_addr), []):

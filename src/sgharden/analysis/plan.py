@@ -13,7 +13,7 @@ from typing import Any
 
 from sgharden.analysis.connections import Connection, Window
 from sgharden.analysis.coverage import Coverage
-from sgharden.analysis.evidence import SampleKey, rule_evidence
+from sgharden.analysis.evidence import EvidenceSpec, SampleKey, rule_evidence
 from sgharden.model import Rule
 
 SCHEMA = "sgharden.plan/v1"
@@ -33,12 +33,23 @@ def iso(moment: datetime | None) -> str | None:
 
 
 @dataclass(frozen=True)
+class EvidenceContext:
+    """What a plan line needs to write its evidence: raw samples, and SQL-computed evidence."""
+
+    samples: Mapping[SampleKey, list[str]] = field(default_factory=dict)
+    evidence: Mapping[EvidenceSpec, dict[str, Any]] = field(default_factory=dict)
+    top: int = 20
+    sample_size: int = 5
+
+
+@dataclass(frozen=True)
 class RuleDecision:
     """One rule to revoke, authorize or keep, why, and the connections that are its evidence."""
 
     rule: Rule
     reason: str
     connections: tuple[Connection, ...] = ()
+    spec: EvidenceSpec | None = None  # evidence computed in SQL (Plan.evidence) instead
 
     @property
     def real(self) -> tuple[Connection, ...]:
@@ -48,17 +59,13 @@ class RuleDecision:
     def probes(self) -> tuple[Connection, ...]:
         return tuple(c for c in self.connections if c.is_probe)
 
-    def to_dict(
-        self,
-        samples: Mapping[SampleKey, list[str]] | None = None,
-        top: int = 20,
-        sample_size: int = 5,
-    ) -> dict[str, Any]:
-        return {
-            **self.rule.to_ec2(),
-            "reason": self.reason,
-            "evidence": rule_evidence(self.connections, samples or {}, top, sample_size),
-        }
+    def to_dict(self, ctx: EvidenceContext | None = None) -> dict[str, Any]:
+        ctx = ctx or EvidenceContext()
+        if self.spec is not None:
+            evidence = ctx.evidence[self.spec]
+        else:
+            evidence = rule_evidence(self.connections, ctx.samples, ctx.top, ctx.sample_size)
+        return {**self.rule.to_ec2(), "reason": self.reason, "evidence": evidence}
 
 
 @dataclass(frozen=True)
@@ -85,12 +92,7 @@ class GroupPlan:
         have = {r.key() for r in kept}
         return kept + [d.rule for d in self.authorize if d.rule.key() not in have]
 
-    def to_dict(
-        self,
-        samples: Mapping[SampleKey, list[str]] | None = None,
-        top: int = 20,
-        sample_size: int = 5,
-    ) -> dict[str, Any]:
+    def to_dict(self, ctx: EvidenceContext | None = None) -> dict[str, Any]:
         cov = self.coverage
         return {
             "group_id": self.group_id,
@@ -116,9 +118,9 @@ class GroupPlan:
                 "window_days": round(cov.window_days, 3),
                 "gap_share": round(cov.gap_share, 6),
             },
-            "revoke": [d.to_dict(samples, top, sample_size) for d in self.revoke],
-            "authorize": [d.to_dict(samples, top, sample_size) for d in self.authorize],
-            "keep": [d.to_dict(samples, top, sample_size) for d in self.keep],
+            "revoke": [d.to_dict(ctx) for d in self.revoke],
+            "authorize": [d.to_dict(ctx) for d in self.authorize],
+            "keep": [d.to_dict(ctx) for d in self.keep],
             "warnings": list(self.warnings),
         }
 
@@ -157,15 +159,20 @@ class Plan:
     groups: tuple[GroupPlan, ...] = ()
     resources: tuple[ResourcePlan, ...] = ()
     samples: Mapping[SampleKey, list[str]] = field(default_factory=dict)
+    evidence: Mapping[EvidenceSpec, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        top = int(self.settings.get("top_sources", 20))
-        sample_size = int(self.settings.get("samples_per_rule", 5))
+        ctx = EvidenceContext(
+            self.samples,
+            self.evidence,
+            int(self.settings.get("top_sources", 20)),
+            int(self.settings.get("samples_per_rule", 5)),
+        )
         return {
             "schema": SCHEMA,
             "generated_at": iso(self.generated_at),
             "window": {"start": iso(self.window.start), "end": iso(self.window.end)},
             "settings": self.settings,
-            "groups": [g.to_dict(self.samples, top, sample_size) for g in self.groups],
+            "groups": [g.to_dict(ctx) for g in self.groups],
             "resources": [r.to_dict() for r in self.resources],
         }

@@ -17,8 +17,8 @@ connection classified as real use and never allows anything the current rules de
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 
 import duckdb
@@ -31,7 +31,7 @@ from sgharden.analysis.connections import (
     outbound_destinations,
 )
 from sgharden.analysis.coverage import Coverage, coverage_of, delivery, verdict
-from sgharden.analysis.evidence import SampleKey, fetch_samples
+from sgharden.analysis.evidence import EvidenceSpec, SampleKey, fetch_samples, sample_keys
 from sgharden.analysis.matching import address_book, compile_rule, parse_address, rule_allows
 from sgharden.analysis.plan import (
     NEEDS_MORE_DATA,
@@ -127,6 +127,63 @@ def _members_seen(group_id: str, seen: set[str], inventory: Inventory) -> tuple[
     return hit, len(members)
 
 
+EvidenceRef = tuple[Connection, ...] | EvidenceSpec
+
+
+@dataclass
+class PortUse:
+    """Real use of one (protocol, service port) under one rule, across the group's ENIs."""
+
+    protocol: int
+    port: int | None
+    sources: int  # distinct real sources
+    internet_sources: int
+    connections: list[Connection] | None  # the real connections; None when only counted
+    evidence: EvidenceRef  # the real connections of this port, for an authorize line
+
+
+@dataclass
+class RuleUse:
+    """What one rule let in over the window: counts, per-port use, probes, and its evidence."""
+
+    real_sources: int
+    real_connections: int
+    probe_sources: int
+    probe_connections: int
+    ports: dict[tuple[int, int | None], PortUse]
+    probe_addrs: set[str] | None  # None when not needed (no port to narrow)
+    evidence: EvidenceRef  # everything the rule let in (real and probes)
+
+
+def use_from_connections(matched: list[Connection]) -> RuleUse:
+    """A rule's use from the connections it let in (the pure path)."""
+    real = [c for c in matched if not c.is_probe]
+    probes = [c for c in matched if c.is_probe]
+    by_port: dict[tuple[int, int | None], list[Connection]] = {}
+    for c in real:
+        by_port.setdefault((c.protocol, c.service_port), []).append(c)
+    ports = {}
+    for (protocol, port), conns in by_port.items():
+        sources = {c.remote_addr for c in conns}
+        ports[(protocol, port)] = PortUse(
+            protocol,
+            port,
+            len(sources),
+            sum(1 for a in sources if is_internet(a)),
+            conns,
+            tuple(conns),
+        )
+    return RuleUse(
+        real_sources=len({c.remote_addr for c in real}),
+        real_connections=sum(c.connections for c in real),
+        probe_sources=len({c.remote_addr for c in probes}),
+        probe_connections=sum(c.connections for c in probes),
+        ports=ports,
+        probe_addrs={c.remote_addr for c in probes},
+        evidence=tuple(matched),
+    )
+
+
 class _GroupPlanner:
     def __init__(
         self,
@@ -135,8 +192,10 @@ class _GroupPlanner:
         connections: Iterable[Connection],
         coverage: Coverage,
         options: PlannerOptions,
+        uses: Mapping[Rule, RuleUse] | None = None,
     ) -> None:
         self.group = group
+        self.uses = uses
         self.inventory = inventory
         self.book = address_book(inventory)
         self.options = options
@@ -163,6 +222,11 @@ class _GroupPlanner:
             else:
                 out.extend(c for c in conns if compiled.covers(c.remote_addr, self.inventory))
         return out
+
+    def use(self, rule: Rule) -> RuleUse:
+        if self.uses is not None:
+            return self.uses[rule]
+        return use_from_connections(self.matched(rule))
 
     def window_text(self) -> str:
         cov = self.coverage
@@ -209,69 +273,55 @@ class _GroupPlanner:
             )
 
     def decide(self, rule: Rule) -> None:
-        matched = self.matched(rule)
-        real = [c for c in matched if not c.is_probe]
-        probes = [c for c in matched if c.is_probe]
-        if not real:
+        use = self.use(rule)
+        if not use.real_sources:
             probe_text = (
-                f"; {len({c.remote_addr for c in probes})} probe source(s) "
-                f"({sum(c.connections for c in probes)} connections) show it exposed"
-                if probes
+                f"; {use.probe_sources} probe source(s) "
+                f"({use.probe_connections} connections) show it exposed"
+                if use.probe_sources
                 else ""
             )
             what = "no ENI uses the group" if not self.enis else "no real use"
             self.revoke.append(
-                RuleDecision(rule, f"{what} in {self.window_text()}{probe_text}", tuple(matched))
+                _decision(rule, f"{what} in {self.window_text()}{probe_text}", use.evidence)
             )
             return
         if not rule.is_world_open:
-            sources = len({c.remote_addr for c in real})
             self.keep.append(
-                RuleDecision(
+                _decision(
                     rule,
-                    f"in use: {sources} real source(s), {sum(c.connections for c in real)} "
+                    f"in use: {use.real_sources} real source(s), {use.real_connections} "
                     f"connections; not open to the world",
-                    tuple(matched),
+                    use.evidence,
                 )
             )
             return
-        self.narrow_world_rule(rule, matched, real, probes)
+        self.narrow_world_rule(rule, use)
 
-    def is_public(self, protocol: int, port: int | None, real: list[Connection]) -> str | None:
-        sources = {c.remote_addr for c in real}
-        if len(sources) >= self.options.public_min_sources:
-            return f"public service: {len(sources)} distinct real sources"
+    def is_public(self, port_use: PortUse) -> str | None:
+        protocol, port, sources = port_use.protocol, port_use.port, port_use.sources
+        if sources >= self.options.public_min_sources:
+            return f"public service: {sources} distinct real sources"
         authorized = (protocol == 6 and port in self.options.authorized_tcp_ports) or (
             protocol == 17 and port in self.options.authorized_udp_ports
         )
-        internet = {a for a in sources if is_internet(a)}
-        if authorized and internet:
+        if authorized and port_use.internet_sources:
             return (
-                f"public service on an EC2.18 authorized port: {len(internet)} internet "
-                f"source(s) of {len(sources)}"
+                f"public service on an EC2.18 authorized port: {port_use.internet_sources} "
+                f"internet source(s) of {sources}"
             )
         return None
 
-    def narrow_world_rule(
-        self,
-        rule: Rule,
-        matched: list[Connection],
-        real: list[Connection],
-        probes: list[Connection],
-    ) -> None:
-        by_port: dict[tuple[int, int | None], list[Connection]] = {}
-        for c in real:
-            by_port.setdefault((c.protocol, c.service_port), []).append(c)
+    def narrow_world_rule(self, rule: Rule, use: RuleUse) -> None:
         single_port = rule.protocol in (6, 17) and rule.from_port == rule.to_port
-        public = {k: self.is_public(k[0], k[1], v) for k, v in by_port.items()}
+        public = {k: self.is_public(v) for k, v in use.ports.items()}
         if single_port and all(public.values()):
             why = "; ".join(sorted({p for p in public.values() if p}))
-            self.keep.append(RuleDecision(rule, f"kept: {why}", tuple(matched)))
+            self.keep.append(_decision(rule, f"kept: {why}", use.evidence))
             return
-        probe_addrs = {c.remote_addr for c in probes}
         proposals: list[RuleDecision] = []
-        for (protocol, port), conns in sorted(
-            by_port.items(), key=lambda kv: (kv[0][0], kv[0][1] or -1)
+        for (protocol, port), port_use in sorted(
+            use.ports.items(), key=lambda kv: (kv[0][0], kv[0][1] or -1)
         ):
             label = _port_label(protocol, port)
             if public[(protocol, port)]:
@@ -282,19 +332,21 @@ class _GroupPlanner:
                 )
                 new = self.new_rule(rule, protocol, port, **peer)  # type: ignore[arg-type]
                 proposals.append(
-                    RuleDecision(new, f"{public[(protocol, port)]} on {label}", tuple(conns))
+                    _decision(new, f"{public[(protocol, port)]} on {label}", port_use.evidence)
                 )
                 continue
-            narrowed = self.narrow_sources(rule, protocol, port, conns, probe_addrs)
+            assert port_use.connections is not None and use.probe_addrs is not None
+            narrowed = self.narrow_sources(
+                rule, protocol, port, port_use.connections, use.probe_addrs
+            )
             if narrowed is None:
-                sources = len({c.remote_addr for c in conns})
                 self.keep.append(
-                    RuleDecision(
+                    _decision(
                         rule,
-                        f"kept: {sources} real sources on {label} do not fit in "
+                        f"kept: {port_use.sources} real sources on {label} do not fit in "
                         f"{self.options.max_prefixes} prefixes no wider than "
                         f"/{self._widest(rule)} without taking in probes",
-                        tuple(matched),
+                        use.evidence,
                     )
                 )
                 self.warnings.append(
@@ -303,13 +355,12 @@ class _GroupPlanner:
                 )
                 return
             proposals.extend(narrowed)
-        total = len({c.remote_addr for c in real})
         self.revoke.append(
-            RuleDecision(
+            _decision(
                 rule,
-                f"world-open rule used by {total} real source(s) in {self.window_text()}; "
-                "replaced by the rules authorized below",
-                tuple(matched),
+                f"world-open rule used by {use.real_sources} real source(s) in "
+                f"{self.window_text()}; replaced by the rules authorized below",
+                use.evidence,
             )
         )
         self.authorize.extend(proposals)
@@ -422,6 +473,12 @@ class _GroupPlanner:
         return group_id, {a for a in remaining if self.book.carries(a, group_id)}, hit, size
 
 
+def _decision(rule: Rule, reason: str, evidence: EvidenceRef) -> RuleDecision:
+    if isinstance(evidence, EvidenceSpec):
+        return RuleDecision(rule, reason, (), spec=evidence)
+    return RuleDecision(rule, reason, evidence)
+
+
 def _dedupe(decisions: list[RuleDecision], existing: Iterable[Rule]) -> list[RuleDecision]:
     have = {r.key() for r in existing}
     out: dict[tuple[object, ...], RuleDecision] = {}
@@ -433,7 +490,7 @@ def _dedupe(decisions: list[RuleDecision], existing: Iterable[Rule]) -> list[Rul
             prev = out[key]
             known = set(prev.connections)
             merged = prev.connections + tuple(c for c in d.connections if c not in known)
-            out[key] = RuleDecision(prev.rule, prev.reason, merged)
+            out[key] = replace(prev, connections=merged)
         else:
             out[key] = d
     return list(out.values())
@@ -447,10 +504,14 @@ def plan_group(
     options: PlannerOptions,
     controls: Iterable[str] = (),
     findings: Iterable[str] = (),
+    uses: Mapping[Rule, RuleUse] | None = None,
 ) -> GroupPlan:
-    """The decision for one security group (pure)."""
+    """The decision for one security group (pure).
+
+    `uses` (each ingress rule's use, from SQL) replaces matching `connections` in Python.
+    """
     controls = tuple(controls)
-    planner = _GroupPlanner(group, inventory, connections, coverage, options)
+    planner = _GroupPlanner(group, inventory, connections, coverage, options, uses)
     warnings: list[str] = []
     if group.is_default and not planner.enis and "EC2.2" in controls:
         revoke = [
@@ -479,7 +540,7 @@ def plan_group(
             f"authorize {len(authorize)} rule(s); nothing is changed until then"
         )
         held = [
-            RuleDecision(d.rule, f"needs more data before revoking: {d.reason}", d.connections)
+            replace(d, reason=f"needs more data before revoking: {d.reason}")
             for d in planner.revoke
         ]
         return _finish(
@@ -822,13 +883,12 @@ def propose(
         coverage = coverage_of(enis, inv, deliveries, window)
         resources.append(plan_db(db, f, enis, conns_of(enis), coverage, options))
 
-    sample_keys: set[SampleKey] = set()
+    wanted: set[SampleKey] = set()
     for g in groups:
         for d in (*g.revoke, *g.authorize, *g.keep):
-            ranked = sorted(d.connections, key=lambda c: (c.is_probe, -c.connections))
-            for c in ranked[: options.samples_per_rule]:
-                sample_keys.add((c.interface_id, c.protocol, c.service_port, c.remote_addr))
-    samples = fetch_samples(con, sample_keys, window)
+            for c in sample_keys(d.connections, options.samples_per_rule):
+                wanted.add((c.interface_id, c.protocol, c.service_port, c.remote_addr))
+    samples = fetch_samples(con, wanted, window)
     settings = options.settings()
     if missing:
         settings["unresolved_findings"] = missing
