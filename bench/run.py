@@ -234,6 +234,7 @@ class Result:
     output: str
     records_per_s: float
     load_before: float
+    walls_s: list[float]  # every repetition; wall_s is the fastest
 
 
 def _time_v(command: list[str]) -> tuple[float, float, int, str]:
@@ -303,8 +304,10 @@ def machine() -> dict[str, object]:
 
 
 def run(
-    data: Path, sizes: list[int], task_names: list[str], limits: dict[str, int]
+    data: Path, sizes: list[int], task_names: list[str], limits: dict[str, int], repeat: int = 1
 ) -> list[Result]:
+    """Every task at every size, `repeat` times in a row; the fastest repetition is kept (the
+    machine is shared, so the slower ones measure the neighbours as much as the task)."""
     results: list[Result] = []
     workspaces = data / "workspaces"
     workspaces.mkdir(parents=True, exist_ok=True)
@@ -315,40 +318,52 @@ def run(
                 with open(p, "rb") as f:
                     while f.read(1 << 22):
                         pass
-        for task in TASKS:
-            if task.name not in task_names or n > limits.get(task.what, n):
-                continue
-            workspace = workspaces / f"{task.kind}-{n}.duckdb"
-            if task.fresh_workspace:
-                for stale in workspaces.glob(f"{task.kind}-{n}.duckdb*"):
-                    stale.unlink()
-                shutil.rmtree(workspace.with_suffix(".tmp"), ignore_errors=True)
-            load = os.getloadavg()[0]
-            wall, rss, code, output = _time_v(task.command(files[task.kind], workspace))
-            if task.what in ("ingest", "ingest-again") and workspace.exists():
-                output = f"workspace records={_ingested_records(workspace)} {output}".strip()
-            result = Result(n, task.name, task.kind, task.what, round(wall, 2), round(rss, 1),
-                            code, output, round(n / wall) if wall else 0.0, load)  # fmt: skip
-            results.append(result)
-            print(
-                f"{n:>11,} {task.name:<21} {wall:8.2f}s {rss:9.1f} MiB  exit {code}  "
-                f"load {load:.1f}  {output}",
-                file=sys.stderr,
-            )
+        best: dict[str, Result] = {}
+        for _ in range(repeat):
+            for task in TASKS:
+                if task.name not in task_names or n > limits.get(task.what, n):
+                    continue
+                result = _measure(task, n, files[task.kind], workspaces)
+                kept = best.get(task.name)
+                if kept is None or result.wall_s < kept.wall_s:
+                    result.walls_s = [*(kept.walls_s if kept else []), result.wall_s]
+                    best[task.name] = result
+                else:
+                    kept.walls_s.append(result.wall_s)
+        results.extend(best.values())
     return results
+
+
+def _measure(task: Task, n: int, files: list[str], workspaces: Path) -> Result:
+    workspace = workspaces / f"{task.kind}-{n}.duckdb"
+    if task.fresh_workspace:
+        for stale in workspaces.glob(f"{task.kind}-{n}.duckdb*"):
+            stale.unlink()
+        shutil.rmtree(workspace.with_suffix(".tmp"), ignore_errors=True)
+    load = os.getloadavg()[0]
+    wall, rss, code, output = _time_v(task.command(files, workspace))
+    if task.what in ("ingest", "ingest-again") and workspace.exists():
+        output = f"workspace records={_ingested_records(workspace)} {output}".strip()
+    print(
+        f"{n:>11,} {task.name:<21} {wall:8.2f}s {rss:9.1f} MiB  exit {code}  "
+        f"load {load:.1f}  {output}",
+        file=sys.stderr,
+    )
+    return Result(n, task.name, task.kind, task.what, round(wall, 2), round(rss, 1), code,
+                  output, round(n / wall) if wall else 0.0, load, [round(wall, 2)])  # fmt: skip
 
 
 def markdown(results: list[Result]) -> str:
     floors = {(r.records, r.kind): r.wall_s for r in results if r.what == "floor"}
     ingests = {(r.records, r.kind): r.wall_s for r in results if r.what == "ingest"}
     lines = [
-        "| records | task | wall s | records/s | peak RSS MiB | vs floor | ingest speed-up |",
+        "| records | task | wall s | records/s | peak RSS MiB | vs floor | ingest is N× faster |",
         "|---:|---|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         floor = floors.get((r.records, r.kind))
         ingest = ingests.get((r.records, "text"))
-        vs_floor = f"{r.wall_s / floor:.2f}x" if floor and r.what != "floor" else ""
+        vs_floor = f"{r.wall_s / floor:.2f}x" if floor and r.what == "ingest" else ""
         speedup = f"{r.wall_s / ingest:.1f}x" if ingest and r.what in ("python", "pandas") else ""
         rate = f"{r.records_per_s:,.0f}" if r.what != "ingest-again" else ""
         lines.append(
@@ -372,6 +387,7 @@ def main() -> None:
     parser.add_argument(
         "--pandas-max", type=int, default=5_000_000, help="largest N for pandas-text"
     )
+    parser.add_argument("--repeat", type=int, default=2, help="runs per task; the fastest is kept")
     parser.add_argument("--out", type=Path, default=BENCH / "results")
     args = parser.parse_args()
     unknown = set(args.tasks) - {t.name for t in TASKS}
@@ -380,7 +396,7 @@ def main() -> None:
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     results = run(args.data, sorted(args.records), args.tasks,
-                  {"python": args.python_max, "pandas": args.pandas_max})  # fmt: skip
+                  {"python": args.python_max, "pandas": args.pandas_max}, args.repeat)  # fmt: skip
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"{started:%Y%m%dT%H%M%SZ}.json"
     path.write_text(
