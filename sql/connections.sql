@@ -19,8 +19,8 @@
 WITH per_day AS (
     SELECT interface_id, protocol, coalesce(service_port, -1) AS port_key, remote_addr,
            any_value(remote_family) AS remote_family, hour::DATE AS day,
-           sum(connections) AS connections, sum(packets_in + packets_out) AS packets,
-           sum(bytes_in + bytes_out) AS bytes, min(first_seen) AS first_seen,
+           sum(connections)::BIGINT AS connections, sum(packets_in + packets_out)::BIGINT AS packets,
+           sum(bytes_in + bytes_out)::BIGINT AS bytes, min(first_seen) AS first_seen,
            max(last_seen) AS last_seen,
            bool_and(
                CASE WHEN protocol = 6 THEN
@@ -41,8 +41,8 @@ WITH per_day AS (
     GROUP BY interface_id, protocol, port_key, remote_addr, day
 )
 SELECT interface_id, protocol, nullif(port_key, -1) AS service_port, remote_addr,
-       any_value(remote_family) AS remote_family, sum(connections) AS connections,
-       sum(packets) AS packets, sum(bytes) AS bytes, min(first_seen) AS first_seen,
+       any_value(remote_family) AS remote_family, sum(connections)::BIGINT AS connections,
+       sum(packets)::BIGINT AS packets, sum(bytes)::BIGINT AS bytes, min(first_seen) AS first_seen,
        max(last_seen) AS last_seen, bool_and(probe_like) AS is_probe,
        string_agg(datediff('day', $start::DATE, day) || ':' || connections, ',' ORDER BY day)
            AS daily

@@ -37,11 +37,36 @@ SCANNERS = {
 
 
 @pytest.fixture(scope="module")
-def plan(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    workspace = tmp_path_factory.mktemp("demo") / "sample.duckdb"
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo") / "sample.duckdb"
+
+
+@pytest.fixture(scope="module")
+def plan(workspace: Path) -> dict[str, Any]:
     result = propose_snapshot(sample_snapshot(), str(workspace), WindowRequest(), PlannerOptions())
     doc: dict[str, Any] = json.loads(json.dumps(result.to_dict()))
     return doc
+
+
+def test_the_sql_engine_plans_the_sample_exactly_like_the_python_reference(
+    plan: dict[str, Any], workspace: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from sgharden.analysis.connections import data_window, snapshot_interface_ids
+    from sgharden.analysis.planner import propose
+    from sgharden.snapshot import load_snapshot
+    from sgharden.workspace import open_workspace
+
+    snapshot = load_snapshot(sample_snapshot())
+    con = open_workspace(str(workspace))
+    window = data_window(con, snapshot_interface_ids(snapshot))
+    assert window is not None
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    by_sql = propose(con, snapshot, window, now=now).to_dict()
+    by_python = propose(con, snapshot, window, now=now, engine="python").to_dict()
+    assert json.loads(json.dumps(by_sql)) == json.loads(json.dumps(by_python))
+    assert by_sql["groups"] == plan["groups"] and by_sql["resources"] == plan["resources"]
 
 
 def group(plan: dict[str, Any], group_id: str) -> dict[str, Any]:

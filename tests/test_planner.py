@@ -222,8 +222,33 @@ def propose_in(world: World, options: PlannerOptions | None = None) -> tuple[Any
     assert report.rejected == 0, report.rejected_objects
     window = data_window(con, sorted(known))
     assert window is not None
-    plan = propose(con, snapshot, window, options, now=datetime(2026, 11, 1, tzinfo=UTC))
-    return json.loads(json.dumps(plan.to_dict())), con, snapshot, window
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    plan = json.loads(json.dumps(propose(con, snapshot, window, options, now=now).to_dict()))
+    # every test is also a check that the SQL engine decides exactly as the Python reference
+    reference = propose(con, snapshot, window, options, now=now, engine="python").to_dict()
+    assert plan == json.loads(json.dumps(reference))
+    assert_counts_are_integers(plan)
+    assert_counts_are_integers(json.loads(json.dumps(reference)))
+    return plan, con, snapshot, window
+
+
+def assert_counts_are_integers(value: Any, path: str = "") -> None:
+    """Counts are JSON integers (a float 3.0 would compare equal to 3 and slip through)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            assert_counts_are_integers(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            assert_counts_are_integers(v, f"{path}[{i}]")
+    elif isinstance(value, float):
+        allowed = (
+            "window_days",
+            "gap_share",
+            "max_gap_share",
+            "min_window_days",
+            "reference_min_member_share",
+        )
+        assert path.rsplit(".", 1)[-1] in allowed, f"{path} is a float: {value}"
 
 
 def run_propose(world: World, options: PlannerOptions | None = None) -> dict[str, Any]:

@@ -25,21 +25,13 @@ SampleKey = tuple[str, int, int | None, str]
 
 @dataclass(frozen=True)
 class EvidenceSpec:
-    """The inbound connections a plan line's evidence counts, when SQL computes it.
-
-    Matches like a rule: ENIs, protocol (-1 all), service-port range (`any_port` for all-protocol
-    and ICMP), and the peer as a whole family (`world_family`) or address ranges (hex, the
-    roll-up's form). `real_only` leaves probes out (an authorize line's evidence).
+    """A plan line whose evidence SQL computes (sql/plan_evidence*.sql) from `plan_matches`:
+    everything rule `rule_id` let in, or (protocol and port_key set) its real use on that port.
     """
 
-    interfaces: tuple[str, ...]
-    protocol: int
-    lo: int
-    hi: int
-    any_port: bool
-    world_family: int | None
-    ranges: tuple[tuple[int, str, str], ...] = ()
-    real_only: bool = False
+    rule_id: int
+    protocol: int | None = None
+    port_key: int | None = None  # service port, -1 for protocols without ports
 
 
 def sample_order(c: Connection) -> tuple[int, str, int, int, str]:

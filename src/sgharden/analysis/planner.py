@@ -44,6 +44,7 @@ from sgharden.analysis.plan import (
     iso,
 )
 from sgharden.analysis.prefixes import aggregate
+from sgharden.analysis.rule_use import match_rules, prepare, rule_sources, use_counts, view_evidence
 from sgharden.findings import SECURITY_GROUP_CONTROLS, in_scope
 from sgharden.model import (
     DbInstance,
@@ -153,6 +154,94 @@ class RuleUse:
     ports: dict[tuple[int, int | None], PortUse]
     probe_addrs: set[str] | None  # None when not needed (no port to narrow)
     evidence: EvidenceRef  # everything the rule let in (real and probes)
+
+
+def public_reason(options: PlannerOptions, use: PortUse) -> str | None:
+    """Why a world-open rule's port is a public service, or None if it is not."""
+    if use.sources >= options.public_min_sources:
+        return f"public service: {use.sources} distinct real sources"
+    authorized = (use.protocol == 6 and use.port in options.authorized_tcp_ports) or (
+        use.protocol == 17 and use.port in options.authorized_udp_ports
+    )
+    if authorized and use.internet_sources:
+        return (
+            f"public service on an EC2.18 authorized port: {use.internet_sources} "
+            f"internet source(s) of {use.sources}"
+        )
+    return None
+
+
+def _needs_narrowing(
+    rule: Rule, ports: Iterable[PortUse], options: PlannerOptions
+) -> list[PortUse]:
+    """The ports of a world-open rule whose sources the planner must see one by one."""
+    ports = list(ports)
+    public = [public_reason(options, p) for p in ports]
+    single_port = rule.protocol in (6, 17) and rule.from_port == rule.to_port
+    if not rule.is_world_open or (single_port and all(public)):
+        return []
+    return [p for p, why in zip(ports, public, strict=True) if not why]
+
+
+def sql_rule_uses(
+    con: duckdb.DuckDBPyConnection,
+    rules: list[tuple[int, Rule, list[Interface], Inventory]],
+    window: Window,
+    options: PlannerOptions,
+) -> dict[int, RuleUse]:
+    """Each rule's use from DuckDB (analysis/rule_use.py), keyed by the ids in `rules`."""
+    match_rules(con, rules)
+    totals: dict[int, tuple[int, int, int, int]] = {}
+    ports: dict[int, list[PortUse]] = {}
+    for rule_id, protocol, port_key, real, internet, real_conns, probes, probe_conns in use_counts(
+        con
+    ):
+        if protocol is None:
+            totals[rule_id] = (int(real), int(real_conns), int(probes), int(probe_conns))
+        elif real:
+            port = None if port_key == -1 else int(port_key)
+            ports.setdefault(rule_id, []).append(
+                PortUse(
+                    int(protocol),
+                    port,
+                    int(real),
+                    int(internet),
+                    None,
+                    EvidenceSpec(rule_id, int(protocol), int(port_key)),
+                )
+            )
+    by_id = {rule_id: rule for rule_id, rule, _, _ in rules}
+    wanted = {
+        rule_id: _needs_narrowing(by_id[rule_id], ports.get(rule_id, []), options)
+        for rule_id in by_id
+    }
+    buckets = [
+        (rule_id, p.protocol, -1 if p.port is None else p.port)
+        for rule_id, narrow in wanted.items()
+        for p in narrow
+    ]
+    individuals = rule_sources(con, buckets, [r for r, narrow in wanted.items() if narrow], window)
+    uses: dict[int, RuleUse] = {}
+    for rule_id in by_id:
+        conns, probe_addrs = individuals.get(rule_id, ([], set()))
+        narrow = {(p.protocol, p.port) for p in wanted[rule_id]}
+        port_uses = {}
+        for p in ports.get(rule_id, []):
+            if (p.protocol, p.port) in narrow:
+                mine = [c for c in conns if (c.protocol, c.service_port) == (p.protocol, p.port)]
+                p = replace(p, connections=mine, evidence=tuple(mine))
+            port_uses[(p.protocol, p.port)] = p
+        real, real_conns, probes, probe_conns = totals.get(rule_id, (0, 0, 0, 0))
+        uses[rule_id] = RuleUse(
+            real,
+            real_conns,
+            probes,
+            probe_conns,
+            port_uses,
+            probe_addrs if narrow else None,
+            EvidenceSpec(rule_id),
+        )
+    return uses
 
 
 def use_from_connections(matched: list[Connection]) -> RuleUse:
@@ -299,18 +388,7 @@ class _GroupPlanner:
         self.narrow_world_rule(rule, use)
 
     def is_public(self, port_use: PortUse) -> str | None:
-        protocol, port, sources = port_use.protocol, port_use.port, port_use.sources
-        if sources >= self.options.public_min_sources:
-            return f"public service: {sources} distinct real sources"
-        authorized = (protocol == 6 and port in self.options.authorized_tcp_ports) or (
-            protocol == 17 and port in self.options.authorized_udp_ports
-        )
-        if authorized and port_use.internet_sources:
-            return (
-                f"public service on an EC2.18 authorized port: {port_use.internet_sources} "
-                f"internet source(s) of {sources}"
-            )
-        return None
+        return public_reason(self.options, port_use)
 
     def narrow_world_rule(self, rule: Rule, use: RuleUse) -> None:
         single_port = rule.protocol in (6, 17) and rule.from_port == rule.to_port
@@ -786,8 +864,15 @@ def propose(
     window: Window,
     options: PlannerOptions | None = None,
     now: datetime | None = None,
+    engine: str = "sql",
 ) -> Plan:
-    """The plan for every in-scope finding of the snapshot, from the workspace's flow data."""
+    """The plan for every in-scope finding of the snapshot, from the workspace's flow data.
+
+    `engine`: "sql" matches rules and computes evidence in DuckDB (analysis/rule_use.py);
+    "python" matches every connection in Python (the reference the tests compare it with).
+    """
+    if engine not in ("sql", "python"):
+        raise ValueError(f"engine must be 'sql' or 'python', not {engine!r}")
     options = options or PlannerOptions()
     findings = in_scope(snapshot.findings)
     targets: dict[tuple[str, str, str], _Target] = {}
@@ -842,8 +927,27 @@ def propose(
         | {e.interface_id for enis in instance_enis.values() for e in enis}
         | {e.interface_id for enis in db_enis.values() for e in enis}
     )
+    resource_enis = sorted(
+        {e.interface_id for enis in instance_enis.values() for e in enis}
+        | {e.interface_id for enis in db_enis.values() for e in enis}
+    )
+    uses: dict[int, RuleUse] = {}
+    rule_ids: dict[tuple[tuple[str, str, str], Rule], int] = {}
+    if engine == "sql":
+        prepare(con, all_enis, window, options.thresholds, [str(n) for n in INTERNAL_NETWORKS])
+        rule_list: list[tuple[int, Rule, list[Interface], Inventory]] = []
+        for key, t in sorted(targets.items()):
+            for rule in t.group.ingress if t.group else ():
+                rule_ids[(key, rule)] = len(rule_list)
+                rule_list.append((len(rule_list), rule, group_enis[key], t.inventory))
+        uses = sql_rule_uses(con, rule_list, window, options)
     connections = observed_connections(
-        con, snapshot, window.start, window.end, options.thresholds, interfaces=all_enis
+        con,
+        snapshot,
+        window.start,
+        window.end,
+        options.thresholds,
+        interfaces=resource_enis if engine == "sql" else all_enis,
     )
     by_eni: dict[str, list[Connection]] = {}
     for c in connections:
@@ -861,9 +965,21 @@ def propose(
             missing.append(f"{t.group_id}: not in security-groups.json")
             continue
         controls = sorted(t.controls, key=SECURITY_GROUP_CONTROLS.index)
+        group_uses = (
+            {rule: uses[rule_ids[(key, rule)]] for rule in t.group.ingress}
+            if engine == "sql"
+            else None
+        )
         groups.append(
             plan_group(
-                t.group, t.inventory, conns_of(enis), coverage, options, controls, t.findings
+                t.group,
+                t.inventory,
+                [] if engine == "sql" else conns_of(enis),
+                coverage,
+                options,
+                controls,
+                t.findings,
+                group_uses,
             )
         )
     resources: list[ResourcePlan] = []
@@ -889,6 +1005,8 @@ def propose(
             for c in sample_keys(d.connections, options.samples_per_rule):
                 wanted.add((c.interface_id, c.protocol, c.service_port, c.remote_addr))
     samples = fetch_samples(con, wanted, window)
+    views = [d.spec for g in groups for d in (*g.revoke, *g.authorize, *g.keep) if d.spec]
+    evidence = view_evidence(con, views, window, options.top_sources, options.samples_per_rule)
     settings = options.settings()
     if missing:
         settings["unresolved_findings"] = missing
@@ -899,4 +1017,5 @@ def propose(
         groups=tuple(groups),
         resources=tuple(resources),
         samples=samples,
+        evidence=evidence,
     )

@@ -1,0 +1,250 @@
+"""Each rule's use computed in DuckDB, so that large workspaces never reach Python row by row.
+
+The pure planner (`planner.plan_group` with connections) matches every connection in Python; that
+is the reference, property-tested. Here the same facts come from SQL: the working set
+(`plan_days`, `plan_keys`: the rows of connections.sql), the rules' matches (`plan_matches`), per
+rule and port the counts the decisions need (`plan_rule_use`), the individual connections only
+where a world-open rule must be narrowed (`plan_rule_sources`), and the evidence of whole rules
+and of public ports (`plan_evidence*`). tests/test_planner.py checks both give the same plan.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+import duckdb
+
+from sgharden.analysis.connections import Connection, Thresholds, Window, floor_hour
+from sgharden.analysis.evidence import EvidenceSpec
+from sgharden.analysis.matching import address_book, compile_rule
+from sgharden.analysis.plan import iso
+from sgharden.model import Interface, Inventory, Rule
+from sgharden.resources import query
+
+
+def _hex(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    return f"{int(address):0{8 if address.version == 4 else 32}x}"
+
+
+def hex_range(cidr: str) -> dict[str, Any]:
+    net = ipaddress.ip_network(cidr, strict=False)
+    return {
+        "family": net.version,
+        "lo": _hex(net.network_address),
+        "hi": _hex(net.broadcast_address),
+    }
+
+
+def prepare(
+    con: duckdb.DuckDBPyConnection,
+    interfaces: list[str],
+    window: Window,
+    thresholds: Thresholds,
+    internal: Iterable[str],
+) -> None:
+    """Build the working set (temp tables plan_days, plan_keys) for these interfaces."""
+    con.execute(
+        query("plan_days"),
+        {
+            "interfaces": interfaces,
+            "start": window.start,
+            "end": window.end,
+            **thresholds.as_params(),
+        },
+    )
+    con.execute(
+        query("plan_keys"),
+        {"start": window.start, "internal": [hex_range(c) for c in internal]},
+    )
+
+
+def rule_ranges(rule: Rule, inventory: Inventory) -> list[dict[str, Any]]:
+    """The address ranges a (non-world) rule's peer covers, as plan_matches.sql takes them."""
+    compiled = compile_rule(rule, inventory)
+    if compiled.group_id is not None:
+        members = address_book(inventory).members.get(compiled.group_id, [])
+        return [hex_range(a) for eni in members for a in eni.addresses]
+    width = {4: 8, 6: 32}
+    return [
+        {"family": f, "lo": f"{lo:0{width[f]}x}", "hi": f"{hi:0{width[f]}x}"}
+        for f, lo, hi in compiled.spans
+    ]
+
+
+def match_rules(
+    con: duckdb.DuckDBPyConnection,
+    rules: list[tuple[int, Rule, list[Interface], Inventory]],
+) -> None:
+    """Match every (rule id, rule, the group's ENIs, inventory) against the working set."""
+    specs = []
+    for rule_id, rule, enis, inventory in rules:
+        compiled = compile_rule(rule, inventory)
+        specs.append(
+            {
+                "rule_id": rule_id,
+                "interfaces": [e.interface_id for e in enis],
+                "protocol": compiled.protocol,
+                "lo": compiled.lo,
+                "hi": compiled.hi,
+                "any_port": compiled.any_port,
+                "world_family": compiled.world_family,
+                "ranges": [] if compiled.world_family else rule_ranges(rule, inventory),
+            }
+        )
+    if not specs:  # an empty list has no struct type to unnest
+        specs = [
+            {
+                "rule_id": -1,
+                "interfaces": [],
+                "protocol": 0,
+                "lo": 0,
+                "hi": 0,
+                "any_port": False,
+                "world_family": 0,
+                "ranges": [],
+            }
+        ]
+    con.execute(query("plan_matches"), {"rules": _typed(specs)})
+
+
+def _typed(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # give empty range lists a typed element that matches nothing, so DuckDB infers the struct
+    out = []
+    for s in specs:
+        ranges = s["ranges"] or [{"family": 0, "lo": "", "hi": ""}]
+        out.append({**s, "ranges": ranges})
+    return out
+
+
+def use_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    """Rows of plan_rule_use.sql."""
+    return con.execute(query("plan_rule_use")).fetchall()
+
+
+def rule_sources(
+    con: duckdb.DuckDBPyConnection,
+    buckets: list[tuple[int, int, int]],
+    rule_ids: list[int],
+    window: Window,
+) -> dict[int, tuple[list[Connection], set[str]]]:
+    """Per rule: the real connections of the given buckets, and its probe addresses."""
+    if not buckets and not rule_ids:
+        return {}
+    param = [{"rule_id": r, "protocol": p, "port_key": k} for r, p, k in buckets] or [
+        {"rule_id": -1, "protocol": -1, "port_key": -1}
+    ]
+    rows = con.execute(
+        query("plan_rule_sources"), {"buckets": param, "rules": rule_ids or [-1]}
+    ).fetchall()
+    first_day = floor_hour(window.start).date()
+    out: dict[int, tuple[list[Connection], set[str]]] = {}
+    for r in rows:
+        daily = tuple(
+            ((first_day + timedelta(days=int(o))).isoformat(), int(n))
+            for o, n in (part.split(":") for part in r[12].split(","))
+        )
+        conns, probes = out.setdefault(r[0], ([], set()))
+        if r[11]:
+            probes.add(r[4])
+        else:
+            conns.append(
+                Connection(
+                    r[1],
+                    r[2],
+                    r[3],
+                    r[4],
+                    r[5],
+                    int(r[6]),
+                    int(r[7]),
+                    int(r[8]),
+                    r[9],
+                    r[10],
+                    bool(r[11]),
+                    daily,
+                )
+            )
+    return out
+
+
+def view_evidence(
+    con: duckdb.DuckDBPyConnection,
+    views: Iterable[EvidenceSpec],
+    window: Window,
+    top: int,
+    sample_size: int,
+) -> dict[EvidenceSpec, dict[str, Any]]:
+    """The evidence dict (plan-schema RULE.evidence) of each view, from SQL."""
+    views = list(dict.fromkeys(views))
+    if not views:
+        return {}
+    param = [
+        {"view_id": i, "rule_id": v.rule_id, "protocol": v.protocol, "port_key": v.port_key}
+        for i, v in enumerate(views)
+    ]
+    empty: dict[str, Any] = {
+        "connections": 0,
+        "packets": 0,
+        "bytes": 0,
+        "first_seen": None,
+        "last_seen": None,
+        "source_count": 0,
+        "sources": [],
+    }
+    classes: dict[tuple[int, bool], dict[str, Any]] = {}
+    for row in con.execute(query("plan_evidence"), {"views": param, "top": top}).fetchall():
+        view_id, is_probe, conns, packets, nbytes, first, last, count, sources = row
+        classes[(view_id, bool(is_probe))] = {
+            "connections": int(conns),
+            "packets": int(packets),
+            "bytes": int(nbytes),
+            "first_seen": iso(first),
+            "last_seen": iso(last),
+            "source_count": int(count),
+            "sources": [
+                {
+                    "address": s["address"],
+                    "connections": int(s["connections"]),
+                    "bytes": int(s["bytes"]),
+                    "first_seen": iso(s["first_seen"]),
+                    "last_seen": iso(s["last_seen"]),
+                }
+                for s in sources or []
+            ],
+        }
+    daily: dict[int, list[dict[str, Any]]] = {}
+    for view_id, day, n, probe_n in con.execute(
+        query("plan_evidence_daily"), {"views": param}
+    ).fetchall():
+        daily.setdefault(view_id, []).append(
+            {"day": day.isoformat(), "connections": int(n), "probe_connections": int(probe_n)}
+        )
+    samples: dict[int, list[str]] = {}
+    for view_id, record in con.execute(
+        query("plan_evidence_samples"),
+        {"views": param, "size": sample_size, "start": window.start, "end": window.end},
+    ).fetchall():
+        samples.setdefault(view_id, []).append(record)
+    out = {}
+    for i, view in enumerate(views):
+        real = classes.get((i, False), empty)
+        probe = classes.get((i, True), empty)
+        out[view] = {
+            "connections": real["connections"],
+            "packets": real["packets"],
+            "bytes": real["bytes"],
+            "source_count": real["source_count"],
+            "sources": real["sources"],
+            "first_seen": real["first_seen"],
+            "last_seen": real["last_seen"],
+            "probes": {
+                "source_count": probe["source_count"],
+                "connections": probe["connections"],
+                "sources": probe["sources"],
+            },
+            "daily": daily.get(i, []),
+            "sample": samples.get(i, []),
+        }
+    return out
