@@ -227,3 +227,101 @@ def test_the_fast_matcher_agrees_with_the_naive_one(
     assert rule_allows(rule, protocol, port, address, inv) == _naive_allows(
         rule, protocol, port, address, inv
     )
+
+
+@st.composite
+def rollup_rows(draw: st.DrawFn, ingress: list[Rule]) -> tuple[object, ...]:
+    """One roll-up row: mostly accepted inbound use on a port some rule allows, some probes,
+    outbound and rejected rows."""
+    addr = draw(st.sampled_from(draw(st.sampled_from([INTERNAL, EXTERNAL]))))
+    rule = draw(st.sampled_from(ingress))
+    if rule.protocol in (6, 17) and draw(st.booleans()):
+        proto = rule.protocol
+        lo, hi = rule.port_range()
+        port: int | None = draw(st.sampled_from([p for p in PORTS if lo <= p <= hi] or [lo]))
+    else:
+        proto = draw(st.sampled_from([6, 6, 17, 1]))
+        port = None if proto == 1 else draw(st.sampled_from(PORTS))
+    hour = T + timedelta(hours=draw(st.integers(0, 15 * 24 - 1)))
+    size = draw(
+        st.sampled_from([(1, 44, 0, 0), (2, 100, 1, 40), (4, 179, 3, 153), (12, 3000, 9, 9000)])
+    )
+    return (
+        draw(st.sampled_from(["eni-t1", "eni-t2"])),
+        draw(st.sampled_from(["inbound", "inbound", "inbound", "outbound"])),
+        proto,
+        port,
+        addr,
+        hour,
+        draw(st.integers(0, 4)),  # connections (0: flagless later intervals)
+        *size,
+        draw(st.sampled_from([1, 1, 1, 0])),  # accepted records
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    ingress=st.lists(rules(), min_size=1, max_size=5, unique_by=lambda r: r.key()),
+    data=st.data(),
+    max_prefixes=st.sampled_from([1, 10]),
+    public_min=st.sampled_from([2, 25]),
+)
+def test_the_sql_engine_plans_exactly_like_the_python_reference(
+    ingress: list[Rule], data: st.DataObject, max_prefixes: int, public_min: int
+) -> None:
+    rows = data.draw(st.lists(rollup_rows(ingress), max_size=40))
+    import json
+    from pathlib import Path
+
+    from sgharden.analysis.planner import propose
+    from sgharden.model import Finding, FlowLog
+    from sgharden.snapshot import Snapshot
+    from sgharden.workspace import open_workspace
+
+    group = SecurityGroup(G, "target", "vpc-1", "1", "1", "r", ingress=tuple(ingress))
+    inv = inventory_with(group)
+    inv = Inventory(
+        "1",
+        "r",
+        inv.security_groups,
+        inv.interfaces,
+        (FlowLog("fl-1", "vpc-1", "1", "r", "", "s3", "b"),),
+        {},
+        {},
+        PREFIX_LISTS,
+    )
+    finding = Finding(
+        "f-1",
+        "EC2.19",
+        "1",
+        "r",
+        "AwsEc2SecurityGroup",
+        G,
+        "arn",
+        "HIGH",
+        "t",
+        "ACTIVE",
+        "FAILED",
+        "security-control/EC2.19",
+    )
+    snapshot = Snapshot(Path("."), (finding,), {("1", "r"): inv})
+    con = open_workspace(None)
+    if rows:
+        con.executemany(
+            "INSERT INTO flow_rollup VALUES ('1', 'r', $1, $2, 'port', $3, '10.0.9.1', $4, $5, "
+            "ip_family($5), ip_hex($5), $6, 1, $7, $8, $9, $10, $11, $12, 1 - $12, NULL, $6, $6)",
+            [list(r) for r in rows],
+        )
+    con.execute(
+        "INSERT INTO interface_hours SELECT '1', 'r', e, $t + to_hours(h), 1, 0, 0 "
+        "FROM (VALUES ('eni-t1'), ('eni-t2')) v(e), range(360) r(h)",
+        {"t": T},
+    )
+    options = PlannerOptions(max_prefixes=max_prefixes, public_min_sources=public_min)
+    plans = [
+        json.loads(json.dumps(propose(con, snapshot, WINDOW, options, now=T, engine=e).to_dict()))
+        for e in ("sql", "python")
+    ]
+    assert plans[0] == plans[1]
+    (planned,) = plans[0]["groups"]
+    event(f"sql engine: {planned['status']}, authorize {min(len(planned['authorize']), 2)}")
