@@ -2,8 +2,8 @@
 -- The planner's working set, step 2: one row per (interface, protocol, service port, remote
 -- address) from `plan_days` — the rows of connections.sql — plus whether the remote is an
 -- internet address (outside every range of $internal). Writes temp table `plan_keys`.
--- Parameters: $start (TIMESTAMP: day offsets in `daily` count from its date),
---   $internal (STRUCT(family INTEGER, lo VARCHAR, hi VARCHAR)[], hex ranges as in schema.sql).
+-- (Per-day counts stay in plan_days: only the few connections Python needs get them.)
+-- Parameters: $internal (STRUCT(family INTEGER, lo VARCHAR, hi VARCHAR)[], hex ranges as in schema.sql).
 CREATE OR REPLACE TEMP TABLE plan_keys AS
 SELECT k.*,
        len(list_filter($internal, r -> r.family = k.remote_family
@@ -13,9 +13,7 @@ FROM (
            any_value(remote_family) AS remote_family, any_value(remote_hex) AS remote_hex,
            sum(connections)::BIGINT AS connections, sum(packets)::BIGINT AS packets, sum(bytes)::BIGINT AS bytes,
            min(first_seen) AS first_seen, max(last_seen) AS last_seen,
-           bool_and(probe_like) AS is_probe,
-           string_agg(datediff('day', $start::DATE, day) || ':' || connections, ',' ORDER BY day)
-               AS daily
+           bool_and(probe_like) AS is_probe
     FROM plan_days
     GROUP BY interface_id, protocol, port_key, remote_addr
 ) k;

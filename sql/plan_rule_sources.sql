@@ -2,12 +2,24 @@
 -- The individual connections the planner needs to narrow a world-open rule: the real ones on
 -- the (rule, protocol, port) buckets in $buckets, and every probe of the rules in $rules.
 -- Parameters: $buckets STRUCT(rule_id INTEGER, protocol INTEGER, port_key INTEGER)[],
---   $rules INTEGER[]. Columns: the rule, then the columns of connections.sql.
-SELECT m.rule_id, m.interface_id, m.protocol, m.service_port, m.remote_addr, m.remote_family,
-       m.connections, m.packets, m.bytes, m.first_seen, m.last_seen, m.is_probe, m.daily
-FROM plan_matches m
-WHERE (NOT m.is_probe AND EXISTS (
-          SELECT 1 FROM (SELECT unnest(b) FROM (SELECT unnest($buckets) AS b)) x
-          WHERE x.rule_id = m.rule_id AND x.protocol = m.protocol AND x.port_key = m.port_key))
-   OR (m.is_probe AND list_contains($rules, m.rule_id))
-ORDER BY m.rule_id, m.interface_id, m.protocol, m.port_key, m.remote_addr;
+--   $rules INTEGER[], $start (TIMESTAMP: day offsets in `daily` count from its date).
+-- Columns: the rule, then the columns of connections.sql.
+WITH picked AS (
+    SELECT m.*
+    FROM plan_matches m
+    WHERE (NOT m.is_probe AND EXISTS (
+              SELECT 1 FROM (SELECT unnest(b) FROM (SELECT unnest($buckets) AS b)) x
+              WHERE x.rule_id = m.rule_id AND x.protocol = m.protocol
+                AND x.port_key = m.port_key))
+       OR (m.is_probe AND list_contains($rules, m.rule_id))
+)
+SELECT p.rule_id, p.interface_id, p.protocol, p.service_port, p.remote_addr, p.remote_family,
+       p.connections, p.packets, p.bytes, p.first_seen, p.last_seen, p.is_probe,
+       string_agg(datediff('day', $start::DATE, d.day) || ':' || d.connections, ','
+                  ORDER BY d.day) AS daily
+FROM picked p
+JOIN plan_days d USING (interface_id, protocol, port_key, remote_addr)
+GROUP BY p.rule_id, p.interface_id, p.protocol, p.port_key, p.service_port, p.remote_addr,
+         p.remote_family, p.connections, p.packets, p.bytes, p.first_seen, p.last_seen,
+         p.is_probe
+ORDER BY p.rule_id, p.interface_id, p.protocol, p.port_key, p.remote_addr;

@@ -55,10 +55,7 @@ def prepare(
             **thresholds.as_params(),
         },
     )
-    con.execute(
-        query("plan_keys"),
-        {"start": window.start, "internal": [hex_range(c) for c in internal]},
-    )
+    con.execute(query("plan_keys"), {"internal": [hex_range(c) for c in internal]})
 
 
 def rule_ranges(rule: Rule, inventory: Inventory) -> list[dict[str, Any]]:
@@ -137,7 +134,8 @@ def rule_sources(
         {"rule_id": -1, "protocol": -1, "port_key": -1}
     ]
     rows = con.execute(
-        query("plan_rule_sources"), {"buckets": param, "rules": rule_ids or [-1]}
+        query("plan_rule_sources"),
+        {"buckets": param, "rules": rule_ids or [-1], "start": window.start},
     ).fetchall()
     first_day = floor_hour(window.start).date()
     out: dict[int, tuple[list[Connection], set[str]]] = {}
