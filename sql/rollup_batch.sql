@@ -2,8 +2,8 @@
 -- Orients every traffic record of the batch (temp table `stage`) from its interface, decides the
 -- connection it belongs to, and rolls the batch up by (interface, direction, protocol, local
 -- address, service port, remote address, hour) into temp table `batch_rollup`.
--- Reads `stage`, `batch_objects` (account/region from the object key when the record has none),
--- `interface_addresses` and `listeners`. No parameters.
+-- Reads `stage` (account/region already defaulted from the object key), `interface_addresses`
+-- and `listeners`. No parameters.
 --
 -- Side (is_rx: the record travels remote -> interface): flow-direction when the format has it,
 -- else the interface's known or inferred addresses. When neither address is known, the interface
@@ -25,36 +25,39 @@ CREATE OR REPLACE TEMP TABLE batch_rollup AS
 WITH addrs AS (
     SELECT DISTINCT interface_id, address FROM interface_addresses
 ),
+traffic AS (
+    SELECT rowid AS rid, *
+    FROM stage
+    WHERE coalesce(log_status, 'OK') = 'OK'
+      AND interface_id IS NOT NULL AND srcaddr IS NOT NULL AND dstaddr IS NOT NULL
+      AND protocol IS NOT NULL AND start IS NOT NULL
+),
+-- Records that say their direction need no address lookup; the others are joined to the
+-- interface's addresses (split so the common case pays for no join).
 oriented AS (
-    SELECT
-        s.rowid AS rid,
-        coalesce(s.account_id, o.account_id) AS account_id,
-        coalesce(s.region, o.region) AS region,
-        s.interface_id, s.protocol, s.packets, s.bytes, s.start, s."end", s.action, s.tcp_flags,
-        CASE
-            WHEN s.flow_direction = 'ingress' THEN true
-            WHEN s.flow_direction = 'egress' THEN false
-            WHEN d.address IS NOT NULL THEN true
-            WHEN r.address IS NOT NULL THEN false
-            WHEN s.protocol = 6 AND (s.tcp_flags & 18) = 18 THEN false
-            WHEN s.protocol = 6 AND (s.tcp_flags & 2) = 2 THEN true
-            ELSE coalesce(s.dstport <= s.srcport, true)
-        END AS is_rx,
-        s.srcaddr, s.dstaddr, s.srcport, s.dstport,
-        s.start // 3600 AS hour_index
-    FROM stage s
-    LEFT JOIN batch_objects o ON o.source = s.source
-    LEFT JOIN addrs d ON s.flow_direction IS NULL
-        AND d.interface_id = s.interface_id AND d.address = s.dstaddr
-    LEFT JOIN addrs r ON s.flow_direction IS NULL
-        AND r.interface_id = s.interface_id AND r.address = s.srcaddr
-    WHERE coalesce(s.log_status, 'OK') = 'OK'
-      AND s.interface_id IS NOT NULL AND s.srcaddr IS NOT NULL AND s.dstaddr IS NOT NULL
-      AND s.protocol IS NOT NULL AND s.start IS NOT NULL
+    SELECT rid, account_id, region, interface_id, protocol, packets, bytes, start, "end", action,
+           tcp_flags, flow_direction = 'ingress' AS is_rx, srcaddr, dstaddr, srcport, dstport
+    FROM traffic
+    WHERE flow_direction IN ('ingress', 'egress')
+    UNION ALL
+    SELECT s.rid, s.account_id, s.region, s.interface_id, s.protocol, s.packets, s.bytes,
+           s.start, s."end", s.action, s.tcp_flags,
+           CASE
+               WHEN d.address IS NOT NULL THEN true
+               WHEN r.address IS NOT NULL THEN false
+               WHEN s.protocol = 6 AND (s.tcp_flags & 18) = 18 THEN false
+               WHEN s.protocol = 6 AND (s.tcp_flags & 2) = 2 THEN true
+               ELSE coalesce(s.dstport <= s.srcport, true)
+           END AS is_rx,
+           s.srcaddr, s.dstaddr, s.srcport, s.dstport
+    FROM traffic s
+    LEFT JOIN addrs d ON d.interface_id = s.interface_id AND d.address = s.dstaddr
+    LEFT JOIN addrs r ON r.interface_id = s.interface_id AND r.address = s.srcaddr
+    WHERE s.flow_direction IS NULL OR s.flow_direction NOT IN ('ingress', 'egress')
 ),
 sided AS (
     SELECT rid, account_id, region, interface_id, protocol, packets, bytes, start, "end", action,
-           tcp_flags, is_rx, hour_index,
+           tcp_flags, is_rx, start // 3600 AS hour_index,
            CASE WHEN is_rx THEN dstaddr ELSE srcaddr END AS local_addr,
            CASE WHEN is_rx THEN dstport ELSE srcport END AS local_port,
            CASE WHEN is_rx THEN srcaddr ELSE dstaddr END AS remote_addr,
@@ -75,8 +78,7 @@ classified AS (
         CASE
             WHEN x.protocol = 6 AND (x.tcp_flags & 2) = 2 THEN 'tcp-flags'
             WHEN l.port IS NOT NULL THEN 'listener'
-            WHEN x.protocol IN (6, 17) THEN 'port'
-            ELSE 'first-packet'
+            ELSE 'port'
         END AS basis,
         CASE
             WHEN x.protocol = 6 AND (x.tcp_flags & 18) = 18
@@ -84,22 +86,28 @@ classified AS (
             WHEN x.protocol = 6 AND (x.tcp_flags & 2) = 2
                 THEN CASE WHEN x.is_rx THEN 'inbound' ELSE 'outbound' END
             WHEN l.port IS NOT NULL THEN 'inbound'
-            WHEN x.protocol IN (6, 17)
-                THEN CASE WHEN coalesce(x.local_port, 0) <= coalesce(x.remote_port, 0)
-                          THEN 'inbound' ELSE 'outbound' END
-            WHEN f.first_tx IS NULL OR f.first_rx <= f.first_tx THEN 'inbound'
+            WHEN coalesce(x.local_port, 0) <= coalesce(x.remote_port, 0) THEN 'inbound'
             ELSE 'outbound'
         END AS direction
     FROM sided x
     LEFT JOIN listeners l
         ON l.interface_id = x.interface_id AND l.protocol = x.protocol AND l.port = x.local_port
-    LEFT JOIN first_packet f
-        ON x.protocol NOT IN (6, 17) AND f.interface_id = x.interface_id
-       AND f.protocol = x.protocol AND f.remote_addr = x.remote_addr
-       AND f.hour_index = x.hour_index
+    WHERE x.protocol IN (6, 17)
+    UNION ALL
+    SELECT
+        x.*,
+        'first-packet' AS basis,
+        CASE WHEN f.first_tx IS NULL OR f.first_rx <= f.first_tx THEN 'inbound' ELSE 'outbound' END
+            AS direction
+    FROM sided x
+    JOIN first_packet f
+        ON f.interface_id = x.interface_id AND f.protocol = x.protocol
+       AND f.remote_addr = x.remote_addr AND f.hour_index = x.hour_index
+    WHERE x.protocol NOT IN (6, 17)
 )
 SELECT
-    account_id, region, interface_id, direction, basis, protocol, local_addr,
+    any_value(account_id) AS account_id, any_value(region) AS region,
+    interface_id, direction, basis, protocol, local_addr,
     CASE WHEN protocol NOT IN (6, 17) THEN NULL
          WHEN direction = 'inbound' THEN local_port ELSE remote_port END AS service_port,
     remote_addr,
@@ -117,7 +125,8 @@ SELECT
     bit_or(tcp_flags) AS tcp_flags,
     min(start) AS first_start,
     max(coalesce("end", start)) AS last_end,
-    arg_min(rid, start) AS sample_rid
+    arg_min(rid, start) AS sample_rid,
+    hash(interface_id, direction, protocol, service_port, remote_addr) AS key_hash
 FROM classified
-GROUP BY account_id, region, interface_id, direction, basis, protocol, local_addr,
-         service_port, remote_addr, hour_index;
+GROUP BY interface_id, direction, basis, protocol, local_addr, service_port, remote_addr,
+         hour_index;

@@ -72,7 +72,8 @@ CREATE TABLE IF NOT EXISTS flow_samples (
     remote_addr   VARCHAR NOT NULL,
     record        VARCHAR NOT NULL,     -- the record in the default (v2) field order, '-' for null
     source        VARCHAR,
-    start_time    TIMESTAMP
+    start_time    TIMESTAMP,
+    key_hash      UBIGINT               -- hash of the key columns: cheap "already sampled?" lookups
 );
 
 -- Coverage facts: per interface and hour, what the flow log delivered. An hour with no row at all

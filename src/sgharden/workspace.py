@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -41,9 +43,11 @@ def open_workspace(
         raise InputError(f"{target}: cannot open the workspace ({exc})") from None
     con.execute(f"SET memory_limit = '{_safe_size(DEFAULT_MEMORY_LIMIT)}'")
     con.execute("SET preserve_insertion_order = false")
-    spill = Path(tempfile.gettempdir()) / "sgharden-spill"
-    spill.mkdir(exist_ok=True)
-    con.execute(f"SET temp_directory = '{_safe_path(str(spill))}'")
+    # A folder of this connection's own: DuckDB's spill files have fixed names, so two processes
+    # sharing one folder overwrite each other's (seen as read errors and crashes).
+    spill = tempfile.mkdtemp(prefix="sgharden-spill-")
+    atexit.register(shutil.rmtree, spill, True)
+    con.execute(f"SET temp_directory = '{_safe_path(spill)}'")
     if not read_only:
         con.execute(query("schema"))
         con.execute(flow_records_ddl())

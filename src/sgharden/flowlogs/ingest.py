@@ -186,9 +186,17 @@ class _Reader:
             return None
 
 
-def _stage_ddl(table: str) -> str:
-    cols = ",\n".join(f'"{f.column}" {f.sql_type}' for f in FIELDS.values())
-    return f"CREATE OR REPLACE TEMP TABLE {table} (\n{cols},\nextra VARCHAR, line BIGINT, source VARCHAR)"
+# What the roll-up reads; the stage holds only these unless --keep-records asks for every field.
+STAGE_COLUMNS: tuple[str, ...] = (
+    "version", "account_id", "interface_id", "srcaddr", "dstaddr", "srcport", "dstport",
+    "protocol", "packets", "bytes", "start", "end", "action", "log_status", "tcp_flags",
+    "flow_direction", "region",
+)  # fmt: skip
+
+
+def _stage_ddl(columns: tuple[str, ...]) -> str:
+    cols = ",\n".join(f'"{c}" {BY_COLUMN[c].sql_type}' for c in columns)
+    return f"CREATE OR REPLACE TEMP TABLE stage (\n{cols},\nextra VARCHAR, line BIGINT, source VARCHAR)"
 
 
 def _quote(name: str) -> str:
@@ -202,30 +210,43 @@ def _extra_expr(names: list[str]) -> str:
     return f"json_object({parts})"
 
 
-def _text_projection(header: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+def _with_object_defaults(col: str, expr: str) -> str:
+    """Account and region from the object's key when the record does not carry them."""
+    if col == "account_id":
+        return f"coalesce({expr}, $account_id)"
+    if col == "region":
+        return f"coalesce({expr}, $region)"
+    return expr
+
+
+def _text_projection(
+    header: tuple[str, ...], columns: tuple[str, ...]
+) -> tuple[str, dict[str, str]]:
     """SELECT list mapping a header's columns onto the stage, and read_csv's column types."""
     present = {column_of(n): n for n in header if n in FIELDS}
     select = []
-    for col in KNOWN_COLUMNS:
+    for col in columns:
         if col in present:
-            select.append(f"{_quote(present[col])} AS {_quote(col)}")
+            expr = _with_object_defaults(col, _quote(present[col]))
         else:
-            select.append(f"NULL::{BY_COLUMN[col].sql_type} AS {_quote(col)}")
+            expr = _with_object_defaults(col, f"NULL::{BY_COLUMN[col].sql_type}")
+        select.append(f"{expr} AS {_quote(col)}")
     unknown = [n for n in header if n not in FIELDS]
     select += [f"{_extra_expr(unknown)} AS extra", "NULL::BIGINT AS line", "filename AS source"]
     types = {n: (FIELDS[n].sql_type if n in FIELDS else "VARCHAR") for n in header}
     return ", ".join(select), types
 
 
-def _parquet_projection(columns: tuple[str, ...]) -> str:
+def _parquet_projection(columns: tuple[str, ...], stage_columns: tuple[str, ...]) -> str:
     present = set(columns)
     select = []
-    for col in KNOWN_COLUMNS:
+    for col in stage_columns:
         sql_type = BY_COLUMN[col].sql_type
         if col in present:
-            select.append(f"TRY_CAST({_quote(col)} AS {sql_type}) AS {_quote(col)}")
+            expr = _with_object_defaults(col, f"TRY_CAST({_quote(col)} AS {sql_type})")
         else:
-            select.append(f"NULL::{sql_type} AS {_quote(col)}")
+            expr = _with_object_defaults(col, f"NULL::{sql_type}")
+        select.append(f"{expr} AS {_quote(col)}")
     unknown = [c for c in columns if c not in BY_COLUMN and c != "filename"]
     select += [f"{_extra_expr(unknown)} AS extra", "NULL::BIGINT AS line", "filename AS source"]
     return ", ".join(select)
@@ -245,6 +266,7 @@ class Ingester:
         self.formats = _Formats(options.log_format, options.flow_logs_json)
         self.report = IngestReport()
         self._tmp = tempfile.TemporaryDirectory(prefix="sgharden-ingest-")
+        self.stage_columns = KNOWN_COLUMNS if options.keep_records else STAGE_COLUMNS
 
     # ---- planning -------------------------------------------------------------------------
     def run(self, sources: list[str], progress: Progress | None = None) -> IngestReport:
@@ -301,18 +323,10 @@ class Ingester:
         """Stage the batch in temp tables (outside a transaction: a failed read of one object
         would abort it), then write everything durable in one transaction."""
         con = self.con
-        con.execute(_stage_ddl("stage"))
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE batch_objects "
-            "(source VARCHAR, account_id VARCHAR, region VARCHAR, flow_log_id VARCHAR)"
-        )
-        con.executemany(
-            "INSERT INTO batch_objects VALUES ($1, $2, $3, $4)",
-            [(o.source, o.account_id, o.region, o.flow_log_id) for o in objects],
-        )
+        con.execute(_stage_ddl(self.stage_columns))
         rejects: dict[str, list[Reject]] = {o.source: [] for o in objects}
         unanalysable: dict[str, int] = {}
-        by_header: dict[tuple[str, ...], list[FlowLogObject]] = {}
+        by_header: dict[tuple[tuple[str, ...], str | None, str | None], list[FlowLogObject]] = {}
         parquet: list[FlowLogObject] = []
         slow: list[FlowLogObject] = []
         for obj in objects:
@@ -331,8 +345,9 @@ class Ingester:
                 if header is None:
                     slow.append(obj)
                 else:
-                    by_header.setdefault(header, []).append(obj)
-        for header, group in by_header.items():
+                    key = (header, obj.account_id, obj.region)
+                    by_header.setdefault(key, []).append(obj)
+        for (header, _, _), group in by_header.items():
             slow.extend(self._fast_text(header, group))
         for obj in self._fast_parquet(parquet, rejects):
             slow.append(obj)
@@ -363,7 +378,7 @@ class Ingester:
         self, header: tuple[str, ...], group: list[FlowLogObject]
     ) -> list[FlowLogObject]:
         """Read a group of same-header objects with DuckDB; return the objects to re-read slowly."""
-        projection, types = _text_projection(header)
+        projection, types = _text_projection(header, self.stage_columns)
         sql = (
             f"INSERT INTO stage SELECT {projection} FROM read_csv($files, delim=' ', header=true, "
             "columns=$types, nullstr='-', quote='', escape='', auto_detect=false, filename=true, "
@@ -373,7 +388,7 @@ class Ingester:
         try:
             self.con.execute("DROP TABLE IF EXISTS csv_rejects")
             self.con.execute("DROP TABLE IF EXISTS csv_scans")
-            self.con.execute(sql, {"files": files, "types": types})
+            self.con.execute(sql, {"files": files, "types": types, **_object_params(group[0])})
         except duckdb.Error:
             # e.g. a corrupt gzip aborts the whole scan: read each object on its own
             if len(group) == 1:
@@ -408,7 +423,7 @@ class Ingester:
     def _fast_parquet(
         self, objects: list[FlowLogObject], rejects: dict[str, list[Reject]]
     ) -> list[FlowLogObject]:
-        by_columns: dict[tuple[str, ...], list[FlowLogObject]] = {}
+        by_columns: dict[tuple[tuple[str, ...], str | None, str | None], list[FlowLogObject]] = {}
         for obj in objects:
             try:
                 cols = tuple(
@@ -430,18 +445,19 @@ class Ingester:
                     Reject(None, f"Parquet object lacks columns {', '.join(missing)}", "")
                 )
                 continue
-            by_columns.setdefault(cols, []).append(obj)
-        for cols, group in by_columns.items():
+            by_columns.setdefault((cols, obj.account_id, obj.region), []).append(obj)
+        for (cols, _, _), group in by_columns.items():
             sql = (
-                f"INSERT INTO stage SELECT {_parquet_projection(cols)} "
+                f"INSERT INTO stage SELECT {_parquet_projection(cols, self.stage_columns)} "
                 "FROM read_parquet($files, filename=true, hive_partitioning=false)"
             )
+            params = _object_params(group[0])
             try:
-                self.con.execute(sql, {"files": [o.source for o in group]})
+                self.con.execute(sql, {"files": [o.source for o in group], **params})
             except duckdb.Error:
                 for obj in group:
                     try:
-                        self.con.execute(sql, {"files": [obj.source]})
+                        self.con.execute(sql, {"files": [obj.source], **params})
                     except duckdb.Error as exc:
                         self.con.execute("DELETE FROM stage WHERE source = $1", [obj.source])
                         rejects[obj.source].append(
@@ -477,7 +493,7 @@ class Ingester:
         kept = self._split_unanalysable(parsed, obj, unanalysable)
         rejects[obj.source].extend(parsed.rejects)
         if kept:
-            self._load_rows(kept, obj.source)
+            self._load_rows(kept, obj)
 
     def _split_unanalysable(
         self, parsed: Parsed, obj: FlowLogObject, unanalysable: dict[str, int]
@@ -520,13 +536,18 @@ class Ingester:
             return [c for c in ("interface_id", "start") if row[KNOWN_COLUMNS.index(c)] is None]
         return [REQUIRED_FOR_ROLLUP[i] for i, idx in enumerate(_REQUIRED_INDEX) if row[idx] is None]
 
-    def _load_rows(self, rows: list[tuple[object, ...]], source: str) -> None:
+    def _load_rows(self, rows: list[tuple[object, ...]], obj: FlowLogObject) -> None:
         path = Path(self._tmp.name) / "rows.tsv"
+        index = [KNOWN_COLUMNS.index(c) for c in self.stage_columns]
+        acct, region = KNOWN_COLUMNS.index("account_id"), KNOWN_COLUMNS.index("region")
+        defaults = {acct: obj.account_id, region: obj.region}
         # Tokens came from str.split(): no tabs or newlines inside, so plain TSV is exact.
         with path.open("w", encoding="utf-8") as fh:
             for row in rows:
-                fh.write("\t".join(_NULL if v is None else str(v) for v in (*row, source)) + "\n")
-        types = {c: BY_COLUMN[c].sql_type for c in KNOWN_COLUMNS}
+                values = [row[i] if row[i] is not None else defaults.get(i) for i in index]
+                values += [row[-2], row[-1], obj.source]  # extra, line, source
+                fh.write("\t".join(_NULL if v is None else str(v) for v in values) + "\n")
+        types = {c: BY_COLUMN[c].sql_type for c in self.stage_columns}
         types.update({"extra": "VARCHAR", "line": "BIGINT", "source": "VARCHAR"})
         self.con.execute(
             "INSERT INTO stage SELECT * FROM read_csv($p, delim='\t', header=false, columns=$types, "
@@ -602,6 +623,10 @@ class Ingester:
             "now()::TIMESTAMP)",
             manifest,
         )
+
+
+def _object_params(obj: FlowLogObject) -> dict[str, str | None]:
+    return {"account_id": obj.account_id, "region": obj.region}
 
 
 def _clean(text: str) -> str:
