@@ -125,7 +125,8 @@ SELECT
     bit_or(tcp_flags) AS tcp_flags,
     min(start) AS first_start,
     max(coalesce("end", start)) AS last_end,
-    arg_min(rid, start) AS sample_rid,
+    -- the sample: the earliest record, the remote -> interface one on a tie, then the first read
+    arg_min(rid, ((start * 2 + (NOT is_rx)::INTEGER)::HUGEINT << 32) + rid) AS sample_rid,
     hash(interface_id, direction, protocol, service_port, remote_addr) AS key_hash
 FROM classified
 GROUP BY interface_id, direction, basis, protocol, local_addr, service_port, remote_addr,

@@ -63,18 +63,44 @@ CREATE TABLE IF NOT EXISTS flow_rollup (
     last_seen     TIMESTAMP NOT NULL
 );
 
--- A bounded sample of raw records per connection key (not per hour), for evidence.
-CREATE TABLE IF NOT EXISTS flow_samples (
-    interface_id  VARCHAR NOT NULL,
+-- A bounded sample of raw records: one per inbound connection key (interface, protocol, service
+-- port, remote address; not per hour), the earliest ingested, for evidence. Stored typed (cheaper to
+-- write than text); the view `flow_samples` renders each as a record in the default v2 field order.
+CREATE TABLE IF NOT EXISTS flow_sample_records (
+    key_hash      UBIGINT NOT NULL,     -- hash of the key: cheap "already sampled?" lookups
     direction     VARCHAR NOT NULL,
-    protocol      INTEGER NOT NULL,
     service_port  INTEGER,
-    remote_addr   VARCHAR NOT NULL,
-    record        VARCHAR NOT NULL,     -- the record in the default (v2) field order, '-' for null
-    source        VARCHAR,
-    start_time    TIMESTAMP,
-    key_hash      UBIGINT               -- hash of the key columns: cheap "already sampled?" lookups
+    is_rx         BOOLEAN NOT NULL,     -- the record travels remote -> interface
+    version       INTEGER,
+    account_id    VARCHAR,
+    interface_id  VARCHAR NOT NULL,
+    srcaddr       VARCHAR,
+    dstaddr       VARCHAR,
+    srcport       INTEGER,
+    dstport       INTEGER,
+    protocol      INTEGER NOT NULL,
+    packets       BIGINT,
+    bytes         BIGINT,
+    start         BIGINT,
+    "end"         BIGINT,
+    action        VARCHAR,
+    log_status    VARCHAR,
+    source        VARCHAR
 );
+CREATE OR REPLACE VIEW flow_samples AS
+SELECT interface_id, direction, protocol, service_port,
+       CASE WHEN is_rx THEN srcaddr ELSE dstaddr END AS remote_addr,
+       concat_ws(' ',
+           coalesce(version::VARCHAR, '-'), coalesce(account_id, '-'), interface_id,
+           coalesce(srcaddr, '-'), coalesce(dstaddr, '-'), coalesce(srcport::VARCHAR, '-'),
+           coalesce(dstport::VARCHAR, '-'), protocol::VARCHAR, coalesce(packets::VARCHAR, '-'),
+           coalesce(bytes::VARCHAR, '-'), coalesce(start::VARCHAR, '-'),
+           coalesce("end"::VARCHAR, '-'), coalesce(action, '-'), coalesce(log_status, '-')
+       ) AS record,
+       source,
+       make_timestamp(start * 1000000) AS start_time,
+       key_hash
+FROM flow_sample_records;
 
 -- Coverage facts: per interface and hour, what the flow log delivered. An hour with no row at all
 -- for an interface that should be logged is a delivery gap. NODATA means "logged, no traffic";

@@ -65,6 +65,15 @@ def test_tcp_flag_sequence_double_space_and_direction(vectors: Path) -> None:
     assert rows == [("inbound", 5001, "52.213.180.42")]
     assert con.execute("SELECT sum(records) FROM flow_rollup").fetchone() == (8,)
     assert con.execute("SELECT port FROM listeners").fetchall() == [(5001,)]
+    # one raw record kept per inbound connection key: the earliest, in the default field order
+    assert con.execute("SELECT remote_addr, service_port, record FROM flow_samples").fetchall() == [
+        (
+            "52.213.180.42",
+            5001,
+            "3 123456789010 eni-1235b8ca123456789 52.213.180.42 10.0.0.62 43416 5001 6 8 568 "
+            "1566848875 1566848933 ACCEPT OK",
+        )
+    ]
 
 
 def test_custom_formats_without_analysis_fields_are_kept_aside(vectors: Path) -> None:
