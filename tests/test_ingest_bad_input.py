@@ -141,3 +141,16 @@ def test_cli_exit_codes_and_one_line_errors(tmp_path: Path) -> None:
         ["ingest", str(tmp_path / "data"), "--workspace", str(tmp_path / "w.duckdb"), "--quiet"],
     )
     assert ok.exit_code == 0  # nothing new to read, nothing rejected this time
+
+
+def test_workspace_from_another_schema_is_refused_in_one_line(tmp_path: Path) -> None:
+    import duckdb
+
+    old = tmp_path / "old.duckdb"
+    raw = duckdb.connect(str(old))
+    raw.execute("CREATE TABLE flow_samples (interface_id VARCHAR, record VARCHAR)")
+    raw.close()
+    result = CliRunner().invoke(main, ["ingest", str(tmp_path), "--workspace", str(old)])
+    assert result.exit_code == EXIT_INPUT
+    assert "workspace schema 0, this sgharden uses" in result.output
+    assert result.output.strip().count("\n") == 0

@@ -16,6 +16,8 @@ from sgharden.flowlogs.fields import FIELDS
 from sgharden.resources import query
 
 DEFAULT_WORKSPACE = "sgharden.duckdb"
+# Bumped whenever sql/schema.sql changes a table an existing workspace already has.
+SCHEMA_VERSION = 2
 # DuckDB spills to disk past this, which keeps ingest's peak memory flat as the data grows.
 DEFAULT_MEMORY_LIMIT = os.environ.get("SGHARDEN_MEMORY_LIMIT", "1GB")
 
@@ -48,11 +50,31 @@ def open_workspace(
     spill = tempfile.mkdtemp(prefix="sgharden-spill-")
     atexit.register(shutil.rmtree, spill, True)
     con.execute(f"SET temp_directory = '{_safe_path(spill)}'")
+    _check_schema_version(con, target)
     if not read_only:
         con.execute(query("schema"))
         con.execute(flow_records_ddl())
+        con.execute("CREATE TABLE IF NOT EXISTS workspace_meta (schema_version INTEGER)")
+        if not con.execute("SELECT count(*) FROM workspace_meta").fetchone()[0]:  # type: ignore[index]
+            con.execute("INSERT INTO workspace_meta VALUES ($v)", {"v": SCHEMA_VERSION})
     con.execute(query("macros"))
     return con
+
+
+def _check_schema_version(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    """Refuse, in one line, a workspace whose tables an older or newer sgharden laid out."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if not tables:
+        return
+    found = 0
+    if "workspace_meta" in tables:
+        row = con.execute("SELECT max(schema_version) FROM workspace_meta").fetchone()
+        found = int(row[0]) if row and row[0] is not None else 0
+    if found != SCHEMA_VERSION:
+        raise InputError(
+            f"{target}: workspace schema {found}, this sgharden uses {SCHEMA_VERSION}",
+            hint="ingest into a new workspace (--workspace NEW.duckdb); the flow logs are unchanged",
+        )
 
 
 def _safe_size(text: str) -> str:
