@@ -56,6 +56,7 @@ from sgharden.model import (
     SecurityGroup,
     protocol_name,
 )
+from sgharden.resources import query
 from sgharden.snapshot import Snapshot
 
 
@@ -682,6 +683,55 @@ def _source_list(conns: Iterable[Connection], top: int) -> list[dict[str, object
     return [{"address": a, "connections": n} for a, n in ranked[:top]]
 
 
+@dataclass(frozen=True)
+class SourceClass:
+    """Sources of one kind that reached a resource: how many, their connections, the top ones."""
+
+    source_count: int = 0
+    connections: int = 0
+    sources: tuple[dict[str, object], ...] = ()
+
+
+# the kinds a resource's decision looks at
+RESOURCE_CLASSES = ("internet", "internal", "internet_probes")
+
+
+def resource_use_from_connections(
+    connections: Iterable[Connection], top: int
+) -> dict[str, SourceClass]:
+    """Real internet / real private / internet probe sources, from connections (pure path)."""
+    groups: dict[str, list[Connection]] = {k: [] for k in RESOURCE_CLASSES}
+    for c in connections:
+        internet = is_internet(c.remote_addr)
+        if not c.is_probe:
+            groups["internet" if internet else "internal"].append(c)
+        elif internet:
+            groups["internet_probes"].append(c)
+    return {
+        k: SourceClass(
+            len({c.remote_addr for c in v}),
+            sum(c.connections for c in v),
+            tuple(_source_list(v, top)),
+        )
+        for k, v in groups.items()
+    }
+
+
+def sql_resource_use(
+    con: duckdb.DuckDBPyConnection, interfaces: list[str], top: int
+) -> dict[str, SourceClass]:
+    """The same classes from the working set (sql/plan_resource_use.sql)."""
+    out = {k: SourceClass() for k in RESOURCE_CLASSES}
+    rows = con.execute(query("plan_resource_use"), {"interfaces": interfaces, "top": top})
+    for kind, count, conns, sources in rows.fetchall():
+        out[kind] = SourceClass(
+            int(count),
+            int(conns),
+            tuple({"address": s["address"], "connections": int(s["connections"])} for s in sources),
+        )
+    return out
+
+
 def _resource_coverage_reason(coverage: Coverage, options: PlannerOptions) -> str | None:
     if not coverage.enis:
         return "none of its ENIs is in network-interfaces.json"
@@ -693,29 +743,24 @@ def plan_instance(
     instance: Instance,
     finding: Finding,
     enis: list[Interface],
-    connections: Iterable[Connection],
+    use: dict[str, SourceClass],
     outbound: Iterable[dict[str, object]],
     coverage: Coverage,
     options: PlannerOptions,
 ) -> ResourcePlan:
     """EC2.9: remove the public IPv4 address unless real internet clients reached the instance."""
     ids = {e.interface_id for e in enis}
-    mine = [c for c in connections if c.interface_id in ids and is_internet(c.remote_addr)]
-    real = [c for c in mine if not c.is_probe]
-    probes = [c for c in mine if c.is_probe]
+    real, probes = use["internet"], use["internet_probes"]
     out_public = [
         o for o in outbound if o["interface_id"] in ids and is_internet(str(o["remote_addr"]))
     ]
     evidence: dict[str, object] = {
         "public_ip": instance.public_ip,
         "interfaces": sorted(ids),
-        "connections": sum(c.connections for c in real),
-        "source_count": len({c.remote_addr for c in real}),
-        "sources": _source_list(real, options.top_sources),
-        "probes": {
-            "source_count": len({c.remote_addr for c in probes}),
-            "connections": sum(c.connections for c in probes),
-        },
+        "connections": real.connections,
+        "source_count": real.source_count,
+        "sources": list(real.sources),
+        "probes": {"source_count": probes.source_count, "connections": probes.connections},
         "outbound_internet": {
             "destination_count": len({o["remote_addr"] for o in out_public}),
             "connections": sum(int(str(o["connections"])) for o in out_public),
@@ -738,11 +783,10 @@ def plan_instance(
         "region": instance.region,
         "findings": finding.all_ids,
     }
-    if real:
-        sources = len({c.remote_addr for c in real})
+    if real.source_count:
         return ResourcePlan(
             action="keep-public-ip",
-            reason=f"{sources} real internet source(s) reached it through its public IP",
+            reason=f"{real.source_count} real internet source(s) reached it through its public IP",
             evidence=evidence,
             **base,  # type: ignore[arg-type]
         )
@@ -782,28 +826,22 @@ def plan_db(
     db: DbInstance,
     finding: Finding,
     enis: list[Interface],
-    connections: Iterable[Connection],
+    use: dict[str, SourceClass],
     coverage: Coverage,
     options: PlannerOptions,
 ) -> ResourcePlan:
     """RDS.2: disable public access unless real clients from outside the VPC used it."""
     ids = {e.interface_id for e in enis}
-    mine = [c for c in connections if c.interface_id in ids]
-    outside = [c for c in mine if not c.is_probe and is_internet(c.remote_addr)]
-    inside = [c for c in mine if not c.is_probe and not is_internet(c.remote_addr)]
-    probes = [c for c in mine if c.is_probe and is_internet(c.remote_addr)]
+    outside, inside, probes = use["internet"], use["internal"], use["internet_probes"]
     evidence: dict[str, object] = {
         "endpoint": db.endpoint,
         "port": db.port,
         "interfaces": sorted(ids),
-        "connections": sum(c.connections for c in outside),
-        "source_count": len({c.remote_addr for c in outside}),
-        "sources": _source_list(outside, options.top_sources),
-        "private_clients": _source_list(inside, options.top_sources),
-        "probes": {
-            "source_count": len({c.remote_addr for c in probes}),
-            "connections": sum(c.connections for c in probes),
-        },
+        "connections": outside.connections,
+        "source_count": outside.source_count,
+        "sources": list(outside.sources),
+        "private_clients": list(inside.sources),
+        "probes": {"source_count": probes.source_count, "connections": probes.connections},
     }
     base = {
         "resource_id": db.identifier,
@@ -813,10 +851,10 @@ def plan_db(
         "region": db.region,
         "findings": finding.all_ids,
     }
-    if outside:
+    if outside.source_count:
         return ResourcePlan(
             action="keep-public-access",
-            reason=f"{len({c.remote_addr for c in outside})} real client(s) from outside the VPC",
+            reason=f"{outside.source_count} real client(s) from outside the VPC",
             evidence=evidence,
             **base,  # type: ignore[arg-type]
         )
@@ -827,7 +865,7 @@ def plan_db(
         action="disable-public-access",
         reason=(
             f"no real client from outside the VPC in {coverage.window_days:.1f} days; "
-            f"{len({c.remote_addr for c in inside})} private client(s) keep working"
+            f"{inside.source_count} private client(s) keep working"
         ),
         evidence=evidence,
         **base,  # type: ignore[arg-type]
@@ -927,10 +965,6 @@ def propose(
         | {e.interface_id for enis in instance_enis.values() for e in enis}
         | {e.interface_id for enis in db_enis.values() for e in enis}
     )
-    resource_enis = sorted(
-        {e.interface_id for enis in instance_enis.values() for e in enis}
-        | {e.interface_id for enis in db_enis.values() for e in enis}
-    )
     uses: dict[int, RuleUse] = {}
     rule_ids: dict[tuple[tuple[str, str, str], Rule], int] = {}
     if engine == "sql":
@@ -941,13 +975,13 @@ def propose(
                 rule_ids[(key, rule)] = len(rule_list)
                 rule_list.append((len(rule_list), rule, group_enis[key], t.inventory))
         uses = sql_rule_uses(con, rule_list, window, options)
-    connections = observed_connections(
-        con,
-        snapshot,
-        window.start,
-        window.end,
-        options.thresholds,
-        interfaces=resource_enis if engine == "sql" else all_enis,
+    # the SQL engine reads everything from its working set; the Python one from connections
+    connections = (
+        []
+        if engine == "sql"
+        else observed_connections(
+            con, snapshot, window.start, window.end, options.thresholds, interfaces=all_enis
+        )
     )
     by_eni: dict[str, list[Connection]] = {}
     for c in connections:
@@ -956,6 +990,12 @@ def propose(
 
     def conns_of(enis: Iterable[Interface]) -> list[Connection]:
         return [c for e in enis for c in by_eni.get(e.interface_id, [])]
+
+    def resource_use(enis: list[Interface]) -> dict[str, SourceClass]:
+        if engine == "sql":
+            ids = [e.interface_id for e in enis]
+            return sql_resource_use(con, ids, options.top_sources)
+        return resource_use_from_connections(conns_of(enis), options.top_sources)
 
     groups: list[GroupPlan] = []
     for key, t in sorted(targets.items()):
@@ -993,11 +1033,13 @@ def propose(
     for f, inv, inst in instances:
         enis = instance_enis[f.finding_id]
         coverage = coverage_of(enis, inv, deliveries, window)
-        resources.append(plan_instance(inst, f, enis, conns_of(enis), outbound, coverage, options))
+        resources.append(
+            plan_instance(inst, f, enis, resource_use(enis), outbound, coverage, options)
+        )
     for f, inv, db in dbs:
         enis = db_enis[f.finding_id]
         coverage = coverage_of(enis, inv, deliveries, window)
-        resources.append(plan_db(db, f, enis, conns_of(enis), coverage, options))
+        resources.append(plan_db(db, f, enis, resource_use(enis), coverage, options))
 
     wanted: set[SampleKey] = set()
     for g in groups:
