@@ -39,6 +39,44 @@ def render_cli_md() -> str:
     return "\n".join(lines + _help(main, ["sgharden"], None))
 
 
+def render_iam_table() -> str:
+    """The README's IAM table, from the constants each command declares (and its tests check)."""
+    from sgharden.aws import collect, flow_logs
+    from sgharden.change import apply, awscheck, rollback
+
+    rows = [
+        ("collect", collect.COLLECT_IAM_ACTIONS),
+        ("flow-logs enable", flow_logs.ENABLE_IAM_ACTIONS),
+        ("flow-logs status", flow_logs.STATUS_IAM_ACTIONS),
+        ("flow-logs disable", flow_logs.DISABLE_IAM_ACTIONS),
+        ("dry-run --check-aws", awscheck.IAM_ACTIONS),
+        ("apply", apply.GROUP_IAM_ACTIONS),
+        ("apply --include-resources", apply.RESOURCE_IAM_ACTIONS),
+        ("apply --note", apply.NOTE_IAM_ACTIONS),
+        ("rollback", rollback.IAM_ACTIONS),
+    ]
+    lines = ["| command | IAM actions |", "|---|---|"]
+    lines += [
+        f"| `sgharden {name}` | {', '.join(f'`{a}`' for a in actions)} |" for name, actions in rows
+    ]
+    return "\n".join(lines)
+
+
+def test_readme_iam_table_is_current() -> None:
+    path = REPO / "README.md"
+    text = path.read_text(encoding="utf-8")
+    start, end = "<!-- iam:start -->", "<!-- iam:end -->"
+    assert start in text and end in text
+    head, rest = text.split(start)
+    _, tail = rest.split(end)
+    fresh = head + start + "\n" + render_iam_table() + "\n" + end + tail
+    if os.environ.get("SGHARDEN_WRITE_DOCS"):
+        path.write_text(fresh, encoding="utf-8")
+    assert text == fresh, (
+        "README's IAM table is stale: SGHARDEN_WRITE_DOCS=1 python -m pytest tests/test_docs.py"
+    )
+
+
 def test_cli_md_is_current() -> None:
     path = REPO / "docs" / "cli.md"
     text = render_cli_md()
