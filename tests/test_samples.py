@@ -43,7 +43,9 @@ def test_regenerating_reproduces_the_committed_sample_byte_for_byte(tmp_path: Pa
     committed = _files(SNAPSHOT)
     assert sorted(fresh) == sorted(committed), "file lists differ: rerun samples/generate.py"
     changed = [name for name in fresh if fresh[name] != committed[name]]
-    assert not changed, f"{len(changed)} files differ, e.g. {changed[:3]}: rerun samples/generate.py"
+    assert not changed, (
+        f"{len(changed)} files differ, e.g. {changed[:3]}: rerun samples/generate.py"
+    )
 
 
 def test_sample_stays_small() -> None:
