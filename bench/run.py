@@ -325,7 +325,11 @@ def run(
                     continue
                 result = _measure(task, n, files[task.kind], workspaces)
                 kept = best.get(task.name)
-                if kept is None or result.wall_s < kept.wall_s:
+                # a failed run never wins: its time measures a crash, not the task
+                if kept is None or (result.exit_code, result.wall_s) < (
+                    kept.exit_code,
+                    kept.wall_s,
+                ):
                     result.walls_s = [*(kept.walls_s if kept else []), result.wall_s]
                     best[task.name] = result
                 else:
