@@ -23,16 +23,9 @@ WITH per_day AS (
            sum(bytes_in + bytes_out)::BIGINT AS bytes, min(first_seen) AS first_seen,
            max(last_seen) AS last_seen,
            bool_and(
-               CASE WHEN protocol = 6 THEN
-                   (bytes_in <= $probe_max_bytes_in * greatest(connections, 1)
-                       AND packets_in <= $probe_max_packets_in * greatest(connections, 1))
-                   OR bytes_in - packets_in * (CASE WHEN remote_family = 6 THEN 60 ELSE 40 END)
-                       <= $probe_max_payload_in * greatest(connections, 1)
-                   OR ($probe_no_response AND packets_out = 0)
-               ELSE packets_out = 0
-                   AND bytes_in <= $probe_max_bytes_in * greatest(connections, 1)
-                   AND packets_in <= $probe_max_packets_in * greatest(connections, 1)
-               END
+               probe_like(protocol, remote_family, connections, packets_in, bytes_in, packets_out,
+                      $probe_max_bytes_in, $probe_max_packets_in, $probe_max_payload_in,
+                      $probe_no_response)
            ) AS probe_like
     FROM flow_rollup
     WHERE direction = 'inbound' AND accepted > 0

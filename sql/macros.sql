@@ -26,3 +26,22 @@ CREATE OR REPLACE TEMP MACRO ip_hex(a) AS
                     split_part(a, '.', 1)::INTEGER, split_part(a, '.', 2)::INTEGER,
                     split_part(a, '.', 3)::INTEGER, split_part(a, '.', 4)::INTEGER)
     END;
+
+-- probe_like(...): whether a roll-up row's inbound traffic looks like scanning, not use: TCP that
+-- stays handshake-sized (bytes and packets per connection under the limits), carries no more
+-- than a banner's worth of payload past the headers, or (optionally) got no answer; other
+-- protocols: unanswered and small. The thresholds are the planner's `Thresholds`
+-- (docs/planner.md); the one definition every query shares.
+CREATE OR REPLACE TEMP MACRO probe_like(protocol, remote_family, connections, packets_in,
+                                        bytes_in, packets_out, max_bytes_in, max_packets_in,
+                                        max_payload_in, no_response) AS
+    CASE WHEN protocol = 6 THEN
+        (bytes_in <= max_bytes_in * greatest(connections, 1)
+            AND packets_in <= max_packets_in * greatest(connections, 1))
+        OR bytes_in - packets_in * (CASE WHEN remote_family = 6 THEN 60 ELSE 40 END)
+            <= max_payload_in * greatest(connections, 1)
+        OR (no_response AND packets_out = 0)
+    ELSE packets_out = 0
+        AND bytes_in <= max_bytes_in * greatest(connections, 1)
+        AND packets_in <= max_packets_in * greatest(connections, 1)
+    END;
