@@ -500,36 +500,21 @@ class Ingester:
     def _split_unanalysable(
         self, parsed: Parsed, obj: FlowLogObject, unanalysable: dict[str, int]
     ) -> list[tuple[object, ...]]:
-        """Rows the roll-up can use stay; the others are kept aside as rejects with the reason."""
-        rows = parsed.rows
-        if not self.options.keep_records:
-            usable = []
-            for row in rows:
-                missing = self._missing(row)
-                if missing:
-                    unanalysable[obj.source] = unanalysable.get(obj.source, 0) + 1
-                    parsed.rejects.append(
-                        Reject(
-                            int(str(row[-1])),
-                            f"not analysable: lacks {', '.join(missing)}",
-                            _row_text(row),
-                        )
-                    )
-                else:
-                    usable.append(row)
-            return usable
-        for row in rows:
+        """Rows the roll-up can use stay; the others are kept aside as rejects with the reason.
+
+        With --keep-records every parsed record is still stored (in flow_records); the roll-up
+        skips those it cannot use.
+        """
+        usable = []
+        for row in parsed.rows:
             missing = self._missing(row)
-            if missing:
-                unanalysable[obj.source] = unanalysable.get(obj.source, 0) + 1
-                parsed.rejects.append(
-                    Reject(
-                        int(str(row[-1])),
-                        f"not analysable: lacks {', '.join(missing)}",
-                        _row_text(row),
-                    )
-                )
-        return rows  # with --keep-records every parsed record is stored in flow_records
+            if not missing:
+                usable.append(row)
+                continue
+            unanalysable[obj.source] = unanalysable.get(obj.source, 0) + 1
+            reason = f"not analysable: lacks {', '.join(missing)}"
+            parsed.rejects.append(Reject(int(str(row[-1])), reason, _row_text(row)))
+        return parsed.rows if self.options.keep_records else usable
 
     @staticmethod
     def _missing(row: tuple[object, ...]) -> list[str]:
