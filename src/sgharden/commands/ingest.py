@@ -105,7 +105,8 @@ def command(
     if session is not None:
         enable_s3(con, session)
     report = ingest(con, list(sources), options, factory, progress_printer(quiet))  # type: ignore[arg-type]
-    summary = list(iter_summary(con))
+    # The per-interface summary scans the whole roll-up: only when someone will see it.
+    summary = list(iter_summary(con)) if fmt == "json" or not quiet else []
     if fmt == "json":
         click.echo(
             json.dumps({"report": report.__dict__, "interfaces": summary}, default=str, indent=2)
