@@ -21,9 +21,10 @@ keyed AS (
 records AS (
     SELECT k.view_id, s.record, k.is_probe, k.rank, s.start_time
     FROM keyed k
+    -- by the key's hash, as ingest computed it (samples_insert.sql): one integer join
     JOIN flow_samples s
-      ON s.interface_id = k.interface_id AND s.protocol = k.protocol
-     AND coalesce(s.service_port, -1) = k.port_key AND s.remote_addr = k.remote_addr
+      ON s.key_hash = hash(k.interface_id, 'inbound', k.protocol,
+                           nullif(k.port_key, -1)::INTEGER, k.remote_addr)
     WHERE k.rank <= $size AND s.direction = 'inbound'
       AND s.start_time >= $start AND s.start_time < $end
 ),
