@@ -15,7 +15,10 @@ Each task is a separate process under `/usr/bin/time -v` (wall time, peak RSS):
   pandas-text        pandas read_csv of every object, concat, groupby on the same key
 
 Results go to bench/results/<timestamp>.json and a Markdown table on stdout. A task is a name, a
-command and an optional check in TASKS: add `propose` there.
+command and an optional check in TASKS.
+
+  propose-text       sgharden propose --no-ingest over the ingest-text workspace, with the snapshot
+                     of bench/snapshot.py (target: under 10 s at 20M records)
 """
 
 from __future__ import annotations
@@ -197,7 +200,7 @@ WORKERS: dict[str, Callable[[list[str]], str]] = {
 class Task:
     name: str
     kind: str  # text | parquet
-    what: str  # floor | ingest | ingest-again | python | pandas
+    what: str  # floor | ingest | ingest-again | propose | python | pandas
     command: Callable[[list[str], Path], list[str]]
     fresh_workspace: bool = False
 
@@ -210,10 +213,26 @@ def _ingest(files: list[str], workspace: Path) -> list[str]:
     return [SGHARDEN, "ingest", *files, "--workspace", str(workspace), "--quiet"]
 
 
+def _propose(files: list[str], workspace: Path) -> list[str]:
+    """propose over the workspace ingest-text just filled (--no-ingest: the plan alone is timed).
+
+    The snapshot around the benchmark's 300 interfaces comes from bench/snapshot.py; the data
+    spans 7 days, so --min-days 1 lets every group be judged rather than stop at needs-more-data.
+    """
+    from snapshot import build
+
+    snap = workspace.parent.parent / "snapshot"
+    build(snap)
+    return [SGHARDEN, "propose", "--snapshot", str(snap), "--workspace", str(workspace),
+            "--no-ingest", "--min-days", "1", "--format", "json", "--output", os.devnull,
+            "--quiet"]  # fmt: skip
+
+
 TASKS = [
     Task("floor-text", "text", "floor", _worker("floor-text")),
     Task("ingest-text", "text", "ingest", _ingest, fresh_workspace=True),
     Task("ingest-text-again", "text", "ingest-again", _ingest),
+    Task("propose-text", "text", "propose", _propose),
     Task("floor-parquet", "parquet", "floor", _worker("floor-parquet")),
     Task("ingest-parquet", "parquet", "ingest", _ingest, fresh_workspace=True),
     Task("ingest-parquet-again", "parquet", "ingest-again", _ingest),
@@ -369,7 +388,7 @@ def markdown(results: list[Result]) -> str:
         ingest = ingests.get((r.records, "text"))
         vs_floor = f"{r.wall_s / floor:.2f}x" if floor and r.what == "ingest" else ""
         speedup = f"{r.wall_s / ingest:.1f}x" if ingest and r.what in ("python", "pandas") else ""
-        rate = f"{r.records_per_s:,.0f}" if r.what != "ingest-again" else ""
+        rate = f"{r.records_per_s:,.0f}" if r.what not in ("ingest-again", "propose") else ""
         lines.append(
             f"| {r.records:,} | {r.task} | {r.wall_s:.2f} | {rate} | {r.max_rss_mib:,.0f} | "
             f"{vs_floor} | {speedup} |"
