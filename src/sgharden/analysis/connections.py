@@ -80,15 +80,19 @@ def snapshot_interface_ids(snapshot: Snapshot) -> list[str]:
 
 def observed_connections(
     con: duckdb.DuckDBPyConnection,
-    snapshot: Snapshot,
+    snapshot: Snapshot | None,
     start: datetime,
     end: datetime,
     thresholds: Thresholds | None = None,
     interfaces: list[str] | None = None,
 ) -> list[Connection]:
     """Inbound connections to the snapshot's interfaces (or `interfaces`) in [start, end)."""
+    if interfaces is None:
+        if snapshot is None:
+            raise ValueError("observed_connections needs a snapshot or a list of interfaces")
+        interfaces = snapshot_interface_ids(snapshot)
     params = {
-        "interfaces": interfaces if interfaces is not None else snapshot_interface_ids(snapshot),
+        "interfaces": interfaces,
         "start": start,
         "end": end,
         **(thresholds or Thresholds()).as_params(),

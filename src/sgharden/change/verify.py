@@ -3,8 +3,9 @@
 Reads the REJECTed inbound connections (flow logs since the change) on the changed groups'
 interfaces and ports, and splits their sources: those the plan's evidence shows as real users
 before the change (top sources of every rule of the group, real ones only) — the signal to roll
-back — and everyone else (probes, scanners, unknown). Sources beyond the plan's top-N per rule are
-not known to be real users; the plan's evidence is the reference.
+back — and everyone else (probes, scanners, unknown). Real users are the plan's evidence sources
+plus every non-probe source the workspace holds for the plan's window (the evidence lists only the
+top sources of each rule).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 import duckdb
 
 from sgharden.flowlogs.ingest import IngestOptions, IngestReport, ingest
-from sgharden.planfile import Plan, PlanGroup
+from sgharden.planfile import Plan, PlanGroup, parse_time
 from sgharden.resources import query
 from sgharden.snapshot import Snapshot
 
@@ -67,6 +68,23 @@ def real_users(group: PlanGroup) -> set[str]:
     }
 
 
+def observed_real_users(
+    con: duckdb.DuckDBPyConnection, plan: Plan, interfaces: list[str]
+) -> set[str]:
+    """Every real (non-probe) source the workspace saw on the interfaces in the plan's window.
+
+    The plan's evidence names only the top sources of each rule; when the workspace the plan was
+    made from is at hand, every real user before the change is known, not just the top ones.
+    """
+    from sgharden.analysis.connections import observed_connections
+
+    if not interfaces:
+        return set()
+    start, end = parse_time(plan.window_start), parse_time(plan.window_end)
+    found = observed_connections(con, None, start, end, interfaces=interfaces)
+    return {c.remote_addr for c in found if not c.is_probe}
+
+
 def group_interfaces(group: PlanGroup, snapshot: Snapshot | None) -> list[str]:
     enis = set(group.coverage.enis)
     if snapshot is not None:
@@ -89,7 +107,7 @@ def verify(
         changed_rules = [
             pr.rule for pr in (*group.revoke, *group.authorize) if not pr.rule.is_egress
         ]
-        users = real_users(group)
+        users = real_users(group) | observed_real_users(con, plan, interfaces)
         rows = con.execute(
             query("rejected_since"), {"interfaces": interfaces, "since": since}
         ).fetchall()
