@@ -15,8 +15,16 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-# ../shared/vectors beside the checkout (CI lays a copy of shared/ beside the clone).
-VECTORS = Path(os.environ.get("SGHARDEN_VECTORS", REPO.parent / "shared" / "vectors"))
+# The shared test vectors: ../shared/vectors beside the checkout when it is there (CI lays a copy
+# of shared/ beside the clone), else the copy kept in tests/vectors (same files, same licences;
+# tests/test_vectors_copy.py fails if the two differ), so a fresh clone anywhere can run the tests.
+SHARED_VECTORS = REPO.parent / "shared" / "vectors"
+VENDORED_VECTORS = REPO / "tests" / "vectors"
+VECTORS = Path(
+    os.environ.get(
+        "SGHARDEN_VECTORS", SHARED_VECTORS if SHARED_VECTORS.is_dir() else VENDORED_VECTORS
+    )
+)
 
 
 @pytest.fixture(scope="session")
