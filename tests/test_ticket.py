@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import hcl2
 import pytest
 from click.testing import CliRunner
 
-from sgharden.change.awscli import apply_commands, rollback_commands
+from sgharden.change.awscli import apply_commands, resource_commands, rollback_commands
 from sgharden.change.rules import DESCRIPTION_MAX, rule_description
 from sgharden.change.terraform import rule_block
 from sgharden.change.ticket import write_tickets
@@ -479,3 +480,56 @@ def test_risk_follows_the_evidence(tmp_path: Path) -> None:
     path.write_text(json.dumps(document))
     gappy = load_plan(path)
     assert assess(gappy, gappy.group(WEB)).confidence == "low"
+
+
+# --- a resource ticket closes the plan's findings, scripts name the plan's ENI ----------------
+
+
+def _plan_with_real_resource_evidence(tmp_path: Path) -> tuple[Path, Path]:
+    """plan_small as the planner writes it today (`findings`, `evidence.interfaces`), and a
+    snapshot where the EC2.9 instance also has an EC2.8 (IMDSv2) finding this change does not
+    close."""
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(SNAPSHOT, snapshot)
+    findings = json.loads((snapshot / "findings.json").read_text())
+    ec29 = next(f for f in findings["Findings"] if f["Id"].endswith("/EC2.9/finding/0d09"))
+    ec28 = json.loads(json.dumps(ec29))
+    ec28["Id"] = ec28["Id"].replace("EC2.9/finding/0d09", "EC2.8/finding/0d08")
+    ec28["GeneratorId"] = "security-control/EC2.8"
+    ec28["Compliance"]["SecurityControlId"] = "EC2.8"
+    ec28["Title"] = "EC2 instances should use IMDSv2"
+    findings["Findings"].append(ec28)
+    (snapshot / "findings.json").write_text(json.dumps(findings))
+    document = plan_document()
+    resource = next(r for r in document["resources"] if r["control"] == "EC2.9")
+    resource["findings"] = [ec29["Id"]]
+    resource["evidence"]["interfaces"] = [resource["evidence"].pop("interface_id")]
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(document))
+    return plan, snapshot
+
+
+def test_resource_ticket_lists_only_the_plans_findings(tmp_path: Path) -> None:
+    plan, snapshot = _plan_with_real_resource_evidence(tmp_path)
+    write_tickets(load_plan(plan), load_snapshot(snapshot), tmp_path / "t")
+    ticket = tmp_path / "t" / "123456789012-us-east-1-i-0d0000000000000dd-EC2.9" / "TICKET.md"
+    text = ticket.read_text()
+    assert "EC2.9/finding/0d09" in text
+    assert "EC2.8" not in text and "IMDSv2" not in text
+
+
+def test_resource_scripts_use_the_plans_interface(tmp_path: Path) -> None:
+    plan, snapshot = _plan_with_real_resource_evidence(tmp_path)
+    write_tickets(load_plan(plan), load_snapshot(snapshot), tmp_path / "t")
+    folder = tmp_path / "t" / "123456789012-us-east-1-i-0d0000000000000dd-EC2.9"
+    for name in ("apply.sh", "rollback.sh"):
+        script = (folder / name).read_text()
+        assert "ENI_OF_THE_INSTANCE" not in script and "PUBLIC_IP" not in script
+        assert "--network-interface-id eni-0d0000000000000d1" in script
+
+
+def test_resource_script_refuses_to_guess_an_interface() -> None:
+    resource = next(r for r in load_plan(PLAN).resources if r.control == "EC2.9")
+    two = replace(resource, evidence={**resource.evidence, "interfaces": ["eni-1", "eni-2"]})
+    with pytest.raises(InputError, match="2 interface"):
+        resource_commands(two)

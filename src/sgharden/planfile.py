@@ -116,6 +116,9 @@ class PlanResource:
     account_id: str
     region: str
     raw: dict[str, Any] = field(repr=False, compare=False, hash=False, default_factory=dict)
+    # The finding ids this change closes, as the planner wrote them; empty in plans written
+    # before the field existed (the ticket then falls back to the resource's finding of `control`).
+    findings: tuple[str, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -360,6 +363,7 @@ class _Reader:
             account_id=str(obj.get("account_id") or ""),
             region=str(obj.get("region") or ""),
             raw=obj,
+            findings=tuple(self.get(obj, "findings", where, list, False) or ()),
         )
 
 

@@ -12,6 +12,7 @@ import shlex
 from dataclasses import replace
 
 from sgharden.change.rules import rule_description, rule_text
+from sgharden.errors import InputError
 from sgharden.model import Rule
 from sgharden.planfile import Plan, PlanGroup, PlanResource
 
@@ -60,6 +61,24 @@ def rollback_commands(plan: Plan, group: PlanGroup) -> list[str]:
     return lines
 
 
+def _public_interface(resource: PlanResource) -> tuple[str, str]:
+    """The instance's ENI and public IP from the plan's evidence: `interfaces` (a list, as the
+    planner writes it) or `interface_id` (older plans). Which of several ENIs holds the address
+    is not in the plan, so a script for such an instance is refused rather than guessed."""
+    ev = resource.evidence
+    public_ip = ev.get("public_ip")
+    enis = [str(e) for e in ev.get("interfaces") or []] or (
+        [str(ev["interface_id"])] if ev.get("interface_id") else []
+    )
+    if not public_ip or len(enis) != 1:
+        raise InputError(
+            f"{resource.resource_id}: the plan's evidence names "
+            f"{len(enis)} interface(s) and {'a' if public_ip else 'no'} public IP; "
+            "a script needs exactly one interface and the address: re-run propose"
+        )
+    return enis[0], str(public_ip)
+
+
 def resource_commands(resource: PlanResource, rollback: bool = False) -> list[str]:
     """EC2.9 and RDS.2 changes as shell. For EC2.9 the script finds out whether the address is an
     Elastic IP (disassociate it: the allocation is kept, so rollback can re-associate the same
@@ -74,8 +93,7 @@ def resource_commands(resource: PlanResource, rollback: bool = False) -> list[st
         ]
     if resource.action != "remove-public-ip":
         return []
-    eni = resource.evidence.get("interface_id") or "ENI_OF_THE_INSTANCE"
-    public_ip = resource.evidence.get("public_ip") or "PUBLIC_IP"
+    eni, public_ip = _public_interface(resource)
     eni_q, ip_q = shlex.quote(str(eni)), shlex.quote(str(public_ip))
     if rollback:
         return [

@@ -117,15 +117,22 @@ def assess(plan: Plan, group: PlanGroup) -> Assessment:
 
 
 def findings_for(
-    snapshot: Snapshot | None, ids: tuple[str, ...] | list[str], resource_id: str | None = None
+    snapshot: Snapshot | None,
+    ids: tuple[str, ...] | list[str],
+    resource_id: str | None = None,
+    control: str | None = None,
 ) -> list[Finding]:
+    """The plan's findings only: the ids it names, or (for a plan without ids) the resource's
+    findings of the plan's control. Other findings on the same resource (an EC2.8 on the EC2.9
+    instance) are not closed by this change and do not belong on its ticket."""
     if snapshot is None:
         return []
     wanted = set(ids)
     out = [
         f
         for f in snapshot.findings
-        if f.finding_id in wanted or (resource_id and f.resource_id == resource_id)
+        if f.finding_id in wanted
+        or (not wanted and resource_id and f.resource_id == resource_id and f.control == control)
     ]
     return sorted(
         out,
@@ -378,7 +385,9 @@ def _resource_ticket(
         "plan": plan,
         "resource": resource,
         "title": title,
-        "findings": findings_for(snapshot, [], resource.resource_id),
+        "findings": findings_for(
+            snapshot, resource.findings, resource.resource_id, resource.control
+        ),
         "evidence": json.dumps(resource.evidence, indent=2, sort_keys=True),
         "apply_lines": awscli.resource_commands(resource),
         "rollback_lines": awscli.resource_commands(resource, rollback=True),
