@@ -533,3 +533,42 @@ def test_resource_script_refuses_to_guess_an_interface() -> None:
     two = replace(resource, evidence={**resource.evidence, "interfaces": ["eni-1", "eni-2"]})
     with pytest.raises(InputError, match="2 interface"):
         resource_commands(two)
+
+
+# --- propose refuses what cannot be a result -----------------------------------------------
+
+
+def test_propose_without_any_flow_logs_is_an_input_error(tmp_path: Path) -> None:
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(SNAPSHOT, snapshot, ignore=shutil.ignore_patterns("flow-logs"))
+    result = CliRunner().invoke(
+        main, ["propose", "--snapshot", str(snapshot), "--workspace", str(tmp_path / "w.duckdb")]
+    )
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "no flow-log data" in result.output and "flow-logs enable" in result.output
+
+
+@pytest.mark.parametrize(
+    ("window", "message"),
+    [
+        (["--since", "2026-10-10T00:00:00Z", "--until", "2026-10-01T00:00:00Z"], "not after"),
+        (["--since", "2999-01-01T00:00:00+02:00"], "2998-12-31T22:00:00Z is in the future"),
+        (["--days", "0"], "more than 0"),
+    ],
+)
+def test_propose_refuses_an_impossible_window(
+    tmp_path: Path, window: list[str], message: str
+) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "propose",
+            "--snapshot",
+            str(SNAPSHOT),
+            "--workspace",
+            str(tmp_path / "w.duckdb"),
+            *window,
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert message in result.output

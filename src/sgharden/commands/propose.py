@@ -108,17 +108,21 @@ def build_plan(
     request: WindowRequest,
     options: PlannerOptions,
 ) -> Plan:
-    window = data_window(
-        con, snapshot_interface_ids(snapshot), request.days, request.since, request.until
-    )
-    if window is None:
+    interfaces = snapshot_interface_ids(snapshot)
+    if interfaces and data_window(con, interfaces) is None:
+        # A plan from no traffic at all is not a partial result: it is no result. Every group
+        # would be needs-more-data and exit 0 would read as "nothing to do".
+        raise InputError(
+            f"{snapshot.root}: no flow-log data for any of the snapshot's "
+            f"{len(interfaces)} interface(s) in the workspace",
+            hint="turn flow logs on (sgharden flow-logs enable --snapshot DIR), wait for "
+            "traffic, then give the logs with --flow-logs s3://BUCKET or put them in "
+            "the snapshot's flow-logs/ folder",
+        )
+    window = data_window(con, interfaces, request.days, request.since, request.until)
+    if window is None:  # no interfaces at all: nothing needs traffic to be judged
         now = floor_hour(datetime.now(UTC))
         window = Window(now, now)
-        click.echo(
-            "sgharden: warning: the workspace holds no flow-log data for this snapshot's "
-            "interfaces; every group with ENIs needs more data",
-            err=True,
-        )
     return propose(con, snapshot, window, options)
 
 
@@ -155,6 +159,23 @@ def _iso(value: str | None) -> datetime | None:
     except ValueError:
         raise InputError(f"{value!r} is not an ISO 8601 time like 2026-10-01T00:00:00Z") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _z(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_window(request: WindowRequest, now: datetime | None = None) -> None:
+    """An impossible window is a usage error, not an empty plan."""
+    now = now or datetime.now(UTC)
+    if request.since and request.until and request.until <= request.since:
+        raise click.UsageError(
+            f"--until {_z(request.until)} is not after --since {_z(request.since)}"
+        )
+    if request.since and request.since >= now:
+        raise click.UsageError(f"--since {_z(request.since)} is in the future: no traffic yet")
+    if request.days is not None and request.days <= 0:
+        raise click.UsageError(f"--days {request.days:g} must be more than 0")
 
 
 @click.command("propose")
@@ -217,6 +238,7 @@ def command(
         raise click.UsageError("give --days or --since/--until, not both")
     options = replace(PlannerOptions(), min_window_days=min_days, max_gap_share=max_gap_share)
     request = WindowRequest(days, _iso(since), _iso(until))
+    check_window(request)
     plan = propose_snapshot(
         snapshot_dir, workspace, request, options, not no_ingest, flow_logs, quiet
     )
