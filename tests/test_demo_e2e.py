@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -204,3 +205,20 @@ def test_demo_command_prints_the_plan(tmp_path: Path) -> None:
     assert "[needs-more-data]" in result.stdout
     assert "# sgharden plan" in result.stdout
     assert "disable-public-access" in result.stdout
+
+
+def test_demo_hint_pastes_as_printed(tmp_path: Path) -> None:
+    """Each command the demo suggests is one shell command that runs and writes the plan."""
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 0, result.output
+    commands = [
+        line.strip() for line in result.stdout.splitlines() if line.strip().startswith("sgharden ")
+    ]
+    assert len(commands) == 2
+    for command in commands:
+        argv = shlex.split(command)
+        assert "|" not in argv and argv[0] == "sgharden"
+        args = [str(tmp_path / a) if a.startswith(("demo.duckdb", "plan.")) else a for a in argv]
+        run = CliRunner().invoke(main, [*args[1:], "--quiet"])
+        assert run.exit_code == 0, run.output
+        assert Path(args[args.index("--output") + 1]).stat().st_size > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import tempfile
 from pathlib import Path
 
@@ -36,6 +37,16 @@ def command() -> None:
         )
     click.echo(render_table(plan))
     click.echo(render_summary(plan))
-    click.echo(
-        "Full plan: sgharden propose --snapshot " + str(snapshot) + " --format json|markdown"
+    click.echo(demo_hint(snapshot))
+
+
+def demo_hint(snapshot: Path) -> str:
+    """Commands that paste as printed: one per format, the path quoted, an explicit workspace so
+    nothing lands silently in the current directory."""
+    snap = shlex.quote(str(snapshot))
+    base = f"sgharden propose --snapshot {snap} --workspace demo.duckdb"
+    return (
+        "Full plan (paste one):\n"
+        f"  {base} --format json --output plan.json\n"
+        f"  {base} --format markdown --output plan.md"
     )
