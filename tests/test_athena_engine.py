@@ -15,13 +15,13 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from athena_standin import AthenaStandIn
 
 from sgharden.aws.clients import AwsContext
 from sgharden.flowlogs.engines.athena import AthenaEngine, AthenaOptions, Snapshot
 from sgharden.flowlogs.engines.athena_sql import key_hash_expression
 from sgharden.flowlogs.ingest import IngestOptions, ingest
 from sgharden.workspace import enable_s3, open_workspace
-from tests.athena_standin import AthenaStandIn
 
 BUCKET, RESULTS = "org-flow-logs", "s3://athena-results/sgharden-test/"
 DEFAULT_ACCOUNT, DEFAULT_REGION = "123456789010", "us-east-1"
@@ -55,10 +55,12 @@ VECTOR_FILES = (
 
 def vector_records(vectors: Path) -> list[dict[str, Any]]:
     """The analysable records of the text vectors (parsed by the local engine)."""
+    return records_of([str(vectors / "flowlogs" / f) for f in VECTOR_FILES])
+
+
+def records_of(paths: list[str]) -> list[dict[str, Any]]:
     con = open_workspace(None)
-    ingest(
-        con, [str(vectors / "flowlogs" / f) for f in VECTOR_FILES], IngestOptions(keep_records=True)
-    )
+    ingest(con, paths, IngestOptions(keep_records=True))
     columns = ", ".join(f'"{c}"' for c in TEXT_COLUMNS)
     cursor = con.execute(
         f"SELECT {columns}, region FROM flow_records "
@@ -107,7 +109,7 @@ def write_objects(records: list[dict[str, Any]], layout: str) -> set[tuple[str, 
     return {(a, r) for a, r, _ in groups}
 
 
-def _hive_table() -> None:
+def hive_table() -> None:
     """An existing Glue table, as an organisation's flow-log integration would have made it."""
     glue = boto3.client("glue")
     string = lambda n: {"Name": n, "Type": "string"}  # noqa: E731
@@ -169,7 +171,7 @@ def test_athena_rollup_equals_local(aws: str, tmp_path: Path, vectors: Path, lay
     ctx = AwsContext(hooks=(stand_in.hook(),))
     boto3.client("glue").create_database(DatabaseInput={"Name": "flowlogs"})
     if layout == "hive":
-        _hive_table()
+        hive_table()
         options = AthenaOptions("flowlogs", "primary", RESULTS)
     else:
         options = AthenaOptions(

@@ -16,8 +16,6 @@ class Engine(Enum):
     ATHENA = "athena"
 
 
-
-
 def iam_actions(engine: Engine) -> tuple[str, ...]:
     """The IAM actions an engine's roll-up needs (the local engine: s3 reads of s3:// sources)."""
     if engine is Engine.ATHENA:
