@@ -93,6 +93,7 @@ def _table_view(con: duckdb.DuckDBPyConnection, db: str, table: str, tmp: Path) 
     keys = [k["Name"] for k in glue.get("PartitionKeys", [])]
     bucket, _, prefix = storage["Location"][len("s3://") :].partition("/")
     s3 = boto3.client("s3")
+    sql_types = {"int": "INTEGER", "bigint": "BIGINT", "string": "VARCHAR"}
     rows = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
@@ -105,10 +106,18 @@ def _table_view(con: duckdb.DuckDBPyConnection, db: str, table: str, tmp: Path) 
                     _partitions(item["Key"][len(prefix) :], keys),
                 )
             )
-    sql_types = {"int": "INTEGER", "bigint": "BIGINT", "string": "VARCHAR"}
     selects = []
     for url, local, parts in rows:
         cols = ", ".join(f'"{n}"' for n, _ in columns)
+        if not glue["Parameters"].get("skip.header.line.count"):
+            # Athena reads a column the Parquet object lacks as NULL
+            present = {
+                r[0]
+                for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{local}')").fetchall()
+            }
+            cols = ", ".join(
+                f'"{n}"' if n in present else f'NULL::{sql_types[t]} AS "{n}"' for n, t in columns
+            )
         if glue["Parameters"].get("skip.header.line.count"):  # gzip text
             types = "{" + ", ".join(f"'{n}': '{sql_types[t]}'" for n, t in columns) + "}"
             source = f"read_csv('{local}', delim=' ', header=true, columns={types}, nullstr='-', auto_detect=false, compression='gzip')"

@@ -163,10 +163,10 @@ def _local(tmp_path: Path) -> dict[str, list[tuple[Any, ...]]]:
     return _summary(con)
 
 
-@pytest.mark.parametrize("layout", ["hive", "text"])
+@pytest.mark.parametrize("layout", ["hive", "projected", "text"])
 def test_athena_rollup_equals_local(aws: str, tmp_path: Path, vectors: Path, layout: str) -> None:
     records = vector_records(vectors)
-    pairs = write_objects(records, layout)
+    pairs = write_objects(records, "text" if layout == "text" else "hive")
     stand_in = AthenaStandIn()
     ctx = AwsContext(hooks=(stand_in.hook(),))
     boto3.client("glue").create_database(DatabaseInput={"Name": "flowlogs"})
@@ -175,7 +175,7 @@ def test_athena_rollup_equals_local(aws: str, tmp_path: Path, vectors: Path, lay
         options = AthenaOptions("flowlogs", "primary", RESULTS)
     else:
         options = AthenaOptions(
-            "flowlogs", "primary", RESULTS, create_table="text_gz",
+            "flowlogs", "primary", RESULTS, create_table="text_gz" if layout == "text" else "projected_parquet",
             table_location=f"s3://{BUCKET}/flows/AWSLogs/",
         )  # fmt: skip
     days = sorted({_partition(r)[2] for r in records})

@@ -81,11 +81,6 @@ def _col(name: str) -> exp.Column:
 
 def stage_select(scope: RollupScope) -> exp.Select:
     """The window's records of the snapshot's interfaces, as the local `stage` holds them."""
-    if scope.layout.source == "ocsf":
-        from sgharden.flowlogs.engines.ocsf import ocsf_stage_select
-
-        selected: exp.Select = ocsf_stage_select(scope)
-        return selected
     projections: list[exp.Expr] = []
     for column, sql_type in STAGE_TYPES.items():
         value: exp.Expr = _col(column) if column in scope.columns else exp.Null()

@@ -27,7 +27,6 @@ class TableLayout:
     day_columns: tuple[str, ...]  # (year, month, day) or one column
     day_format: str  # strftime of the single day column; "" for year/month/day
     key_template: str  # the S3 prefix of one account/region/day under the table's location
-    source: str = "vpc-flow-logs"  # or "ocsf" (Security Lake)
 
     def day_predicate(self, day: date) -> exp.Expr:
         if len(self.day_columns) == 3:
@@ -73,19 +72,8 @@ TEXT_GZ = TableLayout(
     "%Y/%m/%d",
     "{account}/vpcflowlogs/{region}/{day:%Y}/{day:%m}/{day:%d}/",
 )
-# Amazon Security Lake's VPC flow table (OCSF 1.x, class 4001): partitions region, accountid,
-# eventday (yyyyMMdd) under ext/AWS_VPC_FLOW/... (docs/ocsf.md).
-SECURITY_LAKE_OCSF = TableLayout(
-    "security_lake_ocsf",
-    "accountid",
-    "region",
-    ("eventday",),
-    "%Y%m%d",
-    "region={region}/accountId={account}/eventDay={day:%Y%m%d}/",
-    source="ocsf",
-)
 LAYOUTS: dict[str, TableLayout] = {
-    t.name: t for t in (HIVE_PARQUET, PROJECTED_PARQUET, TEXT_GZ, SECURITY_LAKE_OCSF)
+    t.name: t for t in (HIVE_PARQUET, PROJECTED_PARQUET, TEXT_GZ)
 }
 CREATABLE = ("hive_parquet", "projected_parquet", "text_gz")
 
@@ -132,8 +120,6 @@ def create_table_ddl(
     first_day: date,
 ) -> str:
     """The DDL of sql/athena_table_<layout>.sql with validated values (DDL takes no parameters)."""
-    if layout.name not in CREATABLE:
-        raise InputError(f"sgharden does not create {layout.name} tables (Security Lake does)")
     accounts, regions = sorted(set(accounts)), sorted(set(regions))
     for a in accounts:
         if not ACCOUNT.match(a):
