@@ -111,9 +111,13 @@ def test_propose_through_athena_equals_local(org: tuple[str, str], tmp_path: Pat
         *ATHENA,
         *window,
     ]
-    remote = run(args, [stand_in.hook(), recorder.hook()])
+    remote = run([a for a in args if a != "--quiet"], [stand_in.hook(), recorder.hook()])
     assert remote.exit_code == 0, remote.output
     assert len(stand_in.executed) == 3
+    # progress: each query's state and bytes scanned on stderr (moto reports 0 bytes)
+    for part in ("rollup", "interface_hours", "coverage_events"):
+        assert re.search(rf"athena {part} [0-9a-f-]{{36}} SUCCEEDED 0\.0 MB scanned", remote.stderr)
+    assert "athena: " in remote.stderr and "3 day(s) rolled up" not in remote.stdout
     assert _plan(remote.stdout) == _plan(local.stdout)
     # the API operations as the IAM actions that allow them
     as_iam = {"s3:ListObjectsV2": "s3:ListBucket", "s3:HeadObject": "s3:GetObject"}
