@@ -303,6 +303,9 @@ def test_ssh_from_two_admins_is_narrowed_to_their_addresses_not_the_scanners(wor
     world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
     fid = world.sg_finding("EC2.13", "sg-ssh")
     world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3)
+    # the admin comes back a week later: three short sessions in one hour that never return are
+    # the shape of a credential brute force (sql/classify_sources.sql rule 4)
+    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, day=8)
     world.traffic("eni-b", "10.0.1.10", "203.0.113.77", 22, day=5)
     world.probe("eni-b", "10.0.1.10", "198.51.100.11", 22)  # next to an admin: must stay out
     world.probe("eni-b", "10.0.1.10", "192.0.2.200", 22)
@@ -316,11 +319,16 @@ def test_ssh_from_two_admins_is_narrowed_to_their_addresses_not_the_scanners(wor
     }
     revoked = g["revoke"][0]["evidence"]
     assert revoked["source_count"] == 2
-    assert revoked["connections"] == 4
+    assert revoked["connections"] == 5
     assert revoked["probes"]["source_count"] == 2
     assert {s["address"] for s in revoked["probes"]["sources"]} == {"198.51.100.11", "192.0.2.200"}
     assert revoked["sample"], "raw records are attached as evidence"
-    assert {d["day"] for d in revoked["daily"]} == {"2026-10-02", "2026-10-03", "2026-10-06"}
+    assert {d["day"] for d in revoked["daily"]} == {
+        "2026-10-02",
+        "2026-10-03",
+        "2026-10-06",
+        "2026-10-09",
+    }
 
 
 def test_many_sources_aggregate_within_the_widest_prefix_and_never_over_a_probe(
@@ -651,8 +659,13 @@ def test_probe_thresholds_are_configurable_and_tell_scans_from_use(world: World)
     world.traffic("eni-p", "10.0.1.10", "198.51.100.4", 22, bytes_in=179, packets_in=4)
     # a real SSH session
     world.traffic("eni-p", "10.0.1.10", "198.51.100.5", 22, bytes_in=3000, packets_in=12)
-    # DNS: one small query each, answered: real use, however small
+    # DNS: a small query, answered, from a client that comes back: real use, however small
     world.traffic("eni-p", "10.0.1.10", "198.51.100.6", 53, protocol=17, bytes_in=70, packets_in=1)
+    world.traffic(
+        "eni-p", "10.0.1.10", "198.51.100.6", 53, protocol=17, bytes_in=70, packets_in=1, day=6
+    )
+    # one answered query, never again: an open-resolver probe (classify_sources.sql rule 5)
+    world.traffic("eni-p", "10.0.1.10", "198.51.100.8", 53, protocol=17, bytes_in=70, packets_in=1)
     # the same query unanswered: a probe
     world.traffic(
         "eni-p",
@@ -684,9 +697,13 @@ def test_probe_thresholds_are_configurable_and_tell_scans_from_use(world: World)
         "198.51.100.5": False,
         "198.51.100.6": False,
         "198.51.100.7": True,
+        "198.51.100.8": True,
     }
-    strict = probes(Thresholds(probe_max_bytes_in=50, probe_max_payload_in=10))
+    strict = probes(
+        Thresholds(probe_max_bytes_in=50, probe_max_payload_in=10, probe_max_request_bytes=0)
+    )
     assert strict["198.51.100.3"] is False and strict["198.51.100.4"] is False
+    assert strict["198.51.100.8"] is False  # no opening message is that small: rule 5 is off
 
 
 def test_aggregate_refuses_to_widen_past_the_limit() -> None:
@@ -748,6 +765,7 @@ def test_cli_propose_writes_the_json_plan_and_reingest_is_incremental(
     world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
     world.sg_finding("EC2.13", "sg-ssh")
     world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3)
+    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, day=8)  # an admin comes back
     snap = world.write()
     ws = str(tmp_path / "ws.duckdb")
     out = tmp_path / "plan.json"
@@ -755,12 +773,12 @@ def test_cli_propose_writes_the_json_plan_and_reingest_is_incremental(
     result = CliRunner().invoke(main, [*args, "--format", "json", "--output", str(out)])
     assert result.exit_code == 0, result.output
     first = json.loads(out.read_text())
-    assert group_of(first, "sg-ssh")["revoke"][0]["evidence"]["connections"] == 3
+    assert group_of(first, "sg-ssh")["revoke"][0]["evidence"]["connections"] == 4
     # a second run ingests nothing new: the counts do not double
     result = CliRunner().invoke(main, [*args, "--format", "json"])
     assert result.exit_code == 0, result.output
     again = json.loads(result.stdout)
-    assert group_of(again, "sg-ssh")["revoke"][0]["evidence"]["connections"] == 3
+    assert group_of(again, "sg-ssh")["revoke"][0]["evidence"]["connections"] == 4
     result = CliRunner().invoke(main, [*args, "--days", "3", "--since", "2026-10-01"])
     assert result.exit_code == 2
     result = CliRunner().invoke(main, [*args, "--no-ingest", "--days", "5", "--format", "table"])
@@ -778,6 +796,7 @@ def test_propose_reads_flow_logs_from_s3(aws: str, world: World, tmp_path: Path)
     world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
     world.sg_finding("EC2.13", "sg-ssh")
     world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3)
+    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, day=8)  # an admin comes back
     snap = world.write()
     local = snap / "flow-logs" / "records.log"
     s3 = boto3.client("s3", region_name="us-east-1")

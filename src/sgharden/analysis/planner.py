@@ -16,7 +16,6 @@ connection classified as real use and never allows anything the current rules de
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from sgharden.analysis.connections import (
+    INTERNAL_NETWORKS,
     Connection,
     Thresholds,
     Window,
@@ -88,24 +88,6 @@ class PlannerOptions:
         out["authorized_udp_ports"] = list(self.authorized_udp_ports)
         out["evidence_query"] = "evidence"
         return out
-
-
-# Addresses that never come from the internet: private, shared (CGNAT), link-local, loopback.
-# Everything else counts as internet — documentation ranges too, so examples behave like reality.
-INTERNAL_NETWORKS = tuple(
-    ipaddress.ip_network(n)
-    for n in (
-        "10.0.0.0/8",
-        "172.16.0.0/12",
-        "192.168.0.0/16",
-        "100.64.0.0/10",
-        "169.254.0.0/16",
-        "127.0.0.0/8",
-        "fc00::/7",
-        "fe80::/10",
-        "::1/128",
-    )
-)
 
 
 def is_internet(address: str) -> bool:
