@@ -7,7 +7,6 @@ family's sources is still admitted by a rule of the plan. Both engines give the 
 from __future__ import annotations
 
 import pytest
-
 from corpus.generate import Corpus, build
 from corpus.measure import FORMATS, Run, run
 
