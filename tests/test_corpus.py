@@ -18,9 +18,20 @@ def corpus() -> Corpus:
     return build()
 
 
+@pytest.fixture(scope="module")
+def runs(corpus: Corpus) -> dict[str, Run]:
+    return {}  # filled on first use: one ingest + two proposes per format for the whole module
+
+
+def _run(runs: dict[str, Run], corpus: Corpus, fmt: str) -> Run:
+    if fmt not in runs:
+        runs[fmt] = run(fmt, corpus)
+    return runs[fmt]
+
+
 @pytest.fixture(scope="module", params=FORMATS)
-def result(request: pytest.FixtureRequest, corpus: Corpus) -> Run:
-    return run(request.param, corpus)
+def result(request: pytest.FixtureRequest, corpus: Corpus, runs: dict[str, Run]) -> Run:
+    return _run(runs, corpus, request.param)
 
 
 def test_no_real_source_is_counted_as_a_probe(result: Run) -> None:
@@ -85,3 +96,12 @@ def test_return_traffic_of_an_outbound_heavy_tier_is_never_inbound_use(result: R
 def test_every_verdict_says_why(result: Run) -> None:
     for c in result.connections:
         assert c.verdict.startswith("probe: " if c.is_probe else "real: "), c
+
+
+def test_docs_classification_md_is_what_the_code_does(corpus: Corpus, runs: dict[str, Run]) -> None:
+    from corpus.report import DOC, render
+
+    every = [_run(runs, corpus, fmt) for fmt in FORMATS]
+    assert DOC.read_text(encoding="utf-8") == render(every), (
+        "docs/classification.md drifted: run .venv/bin/python tests/corpus/report.py"
+    )

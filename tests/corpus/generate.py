@@ -431,24 +431,35 @@ def build(seed: int = SEED) -> Corpus:
         one_probe("redis-probe", H["cache"], 6379, 14, c.rng.choice([7, 48]))
 
     def brute(
-        family: str, host: Host, port: int, c_kb: tuple[int, int], s_kb: tuple[int, int]
+        family: str,
+        host: Host,
+        port: int,
+        payload: tuple[tuple[int, int], tuple[int, int]],
+        packets: tuple[tuple[int, int], tuple[int, int]],
     ) -> None:
+        """Failed logins in a burst: each a full handshake + key exchange / auth, then refused."""
         a = scanner(family)
-        d = c.rng.randrange(DAYS)
-        t0 = c.t(d)
+        t0 = c.t(c.rng.randrange(DAYS))
         span = c.rng.uniform(600, 7200)  # a burst within an hour or two
         for _ in range(c.logn(20, 1.0, 4, 300)):
+            cp, sp = c.rng.randint(*packets[0]), c.rng.randint(*packets[1])
             c.connection(a, host.ip, port, t0 + c.rng.uniform(0, span), c.rng.uniform(2, 9),
-                         c.rng.randint(*c_kb), c.rng.randint(18, 30),
-                         c.rng.randint(*s_kb), c.rng.randint(14, 24))  # fmt: skip
+                         c.rng.randint(*payload[0]) + 52 * cp, cp,
+                         c.rng.randint(*payload[1]) + 52 * sp, sp)  # fmt: skip
 
     for _ in range(300):
         brute("ssh-brute-force", c.rng.choice([H["bastion"], H["batch"], H["quiet"]]), 22,
-              (2_000, 4_500), (2_500, 5_500))  # fmt: skip
+              ((1_500, 3_500), (2_000, 4_500)), ((16, 28), (12, 22)))  # fmt: skip
     for _ in range(80):
-        brute("rdp-brute-force", H["win"], 3389, (3_000, 7_000), (4_000, 9_000))
+        brute(
+            "rdp-brute-force",
+            H["win"],
+            3389,
+            ((2_500, 6_000), (3_500, 8_000)),
+            ((14, 24), (10, 20)),
+        )
     for _ in range(60):
-        brute("db-brute-force", H["db"], 5432, (300, 900), (200, 700))
+        brute("db-brute-force", H["db"], 5432, ((200, 600), (150, 500)), ((6, 10), (5, 8)))
     for _ in range(40):  # UDP probes: single datagrams, unanswered (syslog) or answered (DNS)
         a = scanner("udp-probe")
         if c.rng.random() < 0.5:
