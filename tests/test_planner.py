@@ -363,9 +363,18 @@ def test_sources_that_cannot_fit_keep_the_rule_with_a_warning(world: World) -> N
     for i in range(1, 5):
         world.traffic("eni-x", "10.0.1.10", f"{10 + i}.1.2.3", 8443)  # 4 different /8s
     g = group_of(run_propose(world, PlannerOptions(max_prefixes=2)), "sg-x")
-    assert g["status"] == "no-change"
+    # never "kept to be safe": a person chooses among the alternatives the plan names
+    assert g["status"] == "needs-decision"
     assert peers(g["keep"]) >= {("tcp", 8443, 8443, "0.0.0.0/0")}
-    assert any("too many" in w for w in g["warnings"])
+    assert g["revoke"] == [] and g["authorize"] == []
+    (why,) = [w for w in g["warnings"] if "cannot be narrowed" in w]
+    assert "prefix list" in why and "--public-port" in why
+    # declared public, the same rule is kept as a public service
+    g = group_of(
+        run_propose(world, PlannerOptions(max_prefixes=2, public_tcp_ports=(8443,))), "sg-x"
+    )
+    assert g["status"] == "no-change"
+    assert any("declared public" in k["reason"] for k in g["keep"])
 
 
 def test_same_vpc_sources_become_a_reference_to_their_group(world: World) -> None:
@@ -403,15 +412,19 @@ def test_public_website_on_443_is_kept_with_its_reason(world: World) -> None:
     assert "public" in kept[("tcp", 443, 443, "::/0")]["reason"]
 
 
-def test_many_distinct_sources_make_any_port_public(world: World) -> None:
+def test_many_distinct_sources_never_make_a_port_public_unless_declared(world: World) -> None:
+    # scanners that pass as users are many: a count is no reason to keep a port world-open
     world.group("sg-g", "game", [ingress(7777, "0.0.0.0/0", proto="udp")])
     world.eni("eni-g", "10.0.1.10", ["sg-g"])
     world.sg_finding("EC2.18", "sg-g")
     for i in range(30):
         world.traffic("eni-g", "10.0.1.10", f"198.51.{i}.9", 7777, protocol=17)
     g = group_of(run_propose(world), "sg-g")
+    assert g["status"] == "needs-decision"
+    assert "30 real sources on udp/7777" in g["keep"][0]["reason"]
+    g = group_of(run_propose(world, PlannerOptions(public_udp_ports=(7777,))), "sg-g")
     assert g["status"] == "no-change"
-    assert "30 distinct real sources" in g["keep"][0]["reason"]
+    assert "declared public: 30 real source(s)" in g["keep"][0]["reason"]
 
 
 # -- no real use: revoke ----------------------------------------------------------------------
