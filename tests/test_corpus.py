@@ -73,7 +73,7 @@ def test_risky_ports_are_narrowed_to_the_real_users(result: Run) -> None:
         "203.0.113.10/31",
         "203.0.113.12/32",
     }
-    assert peers(groups["rdp"], "authorize") == {"203.0.113.10/31"}
+    assert peers(groups["rdp"], "authorize") == {"203.0.113.20/31"}
     # the health checks (handshake-only, in-VPC) keep their access: revoking them is an outage
     assert {"10.20.0.5/32", "10.20.0.6/32"} <= peers(groups["app"], "authorize")
     # the weekly job keeps SSH to the batch host; the quiet host's world-open SSH goes

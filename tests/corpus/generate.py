@@ -297,8 +297,8 @@ def build(seed: int = SEED) -> Corpus:
     for d in (2, 9):
         dur = c.rng.uniform(1200, 3600)
         c.connection(vendor, H["bastion"].ip, 22, c.t(d, 14, 15), dur, 90_000, 900, 700_000, 1200)
-    for a in office[:2]:
-        c.label(a, "rdp-admin-office")  # already labelled ssh-admin-office: same people
+    for a in ("203.0.113.20", "203.0.113.21"):  # the Windows team, behind a second NAT
+        c.label(a, "rdp-admin-office")
         for d in workdays:
             if c.rng.random() < 0.5:
                 dur = c.rng.uniform(600, 7200)
