@@ -12,7 +12,7 @@ import duckdb
 
 from sgharden.analysis.connections import Window, data_window, floor_hour, snapshot_interface_ids
 from sgharden.analysis.plan import Plan
-from sgharden.analysis.planner import PlannerOptions, propose
+from sgharden.analysis.planner import PlannerOptions, parse_public_ports, propose
 from sgharden.commands.engine_options import engine_options
 from sgharden.commands.ingest import progress_printer, report_lines, s3_factory_for
 from sgharden.errors import InputError
@@ -195,6 +195,14 @@ def _iso(value: str | None) -> datetime | None:
     show_default=True,
     help="Largest share of the window an ENI may miss before needs-more-data.",
 )
+@click.option(
+    "--public-port",
+    "public_ports",
+    multiple=True,
+    metavar="[tcp|udp/]PORT",
+    help="A port that is a public service: its world-open rule is kept when really used "
+    "(repeatable; EC2.18's authorized ports 80/443 are public already).",
+)
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @engine_options
 @click.pass_context
@@ -212,6 +220,7 @@ def command(
     flow_logs: tuple[str, ...],
     min_days: float,
     max_gap_share: float,
+    public_ports: tuple[str, ...],
     quiet: bool,
     **engine: Any,
 ) -> None:
@@ -224,7 +233,17 @@ def command(
     """
     if days is not None and (since or until):
         raise click.UsageError("give --days or --since/--until, not both")
-    options = replace(PlannerOptions(), min_window_days=min_days, max_gap_share=max_gap_share)
+    try:
+        tcp, udp = parse_public_ports(public_ports)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--public-port") from None
+    options = replace(
+        PlannerOptions(),
+        min_window_days=min_days,
+        max_gap_share=max_gap_share,
+        public_tcp_ports=tcp,
+        public_udp_ports=udp,
+    )
     request = WindowRequest(days, _iso(since), _iso(until))
     if engine["engine"] == "athena" and not no_ingest:
         if not _athena_rollup(ctx, snapshot_dir, workspace, request, quiet, engine):
