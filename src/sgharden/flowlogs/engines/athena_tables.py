@@ -72,9 +72,7 @@ TEXT_GZ = TableLayout(
     "%Y/%m/%d",
     "{account}/vpcflowlogs/{region}/{day:%Y}/{day:%m}/{day:%d}/",
 )
-LAYOUTS: dict[str, TableLayout] = {
-    t.name: t for t in (HIVE_PARQUET, PROJECTED_PARQUET, TEXT_GZ)
-}
+LAYOUTS: dict[str, TableLayout] = {t.name: t for t in (HIVE_PARQUET, PROJECTED_PARQUET, TEXT_GZ)}
 CREATABLE = ("hive_parquet", "projected_parquet", "text_gz")
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
