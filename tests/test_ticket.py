@@ -572,3 +572,16 @@ def test_propose_refuses_an_impossible_window(
     )
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_kept_egress_rules_say_not_analysed(tickets: Path) -> None:
+    """Egress use is not measured: a kept egress rule must not read "0 connections"."""
+    folder = tickets / f"123456789012-us-east-1-{WEB}"
+    ticket = folder / "TICKET.md"
+    egress = ticket.read_text().split("### Keep: egress")[1].split("###")[0]
+    assert "real use: not analysed" in egress and "0 connections" not in egress
+    inbound = ticket.read_text().split("### Keep: ingress")[1].split("###")[0]
+    assert "not analysed" not in inbound and "- real use: " in inbound
+    reports = list(tickets.glob("*.html")) + list(folder.glob("*.html"))
+    html = "".join(p.read_text() for p in reports)
+    assert "egress-not-analysed" in html
