@@ -173,6 +173,7 @@ def _interface(raw: dict[str, Any], account_id: str, region: str) -> Interface:
         requester_managed=bool(raw.get("RequesterManaged", False)),
         description=raw.get("Description", ""),
         status=raw.get("Status", ""),
+        attach_time=str(attachment["AttachTime"]) if attachment.get("AttachTime") else None,
     )
 
 
@@ -194,6 +195,8 @@ def flow_log_from_cli(raw: dict[str, Any], account_id: str, region: str) -> Flow
         per_hour_partition=bool(options.get("PerHourPartition", False)),
         creation_time=str(raw["CreationTime"]) if raw.get("CreationTime") else None,
         status=raw.get("FlowLogStatus", "ACTIVE"),
+        deliver_logs_status=str(raw.get("DeliverLogsStatus") or "SUCCESS"),
+        deliver_logs_error=str(raw.get("DeliverLogsErrorMessage") or ""),
         tags=_tags(raw.get("Tags")),
     )
 
