@@ -946,3 +946,13 @@ def test_propose_reads_flow_logs_from_s3(aws: str, world: World, tmp_path: Path)
     g = group_of(json.loads(result.stdout), "sg-ssh")
     assert g["status"] == "ready", (g["warnings"], result.stderr)
     assert peers(g["authorize"]) == {("tcp", 22, 22, "198.51.100.10/32")}
+
+
+def test_an_unreadable_creation_time_is_one_clear_line_naming_file_and_log(world: World) -> None:
+    from sgharden.errors import SnapshotError
+
+    world.group("sg-q", "q", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-q", "10.0.1.20", ["sg-q"])
+    world.flow_log_extra["eni-q"] = {"CreationTime": "last tuesday"}
+    with pytest.raises(SnapshotError, match=r"flow-logs\.json: fl-eni-q: 'last tuesday' is not"):
+        load_snapshot(world.write())
