@@ -1,5 +1,6 @@
 -- name: coverage_gaps
--- Per interface, the hours of the window its flow log did not fully deliver, merged into runs:
+-- Per interface, the hours of the window without a full record, merged into runs (raw facts;
+-- analysis/coverage.py decides which are gaps and which are a healthy log's quiet hours):
 --   no-delivery: no record at all (not even NODATA) for the interface in that hour;
 --   skipdata:    a SKIPDATA record: records of that interval were lost.
 -- Also one `delivered` row per interface with the number of hours that had any record.

@@ -80,6 +80,12 @@ def test_risky_ports_are_narrowed_to_the_real_users(result: Run) -> None:
     assert peers(groups["batch"], "authorize") == {"192.0.2.50/32"}
     assert peers(groups["quiet"], "authorize") == set()
     assert "0.0.0.0/0" in peers(groups["quiet"], "revoke")
+    # ready although its log wrote nothing (not even NODATA) in most hours: a healthy log's
+    # silence is evidence of no use (docs/planner.md "Quiet vs unseen")
+    quiet = groups["quiet"]["coverage"]
+    assert quiet["gaps"] == [] and quiet["uncovered_enis"] == []  # type: ignore[index]
+    (line,) = quiet["quiet"]  # type: ignore[index]
+    assert "active and delivering throughout" in line, line
     # the public website stays public
     assert {"0.0.0.0/0", "::/0"} <= peers(groups["web"], "keep")
 

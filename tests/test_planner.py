@@ -50,6 +50,10 @@ class World:
     logged: set[str] = field(default_factory=set)  # ENIs with a flow log (ENI-level)
     missing_hours: dict[str, set[int]] = field(default_factory=dict)
     skipdata_hours: dict[str, set[int]] = field(default_factory=dict)
+    # ENIs whose log writes nothing for idle hours (AWS often writes no NODATA record at all)
+    silent_when_idle: set[str] = field(default_factory=set)
+    flow_log_extra: dict[str, dict[str, Any]] = field(default_factory=dict)  # per logged ENI
+    subnet_log: bool = False  # one subnet-level log instead of one log per ENI
 
     def group(self, group_id: str, name: str, ingress: list[dict[str, Any]], egress=None) -> None:
         self.groups.append(
@@ -178,13 +182,14 @@ class World:
                     {
                         "FlowLogId": f"fl-{e}",
                         "ResourceId": e,
+                        **self.flow_log_extra.get(e, {}),
                         "TrafficType": "ALL",
                         "LogDestinationType": "s3",
                         "LogDestination": "arn:aws:s3:::logs",
                         "FlowLogStatus": "ACTIVE",
                         "LogFormat": "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}",
                     }
-                    for e in sorted(self.logged)
+                    for e in ([SUBNET] if self.subnet_log else sorted(self.logged))
                 ]
             },
         )
@@ -202,6 +207,8 @@ class World:
         for e in sorted(self.logged):
             for h in range(self.days * 24):
                 if h in self.missing_hours.get(e, set()):
+                    continue
+                if e in self.silent_when_idle and h not in self.skipdata_hours.get(e, set()):
                     continue
                 t = epoch(T0 + timedelta(hours=h))
                 status = "SKIPDATA" if h in self.skipdata_hours.get(e, set()) else "NODATA"
@@ -543,6 +550,8 @@ def test_short_window_means_needs_more_data(world: World) -> None:
 
 
 def test_large_gaps_block_small_gaps_warn(world: World) -> None:
+    # a subnet-level log that delivered nothing for any interface it records: unseen hours
+    world.subnet_log = True
     world.group("sg-n", "n", [ingress(22, "0.0.0.0/0")])
     world.eni("eni-1", "10.0.1.10", ["sg-n"])
     world.sg_finding("EC2.13", "sg-n")
@@ -564,6 +573,108 @@ def test_large_gaps_block_small_gaps_warn(world: World) -> None:
     assert {x["kind"] for x in g["coverage"]["gaps"]} == {"no-delivery", "skipdata"}
     assert g["coverage"]["gap_share"] == pytest.approx(3 / 360, abs=1e-6)
     assert any("gaps of 3 interface-hours" in w for w in g["warnings"])
+
+
+def _busy_neighbour(world: World) -> None:
+    """An ENI in another group whose log writes every hour: it makes the window 15 days."""
+    world.group("sg-other", "other", [])
+    world.eni("eni-busy", "10.0.1.99", ["sg-other"])
+
+
+def test_a_quiet_host_whose_log_writes_nothing_when_idle_is_ready(world: World) -> None:
+    # AWS writes no record at all for an idle ENI in many hours (not a NODATA row each hour):
+    # with the log ACTIVE and delivering, those hours are evidence of no use, not gaps
+    _busy_neighbour(world)
+    world.group("sg-q", "q", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-q", "10.0.1.20", ["sg-q"])
+    world.silent_when_idle.add("eni-q")
+    world.sg_finding("EC2.13", "sg-q")
+    world.probe("eni-q", "10.0.1.20", "192.0.2.1", 22)
+    g = group_of(run_propose(world), "sg-q")
+    assert g["status"] == "ready"
+    assert peers(g["revoke"]) == {("tcp", 22, 22, "0.0.0.0/0")}
+    assert g["coverage"]["gaps"] == [] and g["coverage"]["uncovered_enis"] == []
+    assert g["coverage"]["quiet"] == [
+        "eni-q: no record in 359 of 360 hours; flow log fl-eni-q active and delivering "
+        "throughout: quiet, not unseen"
+    ]
+
+
+def test_a_subnet_log_silent_for_one_eni_while_delivering_for_another_is_quiet(
+    world: World,
+) -> None:
+    world.subnet_log = True
+    _busy_neighbour(world)
+    world.group("sg-q", "q", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-q", "10.0.1.20", ["sg-q"])
+    world.silent_when_idle.add("eni-q")
+    world.sg_finding("EC2.13", "sg-q")
+    world.probe("eni-q", "10.0.1.20", "192.0.2.1", 22)
+    world.missing_hours["eni-busy"] = set(range(100, 110))  # the log wrote nothing at all here
+    g = group_of(run_propose(world), "sg-q")
+    assert g["status"] == "needs-more-data"
+    assert g["revoke"] == []
+    assert g["coverage"]["gaps"] == [
+        {
+            "interface_id": "eni-q",
+            "start": "2026-10-05T04:00:00Z",
+            "end": "2026-10-05T14:00:00Z",
+            "kind": "no-delivery",
+        }
+    ]
+    assert g["coverage"]["quiet"][0].startswith("eni-q: no record in 349 of 360 hours")
+    world.missing_hours.clear()
+    g = group_of(run_propose(world), "sg-q")
+    assert g["status"] == "ready" and g["coverage"]["gaps"] == []
+
+
+def test_a_log_whose_delivery_failed_means_needs_more_data(world: World) -> None:
+    _busy_neighbour(world)
+    world.group("sg-q", "q", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-q", "10.0.1.20", ["sg-q"])
+    world.silent_when_idle.add("eni-q")
+    world.flow_log_extra["eni-q"] = {
+        "DeliverLogsStatus": "FAILED",
+        "DeliverLogsErrorMessage": "Access error",
+    }
+    world.sg_finding("EC2.13", "sg-q")
+    world.probe("eni-q", "10.0.1.20", "192.0.2.1", 22)
+    g = group_of(run_propose(world), "sg-q")
+    assert g["status"] == "needs-more-data"
+    assert g["revoke"] == [] and g["authorize"] == []
+    assert g["coverage"]["uncovered_enis"] == ["eni-q"]
+    assert any("failed to deliver (Access error)" in w for w in g["warnings"])
+
+
+@pytest.mark.parametrize(
+    ("log", "eni"),
+    [
+        ({"CreationTime": "2026-10-11T09:30:00Z"}, {}),  # the log is 4 days old at window end
+        ({}, {"Attachment": {"AttachTime": "2026-10-11T09:30:00+00:00"}}),  # so is the ENI
+    ],
+)
+def test_hours_before_the_log_or_the_attachment_are_gaps(
+    world: World, log: dict[str, Any], eni: dict[str, Any]
+) -> None:
+    _busy_neighbour(world)
+    world.group("sg-q", "q", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-q", "10.0.1.20", ["sg-q"], **eni)
+    world.silent_when_idle.add("eni-q")
+    world.flow_log_extra["eni-q"] = log
+    world.sg_finding("EC2.13", "sg-q")
+    world.probe("eni-q", "10.0.1.20", "192.0.2.1", 22, day=12)
+    g = group_of(run_propose(world), "sg-q")
+    assert g["status"] == "needs-more-data"
+    assert g["revoke"] == [] and g["authorize"] == []
+    assert g["coverage"]["gaps"] == [
+        {
+            "interface_id": "eni-q",
+            "start": "2026-10-01T00:00:00Z",
+            "end": "2026-10-11T10:00:00Z",
+            "kind": "not-recording",
+        }
+    ]
+    assert g["coverage"]["gap_share"] == pytest.approx(250 / 360, abs=1e-6)
 
 
 # -- resources --------------------------------------------------------------------------------
@@ -835,3 +946,13 @@ def test_propose_reads_flow_logs_from_s3(aws: str, world: World, tmp_path: Path)
     g = group_of(json.loads(result.stdout), "sg-ssh")
     assert g["status"] == "ready", (g["warnings"], result.stderr)
     assert peers(g["authorize"]) == {("tcp", 22, 22, "198.51.100.10/32")}
+
+
+def test_an_unreadable_creation_time_is_one_clear_line_naming_file_and_log(world: World) -> None:
+    from sgharden.errors import SnapshotError
+
+    world.group("sg-q", "q", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-q", "10.0.1.20", ["sg-q"])
+    world.flow_log_extra["eni-q"] = {"CreationTime": "last tuesday"}
+    with pytest.raises(SnapshotError, match=r"flow-logs\.json: fl-eni-q: 'last tuesday' is not"):
+        load_snapshot(world.write())

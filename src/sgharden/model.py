@@ -229,6 +229,7 @@ class Interface:
     requester_managed: bool = False
     description: str = ""
     status: str = ""
+    attach_time: str | None = None  # Attachment.AttachTime: before it, nothing could be recorded
 
     @property
     def addresses(self) -> tuple[str, ...]:
@@ -280,6 +281,8 @@ class FlowLog:
     per_hour_partition: bool = False
     creation_time: str | None = None
     status: str = "ACTIVE"
+    deliver_logs_status: str = "SUCCESS"  # FAILED: records were not delivered
+    deliver_logs_error: str = ""
     tags: tuple[tuple[str, str], ...] = ()
 
 

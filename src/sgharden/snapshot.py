@@ -17,6 +17,7 @@ once at the top). This module reads it into `model` objects; it never calls AWS.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
@@ -173,6 +174,7 @@ def _interface(raw: dict[str, Any], account_id: str, region: str) -> Interface:
         requester_managed=bool(raw.get("RequesterManaged", False)),
         description=raw.get("Description", ""),
         status=raw.get("Status", ""),
+        attach_time=str(attachment["AttachTime"]) if attachment.get("AttachTime") else None,
     )
 
 
@@ -194,6 +196,8 @@ def flow_log_from_cli(raw: dict[str, Any], account_id: str, region: str) -> Flow
         per_hour_partition=bool(options.get("PerHourPartition", False)),
         creation_time=str(raw["CreationTime"]) if raw.get("CreationTime") else None,
         status=raw.get("FlowLogStatus", "ACTIVE"),
+        deliver_logs_status=str(raw.get("DeliverLogsStatus") or "SUCCESS"),
+        deliver_logs_error=str(raw.get("DeliverLogsErrorMessage") or ""),
         tags=_tags(raw.get("Tags")),
     )
 
@@ -276,6 +280,20 @@ def _guess_account_region(directory: Path) -> tuple[str, str]:
     return account, region
 
 
+def _check_time(path: Path, ident: str, text: str | None) -> None:
+    """CreationTime / AttachTime decide which hours are gaps (analysis/coverage.py): one clear
+    line here rather than an internal error there."""
+    if text is None:
+        return
+    try:
+        dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise SnapshotError(
+            f"{path}: {ident}: {text!r} is not an ISO 8601 time",
+            hint="write the file with `sgharden collect` or the AWS CLI's JSON output",
+        ) from None
+
+
 def load_inventory(directory: Path, account_id: str, region: str) -> Inventory:
     def rows(name: str) -> list[dict[str, Any]]:
         key, command, required = SNAPSHOT_FILES[name]
@@ -294,13 +312,17 @@ def load_inventory(directory: Path, account_id: str, region: str) -> Inventory:
     interfaces = {}
     for raw in rows("network-interfaces.json"):
         eni = _interface(raw, account_id, region)
+        _check_time(directory / "network-interfaces.json", eni.interface_id, eni.attach_time)
         interfaces[eni.interface_id] = eni
+    flow_logs = tuple(flow_log_from_cli(r, account_id, region) for r in rows("flow-logs.json"))
+    for fl in flow_logs:
+        _check_time(directory / "flow-logs.json", fl.flow_log_id, fl.creation_time)
     return Inventory(
         account_id=account_id,
         region=region,
         security_groups=groups,
         interfaces=interfaces,
-        flow_logs=tuple(flow_log_from_cli(r, account_id, region) for r in rows("flow-logs.json")),
+        flow_logs=flow_logs,
         instances={
             i.instance_id: i for i in _instances(rows("instances.json"), account_id, region)
         },

@@ -1,21 +1,22 @@
 """Coverage: did every interface of a target have a flow log that delivered, for the whole window?
 
 An interface is covered when a flow log in the snapshot's flow-logs.json records it (on the ENI,
-its subnet or its VPC; active; not REJECT-only) AND the workspace holds data delivered for it in
-the window. Gaps are hours with no record at all for the interface (not even NODATA) and hours
-with SKIPDATA (records lost). The gap share of a group is that of its worst covered interface.
+its subnet or its VPC; active; not REJECT-only; delivery not FAILED) AND the workspace holds data
+that log delivered in the window. Gaps are hours the log could not have recorded the interface
+(`coverage_of`); an hour with no record while the log was healthy is quiet, not a gap. The gap
+share of a group is that of its worst covered interface.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from sgharden.analysis.connections import Window
-from sgharden.model import Interface, Inventory
+from sgharden.analysis.connections import Window, ceil_hour
+from sgharden.model import FlowLog, Interface, Inventory
 from sgharden.resources import query
 
 
@@ -24,7 +25,7 @@ class Gap:
     interface_id: str
     start: datetime
     end: datetime
-    kind: str  # no-delivery | skipdata
+    kind: str  # not-recording | no-delivery | skipdata
 
     @property
     def hours(self) -> int:
@@ -48,6 +49,7 @@ class Coverage:
     gaps: tuple[Gap, ...]
     gap_share: float
     notes: tuple[str, ...] = ()  # why each uncovered ENI is uncovered
+    quiet: tuple[str, ...] = ()  # hours without a record while the log was healthy: no use
 
     @property
     def window_days(self) -> float:
@@ -90,12 +92,55 @@ def _gap_key(gap: Gap) -> tuple[datetime, str]:
 
 def flow_log_for(eni: Interface, inventory: Inventory) -> str | None:
     """The id of an active flow log that records this ENI (ENI, subnet or VPC level), if any."""
-    targets = {eni.interface_id, eni.subnet_id, eni.vpc_id} - {None}
-    for fl in inventory.flow_logs:
-        active = fl.status.upper() == "ACTIVE" and fl.traffic_type.upper() != "REJECT"
-        if fl.resource_id in targets and active:
-            return fl.flow_log_id
+    fl = _flow_log(eni, inventory)
+    return fl.flow_log_id if fl else None
+
+
+def _flow_log(eni: Interface, inventory: Inventory) -> FlowLog | None:
+    # the most specific log first: an ENI-level log says more about the ENI than its VPC's
+    for target in (eni.interface_id, eni.subnet_id, eni.vpc_id):
+        for fl in inventory.flow_logs:
+            active = fl.status.upper() == "ACTIVE" and fl.traffic_type.upper() != "REJECT"
+            if target is not None and fl.resource_id == target and active:
+                return fl
     return None
+
+
+def log_peers(enis: Iterable[Interface], inventory: Inventory) -> set[str]:
+    """The interfaces a subnet- or VPC-level log of these ENIs also records: whether that log
+    delivered in an hour is known only from all of them (see `coverage_of`)."""
+    out: set[str] = set()
+    for eni in enis:
+        fl = _flow_log(eni, inventory)
+        if fl is not None and fl.resource_id != eni.interface_id:
+            out |= {e.interface_id for e in inventory.interfaces.values() if _logs(fl, e)}
+    return out
+
+
+def _logs(fl: FlowLog, eni: Interface) -> bool:
+    return fl.resource_id in (eni.interface_id, eni.subnet_id, eni.vpc_id)
+
+
+def _moment(text: str | None) -> datetime | None:
+    """An AWS timestamp (ISO text, maybe with Z or an offset) as naive UTC, or None if absent."""
+    if not text:
+        return None
+    when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+
+
+def _hours_of(gaps: Iterable[Gap]) -> set[datetime]:
+    return {g.start + timedelta(hours=h) for g in gaps for h in range(g.hours)}
+
+
+def _runs(interface_id: str, hours: set[datetime], kind: str) -> list[Gap]:
+    out: list[Gap] = []
+    for hour in sorted(hours):
+        if out and out[-1].end == hour:
+            out[-1] = Gap(interface_id, out[-1].start, hour + timedelta(hours=1), kind)
+        else:
+            out.append(Gap(interface_id, hour, hour + timedelta(hours=1), kind))
+    return out
 
 
 def coverage_of(
@@ -104,31 +149,93 @@ def coverage_of(
     deliveries: dict[str, InterfaceDelivery],
     window: Window,
 ) -> Coverage:
+    """Gaps are hours the flow log could NOT have recorded the interface's traffic:
+    - not-recording: before the log's CreationTime or the ENI's Attachment.AttachTime;
+    - skipdata: SKIPDATA records (records of that interval lost);
+    - no-delivery: a subnet- or VPC-level log delivered nothing for ANY interface it records
+      that hour (while it delivered in other hours);
+    and a log whose DeliverLogsStatus is FAILED covers nothing. An hour without a record while
+    the log was healthy is *quiet*: evidence of no use, said so in `quiet`. An ENI whose log is
+    ENI-level and delivered nothing at all in the window stays uncovered: that is
+    indistinguishable from objects that were never ingested."""
     enis = sorted(enis, key=lambda e: e.interface_id)
     uncovered: list[str] = []
     notes: list[str] = []
+    quiet: list[str] = []
     gaps: list[Gap] = []
     worst = 0.0
     for eni in enis:
         got = deliveries.get(eni.interface_id, InterfaceDelivery(eni.interface_id, 0))
-        flow_log = flow_log_for(eni, inventory)
-        if flow_log is None:
+        fl = _flow_log(eni, inventory)
+        if fl is None:
             uncovered.append(eni.interface_id)
             notes.append(
                 f"{eni.interface_id}: no active flow log on the ENI, its subnet "
                 f"{eni.subnet_id} or its VPC {eni.vpc_id} in flow-logs.json"
             )
             continue
-        if got.delivered_hours == 0:
+        if fl.deliver_logs_status.upper() == "FAILED":
+            uncovered.append(eni.interface_id)
+            error = f" ({fl.deliver_logs_error})" if fl.deliver_logs_error else ""
+            notes.append(
+                f"{eni.interface_id}: flow log {fl.flow_log_id} failed to deliver{error}: "
+                "its silence is not evidence (fix delivery, then collect a new window)"
+            )
+            continue
+        eni_level = fl.resource_id == eni.interface_id
+        peers = [] if eni_level else [e for e in inventory.interfaces.values() if _logs(fl, e)]
+        log_delivered = got.delivered_hours or any(
+            deliveries.get(p.interface_id, InterfaceDelivery(p.interface_id, 0)).delivered_hours
+            for p in peers
+        )
+        if not log_delivered:
             uncovered.append(eni.interface_id)
             notes.append(
-                f"{eni.interface_id}: flow log {flow_log} delivered no data in the window "
+                f"{eni.interface_id}: flow log {fl.flow_log_id} delivered no data in the window "
                 "(ingest its objects, or widen the window)"
             )
             continue
-        gaps.extend(got.gaps)
+        if eni_level and got.delivered_hours == 0:
+            uncovered.append(eni.interface_id)
+            notes.append(
+                f"{eni.interface_id}: flow log {fl.flow_log_id} delivered no data in the window "
+                "(ingest its objects, or widen the window)"
+            )
+            continue
+        blind_until = max(
+            (m for m in (_moment(fl.creation_time), _moment(eni.attach_time)) if m), default=None
+        )
+        not_recording: set[datetime] = set()
+        if blind_until is not None and blind_until > window.start:
+            cut = min(ceil_hour(blind_until), window.end)
+            not_recording = {
+                window.start + timedelta(hours=h)
+                for h in range(int((cut - window.start).total_seconds() // 3600))
+            }
+        silent = {g for g in got.gaps if g.kind == "no-delivery"}
+        silent_hours = _hours_of(silent)
+        log_silent = set(silent_hours)
+        if eni_level:
+            log_silent = set()
+        for p in peers:
+            other = deliveries.get(p.interface_id, InterfaceDelivery(p.interface_id, 0))
+            if other.delivered_hours:
+                log_silent &= _hours_of(g for g in other.gaps if g.kind == "no-delivery")
+        skip = _hours_of(g for g in got.gaps if g.kind == "skipdata") - not_recording
+        mine = [
+            *_runs(eni.interface_id, not_recording, "not-recording"),
+            *_runs(eni.interface_id, skip, "skipdata"),
+            *_runs(eni.interface_id, log_silent - not_recording - skip, "no-delivery"),
+        ]
+        gaps.extend(sorted(mine, key=_gap_key))
+        quiet_hours = len(silent_hours - log_silent - not_recording)
+        if quiet_hours:
+            quiet.append(
+                f"{eni.interface_id}: no record in {quiet_hours} of {window.hours} hours; flow log "
+                f"{fl.flow_log_id} active and delivering throughout: quiet, not unseen"
+            )
         if window.hours:
-            worst = max(worst, sum(g.hours for g in got.gaps) / window.hours)
+            worst = max(worst, sum(g.hours for g in mine) / window.hours)
     return Coverage(
         window,
         tuple(e.interface_id for e in enis),
@@ -136,6 +243,7 @@ def coverage_of(
         tuple(gaps),
         worst,
         tuple(notes),
+        tuple(quiet),
     )
 
 

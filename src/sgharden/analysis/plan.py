@@ -120,6 +120,7 @@ class GroupPlan:
                 ],
                 "window_days": round(cov.window_days, 3),
                 "gap_share": round(cov.gap_share, 6),
+                "quiet": list(cov.quiet),
             },
             "revoke": [d.to_dict(ctx) for d in self.revoke],
             "authorize": [d.to_dict(ctx) for d in self.authorize],

@@ -30,7 +30,7 @@ from sgharden.analysis.connections import (
     observed_connections,
     outbound_destinations,
 )
-from sgharden.analysis.coverage import Coverage, coverage_of, delivery, verdict
+from sgharden.analysis.coverage import Coverage, coverage_of, delivery, log_peers, verdict
 from sgharden.analysis.evidence import EvidenceSpec, SampleKey, fetch_samples, sample_keys
 from sgharden.analysis.matching import address_book, compile_rule, parse_address, rule_allows
 from sgharden.analysis.plan import (
@@ -1034,7 +1034,17 @@ def propose(
     by_eni: dict[str, list[Connection]] = {}
     for c in connections:
         by_eni.setdefault(c.interface_id, []).append(c)
-    deliveries = delivery(con, all_enis, window)
+    # a subnet- or VPC-level log's silence is judged over every interface it records
+    peers = {
+        i
+        for enis, inv in (
+            *((group_enis[k], t.inventory) for k, t in targets.items()),
+            *((instance_enis[f.finding_id], inv) for f, inv, _ in instances),
+            *((db_enis[f.finding_id], inv) for f, inv, _ in dbs),
+        )
+        for i in log_peers(enis, inv)
+    }
+    deliveries = delivery(con, sorted(set(all_enis) | peers), window)
 
     def conns_of(enis: Iterable[Interface]) -> list[Connection]:
         return [c for e in enis for c in by_eni.get(e.interface_id, [])]
