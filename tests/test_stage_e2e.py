@@ -325,3 +325,47 @@ def test_drift_or_a_changed_plan_between_stage_and_promote_is_refused(
 def test_min_soak_days_under_one_is_refused(world: World, tmp_path: Path) -> None:
     result = promote(world, world.plan, tmp_path, tmp_path / "x.log", "--min-soak-days", "0")
     assert result.exit_code == 2 and "--min-soak-days" in result.output
+
+
+def test_ticket_has_the_staged_variant(world: World, tmp_path: Path) -> None:
+    import shlex
+
+    result = run(
+        ["ticket", str(world.plan), "--snapshot", str(world.snapshot), "--out", str(tmp_path / "t")]
+    )
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "t" / f"123456789012-us-east-1-{world.ids['web']}"
+
+    def calls(name: str) -> list[tuple[str, str]]:
+        out = []
+        for line in (folder / name).read_text().splitlines():
+            if line.startswith("aws ec2"):
+                argv = shlex.split(line)
+                perms = json.loads(argv[argv.index("--ip-permissions") + 1])[0]
+                peer = (perms.get("IpRanges") or perms.get("Ipv6Ranges"))[0]
+                out.append((argv[2], peer.get("CidrIp") or peer.get("CidrIpv6")))
+        return out
+
+    assert calls("stage1-apply.sh") == [
+        ("authorize-security-group-ingress", "198.51.100.10/31"),
+        ("authorize-security-group-ingress", "2001:db8:77::5/128"),
+    ]
+    assert calls("stage1-rollback.sh") == [
+        ("revoke-security-group-ingress", "198.51.100.10/31"),
+        ("revoke-security-group-ingress", "2001:db8:77::5/128"),
+    ]
+    assert sorted(calls("stage2-apply.sh")) == [
+        ("revoke-security-group-ingress", "0.0.0.0/0"),
+        ("revoke-security-group-ingress", "0.0.0.0/0"),
+        ("revoke-security-group-ingress", "::/0"),
+    ]
+    assert (
+        sorted(c[0] for c in calls("stage2-rollback.sh"))
+        == ["authorize-security-group-ingress"] * 3
+    )
+    stage1_tf = (folder / "change.stage1.tf").read_text()
+    assert stage1_tf.count('resource "aws_vpc_security_group_ingress_rule"') == 2
+    assert "ingress tcp 22 from ::/0" in (folder / "change.stage2.tf").read_text()
+    runbook = (folder / "STAGED.md").read_text()
+    assert "sgharden apply plan.json --stage" in runbook and "sgharden promote" in runbook
+    assert "Soak criterion" in runbook and "Rollback of phase 2" in runbook
