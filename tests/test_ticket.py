@@ -435,7 +435,7 @@ def test_propose_output_is_read_and_ticketed(tmp_path: Path) -> None:
     assert len(written) == 4
 
 
-@pytest.mark.parametrize("command", ["apply", "rollback", "dry_run"])
+@pytest.mark.parametrize("command", ["apply", "rollback", "dry_run", "promote"])
 def test_docs_list_each_commands_iam_actions(command: str) -> None:
     """docs/change.md names exactly the IAM actions the command declares."""
     import importlib

@@ -28,6 +28,8 @@ COMMANDS = {
     "apply": "apply",
     "rollback": "rollback",
     "verify": "verify",
+    "stage": "stage",
+    "promote": "promote",
 }
 
 

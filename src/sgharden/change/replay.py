@@ -89,6 +89,9 @@ class ReplayResult:
     denied: list[Denial] = field(default_factory=list)
     by_port: dict[tuple[str, int, int | None], PortSummary] = field(default_factory=dict)
     ready_groups: set[str] = field(default_factory=set)
+    # every connection judged on a changed group: (its changed groups, it, allowed after); the
+    # staged-rollout soak reads its covered and only-by-a-revoked-rule traffic from here
+    judged: list[tuple[tuple[str, ...], Connection, bool]] = field(default_factory=list)
 
     @property
     def denied_real(self) -> list[Denial]:
@@ -160,8 +163,19 @@ def thresholds_from(settings: dict[str, Any]) -> Thresholds:
     return Thresholds(**{k: type(v)(settings[k]) for k, v in known.items() if k in settings})
 
 
-def replay(con: duckdb.DuckDBPyConnection, plan: Plan, snapshot: Snapshot) -> ReplayResult:
-    result = ReplayResult(plan.window_start, plan.window_end)
+def replay(
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    snapshot: Snapshot,
+    window: tuple[datetime, datetime] | None = None,
+) -> ReplayResult:
+    """Over the plan's window, or `window` (the soak of a staged rollout)."""
+    start, end = window or (parse_time(plan.window_start), parse_time(plan.window_end))
+    result = (
+        ReplayResult(_iso(start), _iso(end))
+        if window
+        else ReplayResult(plan.window_start, plan.window_end)
+    )
     changing = {g.group_id: g for g in plan.groups if g.has_changes}
     result.ready_groups = set(changing)
     check_snapshot_matches(plan, snapshot)
@@ -190,13 +204,7 @@ def replay(con: duckdb.DuckDBPyConnection, plan: Plan, snapshot: Snapshot) -> Re
             current_cache[eni.interface_id] = (now, after, changed)
         return current_cache[eni.interface_id]
 
-    connections = observed_connections(
-        con,
-        snapshot,
-        parse_time(plan.window_start),
-        parse_time(plan.window_end),
-        thresholds_from(plan.settings),
-    )
+    connections = observed_connections(con, snapshot, start, end, thresholds_from(plan.settings))
     for c in connections:
         found = interfaces.get(c.interface_id)
         if found is None:
@@ -215,10 +223,15 @@ def replay(con: duckdb.DuckDBPyConnection, plan: Plan, snapshot: Snapshot) -> Re
             if allowed_after:
                 result.newly_allowed += 1
             continue
+        result.judged.append((changed, c, allowed_after))
         if allowed_after:
             continue
         _record(result, c, changed)
     return result
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _record(result: ReplayResult, c: Connection, changed: tuple[str, ...]) -> None:

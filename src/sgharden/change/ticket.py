@@ -25,6 +25,7 @@ from sgharden.change import awscli, terraform
 from sgharden.change.extract import group_extract
 from sgharden.change.replay import thresholds_from
 from sgharden.change.rules import ports_text, rule_text
+from sgharden.change.staged_ticket import write_staged
 from sgharden.errors import InputError
 from sgharden.findings import SEVERITY_ORDER
 from sgharden.model import Finding, SecurityGroup
@@ -339,6 +340,7 @@ def write_tickets(
             folder / "rollback.sh", awscli.script(plan, awscli.rollback_commands(plan, group))
         )
         (folder / "change.tf").write_text(terraform.change_tf(plan, group), encoding="utf-8")
+        write_staged(plan, group, folder)  # the staged-rollout variant, beside the one-step one
         written.append(TicketFolder(folder, title, "group"))
     if not only_groups:
         for resource in plan.resources:

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from sgharden.change.apply import DEFAULT_BACKUP_DIR, IAM_ACTIONS, apply_plan
+from sgharden.change.awscheck import DEFAULT_RULE_LIMIT
+from sgharden.change.stage import stage_plan
 from sgharden.commands.aws_options import aws_options, make_context
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.planfile import load_plan
@@ -34,6 +36,20 @@ __all__ = ["IAM_ACTIONS", "command"]
     help="Where the backup of the rules to restore is written before any change.",
 )
 @click.option(
+    "--stage",
+    is_flag=True,
+    help="Phase 1 of a staged rollout: only authorize the new rules, revoke nothing, and write a "
+    "stage record beside the backup (then `sgharden stage status`, `sgharden promote`).",
+)
+@click.option(
+    "--rule-limit",
+    type=click.IntRange(min=1),
+    default=DEFAULT_RULE_LIMIT,
+    show_default=True,
+    help="With --stage: rules per security group and direction (your account's quota), "
+    "checked with old and new rules together.",
+)
+@click.option(
     "--note", help="Add this note to the findings closed and set their workflow status to NOTIFIED."
 )
 @aws_options
@@ -45,6 +61,8 @@ def command(
     yes: bool,
     include_resources: bool,
     backup_dir: Path,
+    stage: bool,
+    rule_limit: int,
     note: str | None,
     profile: str | None,
     role_name: str | None,
@@ -65,6 +83,26 @@ def command(
             click.echo(line, err=True)
         return yes or click.confirm("Apply these changes?", err=True)
 
+    if stage:
+        staged = stage_plan(
+            plan,
+            ctx,
+            only_groups=groups,
+            backup_dir=backup_dir,
+            rule_limit=rule_limit,
+            confirm=confirm,
+            progress=lambda line: click.echo(line, err=True),
+        )
+        if staged.nothing_to_do:
+            click.echo("nothing to do: the new rules are already in place (staged before)")
+        for line in staged.done:
+            click.echo(line)
+        if staged.record:
+            click.echo(f"stage record: {staged.record}")
+            click.echo(
+                f"backup: {staged.backup}  (undo phase 1: sgharden rollback {staged.backup})"
+            )
+        return
     result = apply_plan(
         plan,
         ctx,

@@ -1,0 +1,135 @@
+"""`sgharden promote PLAN.json`: phase 2 of a staged rollout, the revokes of the groups that soaked."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from sgharden.change.apply import DEFAULT_BACKUP_DIR
+from sgharden.change.promote import IAM_ACTIONS, promote
+from sgharden.change.soak import DEFAULT_MIN_SOAK_DAYS
+from sgharden.change.verify import ingest_after_change
+from sgharden.commands.aws_options import aws_options, make_context
+from sgharden.errors import EXIT_SAFETY, InputError
+from sgharden.planfile import load_plan
+from sgharden.render.stage import soak_table
+from sgharden.snapshot import load_snapshot
+from sgharden.workspace import open_workspace
+
+__all__ = ["IAM_ACTIONS", "command"]
+
+
+@click.command("promote")
+@click.argument("plan_path", metavar="PLAN.json", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("sources", nargs=-1)
+@click.option(
+    "--snapshot",
+    "snapshot_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The snapshot the plan was made from.",
+)
+@click.option(
+    "--workspace",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Workspace with the flow logs since the stage (SOURCEs are ingested into it).",
+)
+@click.option(
+    "--stage-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_BACKUP_DIR,
+    show_default=True,
+    help="Where the stage record is; the backup of the revokes is written there too.",
+)
+@click.option(
+    "--min-soak-days",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MIN_SOAK_DAYS,
+    show_default=True,
+    help="Days a group must have soaked (at least 1).",
+)
+@click.option(
+    "--group", "groups", multiple=True, metavar="SG_ID", help="Only this group (repeatable)."
+)
+@click.option(
+    "--refresh",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a plan that adds the blocking sources to this file, for review; changes nothing.",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@aws_options
+@click.pass_context
+def command(
+    click_ctx: click.Context,
+    plan_path: Path,
+    sources: tuple[str, ...],
+    snapshot_dir: Path,
+    workspace: Path | None,
+    stage_dir: Path,
+    min_soak_days: int,
+    groups: tuple[str, ...],
+    refresh: Path | None,
+    yes: bool,
+    profile: str | None,
+    role_name: str | None,
+    retry_mode: str,
+) -> None:
+    """Revoke the wide rules of each staged group whose soak shows every real connection admitted
+    by the rules that remain. Refuses on drift or a changed plan file; a group with a real source
+    admitted only by a rule to be revoked is not promoted and its sources are named (exit 5)."""
+    plan = load_plan(plan_path)
+    if not sources and workspace is None:
+        raise InputError(
+            "promote needs the flow logs since the stage",
+            hint="give them as SOURCE arguments (files, folders, s3://...) or --workspace PATH",
+        )
+    snapshot = load_snapshot(snapshot_dir)
+    ctx = make_context(
+        click_ctx, profile=profile, region=None, role_name=role_name, retry_mode=retry_mode
+    )
+    con = open_workspace(workspace)
+    if sources:
+        report = ingest_after_change(con, list(sources), snapshot)
+        click.echo(
+            f"ingested {report.records:,} records from {report.objects_read} object(s)", err=True
+        )
+
+    def confirm(lines: list[str]) -> bool:
+        for line in lines:
+            click.echo(line, err=True)
+        return yes or click.confirm("Revoke these rules?", err=True)
+
+    result = promote(
+        plan,
+        ctx,
+        con,
+        snapshot,
+        stage_dir=stage_dir,
+        min_soak_days=min_soak_days,
+        only_groups=groups,
+        refresh=refresh,
+        confirm=confirm,
+        progress=lambda line: click.echo(line, err=True),
+    )
+    click.echo(soak_table(result.soaks), nl=False)
+    for gid in result.already:
+        click.echo(f"{gid}: already promoted, nothing to do")
+    for line in result.done:
+        click.echo(line)
+    if result.backup:
+        click.echo(f"backup: {result.backup}  (undo phase 2: sgharden rollback {result.backup})")
+    if result.refreshed_plan:
+        click.echo(
+            f"refreshed plan for review: {result.refreshed_plan} — nothing was changed; stage it "
+            f"with `sgharden apply {result.refreshed_plan} --stage`, then promote it"
+        )
+        return
+    if result.refused:
+        for soak in result.refused:
+            click.echo(
+                f"sgharden: error: {soak.group_id} not promoted: {'; '.join(soak.reasons)}",
+                err=True,
+            )
+        sys.exit(EXIT_SAFETY)
