@@ -15,6 +15,7 @@ import click
 
 from sgharden import __version__
 from sgharden.errors import EXIT_INTERNAL, SghardenError
+from sgharden.render.escape import terminal_text
 
 # command name -> module in sgharden.commands that defines `command` (a click.Command)
 COMMANDS = {
@@ -47,7 +48,7 @@ class SghardenGroup(click.Group):
         try:
             return super().invoke(ctx)
         except SghardenError as exc:
-            click.echo(f"sgharden: error: {exc}", err=True)
+            click.echo(terminal_text(f"sgharden: error: {exc}"), err=True)
             sys.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
@@ -55,8 +56,8 @@ class SghardenGroup(click.Group):
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
             click.echo(
-                f"sgharden: internal error: {type(exc).__name__}: {exc} "
-                "(rerun with --debug for the traceback and report it)",
+                terminal_text(f"sgharden: internal error: {type(exc).__name__}: {exc} ")
+                + "(rerun with --debug for the traceback and report it)",
                 err=True,
             )
             sys.exit(EXIT_INTERNAL)
