@@ -19,6 +19,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sgharden.aws.clients import AwsContext
+from sgharden.awsids import expected, is_id, path_under
 from sgharden.errors import AwsAccessError
 from sgharden.findings import IN_SCOPE_CONTROLS, LEGACY_GENERATOR_IDS, in_scope, parse_finding
 from sgharden.model import Finding
@@ -328,12 +329,12 @@ def _write_json(path: Path, document: Any) -> None:
 
 
 def write_set(out: Path, account_id: str, region: str, inventory: InventorySet) -> Path:
-    directory = out / account_id / region
+    directory = path_under(out, account_id, region)
     _write_json(directory / "findings.json", {"Findings": inventory.findings})
     for name, document in inventory.documents.items():
         _write_json(directory / name, document)
     for pl_id, document in inventory.prefix_list_entries.items():
-        _write_json(directory / "prefix-list-entries" / f"{pl_id}.json", document)
+        _write_json(path_under(directory, "prefix-list-entries", f"{pl_id}.json"), document)
     return directory
 
 
@@ -390,6 +391,22 @@ def collect(
                 "inventory",
                 "NoAccountOrRegion",
                 f"{len(bad)} findings name no account or region (e.g. {bad[0].finding_id})",
+                "they are left out of the snapshot; check the product that imported them",
+            )
+        )
+
+    for account_id, region in [
+        k for k in per_set if not (is_id("account", k[0]) and is_id("region", k[1]))
+    ]:
+        bad = per_set.pop((account_id, region))
+        result.failures.append(
+            CollectFailure(
+                account_id,
+                region,
+                "inventory",
+                "BadAccountOrRegion",
+                f"{len(bad)} findings name an account or region that is not an AWS id "
+                f"(e.g. {bad[0].finding_id}): {expected('account')}, {expected('region')}",
                 "they are left out of the snapshot; check the product that imported them",
             )
         )
