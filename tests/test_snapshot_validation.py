@@ -154,3 +154,9 @@ def test_paths_from_ids_stay_under_their_root(tmp_path: Path) -> None:
     for parts in (("..", "x"), ("/etc",), ("a", "../../b")):
         with pytest.raises(InputError, match="leaves"):
             path_under(tmp_path, *parts)
+
+
+def test_a_missing_findings_file_is_an_error_not_an_empty_plan(snapshot: Path) -> None:
+    (snapshot / SET / "findings.json").unlink()
+    with pytest.raises(SnapshotError, match=r"findings\.json: missing"):
+        load_snapshot(snapshot)

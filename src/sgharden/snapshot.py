@@ -487,7 +487,9 @@ def load_snapshot(root: Path | str) -> Snapshot:
     for directory, ar in set_dirs:
         account, region = ar if ar else _guess_account_region(directory)
         findings_path = directory / "findings.json"
-        if findings_path.exists() or directory == root:
+        # a set's findings.json may be left out only when the findings sit once at the top:
+        # without it, the plan would be empty and look like "nothing to do"
+        if findings_path.exists() or directory == root or not top_findings.exists():
             findings.extend(_findings(findings_path))
         inv = load_inventory(directory, account, region)
         inventories[(account, region)] = inv
