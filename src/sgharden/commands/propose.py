@@ -11,7 +11,7 @@ import duckdb
 
 from sgharden.analysis.connections import Window, data_window, floor_hour, snapshot_interface_ids
 from sgharden.analysis.plan import Plan
-from sgharden.analysis.planner import PlannerOptions, propose
+from sgharden.analysis.planner import PlannerOptions, parse_public_ports, propose
 from sgharden.commands.ingest import progress_printer, report_lines, s3_factory_for
 from sgharden.errors import InputError
 from sgharden.flowlogs.ingest import IngestOptions, IngestReport, ingest
@@ -193,6 +193,14 @@ def _iso(value: str | None) -> datetime | None:
     show_default=True,
     help="Largest share of the window an ENI may miss before needs-more-data.",
 )
+@click.option(
+    "--public-port",
+    "public_ports",
+    multiple=True,
+    metavar="[tcp|udp/]PORT",
+    help="A port that is a public service: its world-open rule is kept when really used "
+    "(repeatable; EC2.18's authorized ports 80/443 are public already).",
+)
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 def command(
     snapshot_dir: Path,
@@ -206,6 +214,7 @@ def command(
     flow_logs: tuple[str, ...],
     min_days: float,
     max_gap_share: float,
+    public_ports: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Propose revoke / authorize / keep per flagged security group, with evidence.
@@ -215,7 +224,17 @@ def command(
     """
     if days is not None and (since or until):
         raise click.UsageError("give --days or --since/--until, not both")
-    options = replace(PlannerOptions(), min_window_days=min_days, max_gap_share=max_gap_share)
+    try:
+        tcp, udp = parse_public_ports(public_ports)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--public-port") from None
+    options = replace(
+        PlannerOptions(),
+        min_window_days=min_days,
+        max_gap_share=max_gap_share,
+        public_tcp_ports=tcp,
+        public_udp_ports=udp,
+    )
     request = WindowRequest(days, _iso(since), _iso(until))
     plan = propose_snapshot(
         snapshot_dir, workspace, request, options, not no_ingest, flow_logs, quiet
