@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from sgharden.aws.clients import AwsContext
 from sgharden.awsids import expected, is_id, path_under
-from sgharden.errors import AwsAccessError
+from sgharden.errors import CREDENTIAL_HINTS, AwsAccessError
 from sgharden.findings import IN_SCOPE_CONTROLS, LEGACY_GENERATOR_IDS, in_scope, parse_finding
 from sgharden.model import Finding
 
@@ -95,6 +95,8 @@ def _hint(code: str, stage: str, account_id: str, region: str, role_name: str | 
             f"check that role {role_name!r} exists in account {account_id} and trusts the caller "
             "(or leave the account out with --accounts)"
         )
+    if code in CREDENTIAL_HINTS:
+        return CREDENTIAL_HINTS[code]
     if code in _DENIED:
         return "grant the IAM actions listed in docs/aws.md (collect) to the role used for this account"
     return "retry later; if it persists, rerun with --debug and report it"
