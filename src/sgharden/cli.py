@@ -12,9 +12,11 @@ import traceback
 from typing import Any
 
 import click
+from botocore.exceptions import BotoCoreError
 
 from sgharden import __version__
-from sgharden.errors import EXIT_INTERNAL, SghardenError
+from sgharden.errors import EXIT_INPUT, EXIT_INTERNAL, SghardenError, environment_fault
+from sgharden.render.escape import terminal_text
 
 # command name -> module in sgharden.commands that defines `command` (a click.Command)
 COMMANDS = {
@@ -49,16 +51,22 @@ class SghardenGroup(click.Group):
         try:
             return super().invoke(ctx)
         except SghardenError as exc:
-            click.echo(f"sgharden: error: {exc}", err=True)
+            click.echo(terminal_text(f"sgharden: error: {exc}"), err=True)
             sys.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except (OSError, BotoCoreError) as exc:
+            fault = environment_fault(exc)
+            if fault is None:
+                raise
+            click.echo(terminal_text(f"sgharden: error: {fault}"), err=True)
+            sys.exit(EXIT_INPUT)
         except Exception as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
             click.echo(
-                f"sgharden: internal error: {type(exc).__name__}: {exc} "
-                "(rerun with --debug for the traceback and report it)",
+                terminal_text(f"sgharden: internal error: {type(exc).__name__}: {exc} ")
+                + "(rerun with --debug for the traceback and report it)",
                 err=True,
             )
             sys.exit(EXIT_INTERNAL)

@@ -11,6 +11,8 @@ Exit codes (documented in the README):
 
 from __future__ import annotations
 
+import errno
+
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2
@@ -51,3 +53,39 @@ class SafetyError(SghardenError):
     """Refused because going on could cut off real traffic or diverge from the evidence."""
 
     exit_code = EXIT_SAFETY
+
+
+# errno -> what to do; these come from the machine, not from a bug in sgharden
+_OS_HINTS = {
+    errno.ENOSPC: "the disk is full: free space or write elsewhere",
+    errno.EDQUOT: "the disk quota is exceeded: free space or write elsewhere",
+    errno.EROFS: "the file system is read-only: choose another --out/--output",
+    errno.EACCES: "permission denied: choose a path you can write, or fix its permissions",
+    errno.EPERM: "not permitted: choose a path you can write, or fix its permissions",
+    errno.ENAMETOOLONG: "a file name is too long for this file system: use a shorter path",
+    errno.ENOENT: "no such file or folder: check the path",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: check the path",
+    errno.EISDIR: "a folder is where a file should be: check the path",
+}
+CREDENTIAL_HINTS = {
+    "NoCredentialsError": "no AWS credentials found: run `aws configure`, set AWS_PROFILE, or "
+    "use an instance/SSO role",
+    "PartialCredentialsError": "the AWS credentials are incomplete: check the profile's keys",
+    "ProfileNotFound": "that AWS profile does not exist: check --profile / AWS_PROFILE against "
+    "`aws configure list-profiles`",
+    "NoRegionError": "no AWS region: pass --region or set AWS_REGION",
+    "SSOTokenLoadError": "the SSO session has expired: run `aws sso login`",
+    "TokenRetrievalError": "the SSO session has expired: run `aws sso login`",
+}
+
+
+def environment_fault(exc: BaseException) -> InputError | None:
+    """A fault of the environment (disk, permissions, credentials) as an input error with a
+    hint, or None when `exc` is not one (then it is a bug)."""
+    if isinstance(exc, OSError) and exc.errno in _OS_HINTS:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return InputError(f"{where}{exc.strerror}", hint=_OS_HINTS[exc.errno])
+    name = type(exc).__name__
+    if name in CREDENTIAL_HINTS:
+        return InputError(str(exc), hint=CREDENTIAL_HINTS[name])
+    return None

@@ -19,7 +19,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sgharden.aws.clients import AwsContext
-from sgharden.errors import AwsAccessError
+from sgharden.awsids import expected, is_id, path_under
+from sgharden.errors import CREDENTIAL_HINTS, AwsAccessError
 from sgharden.findings import IN_SCOPE_CONTROLS, LEGACY_GENERATOR_IDS, in_scope, parse_finding
 from sgharden.model import Finding
 
@@ -94,6 +95,8 @@ def _hint(code: str, stage: str, account_id: str, region: str, role_name: str | 
             f"check that role {role_name!r} exists in account {account_id} and trusts the caller "
             "(or leave the account out with --accounts)"
         )
+    if code in CREDENTIAL_HINTS:
+        return CREDENTIAL_HINTS[code]
     if code in _DENIED:
         return "grant the IAM actions listed in docs/aws.md (collect) to the role used for this account"
     return "retry later; if it persists, rerun with --debug and report it"
@@ -328,12 +331,12 @@ def _write_json(path: Path, document: Any) -> None:
 
 
 def write_set(out: Path, account_id: str, region: str, inventory: InventorySet) -> Path:
-    directory = out / account_id / region
+    directory = path_under(out, account_id, region)
     _write_json(directory / "findings.json", {"Findings": inventory.findings})
     for name, document in inventory.documents.items():
         _write_json(directory / name, document)
     for pl_id, document in inventory.prefix_list_entries.items():
-        _write_json(directory / "prefix-list-entries" / f"{pl_id}.json", document)
+        _write_json(path_under(directory, "prefix-list-entries", f"{pl_id}.json"), document)
     return directory
 
 
@@ -390,6 +393,22 @@ def collect(
                 "inventory",
                 "NoAccountOrRegion",
                 f"{len(bad)} findings name no account or region (e.g. {bad[0].finding_id})",
+                "they are left out of the snapshot; check the product that imported them",
+            )
+        )
+
+    for account_id, region in [
+        k for k in per_set if not (is_id("account", k[0]) and is_id("region", k[1]))
+    ]:
+        bad = per_set.pop((account_id, region))
+        result.failures.append(
+            CollectFailure(
+                account_id,
+                region,
+                "inventory",
+                "BadAccountOrRegion",
+                f"{len(bad)} findings name an account or region that is not an AWS id "
+                f"(e.g. {bad[0].finding_id}): {expected('account')}, {expected('region')}",
                 "they are left out of the snapshot; check the product that imported them",
             )
         )

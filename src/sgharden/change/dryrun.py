@@ -52,7 +52,7 @@ class DryRunReport:
 
 
 def render_markdown(report: DryRunReport) -> str:
-    env = environment()
+    env = environment(markdown=True)
     env.filters["proto"] = lambda n: PROTOCOLS.get(n, str(n))
     return env.get_template("dry_run.md.j2").render(
         report=report,

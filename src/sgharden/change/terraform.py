@@ -6,13 +6,13 @@ are listed as comments, since Terraform has no resource for "this rule must not 
 
 from __future__ import annotations
 
-import json
 import re
 
 from sgharden.change.awscli import new_rules
 from sgharden.change.rules import rule_text
 from sgharden.model import Rule
 from sgharden.planfile import Plan, PlanGroup
+from sgharden.render.escape import hcl_comment, hcl_string
 
 _PEER_ARGUMENT = {
     "CidrIpv4": "cidr_ipv4",
@@ -26,34 +26,33 @@ def _name(rule: Rule) -> str:
     ports = "all" if rule.protocol == -1 else f"{rule.from_port}_{rule.to_port}"
     raw = f"{rule.group_id}_{'egress' if rule.is_egress else 'ingress'}_{rule.ip_protocol}_{ports}_{rule.peer}"
     name = re.sub(r"[^a-zA-Z0-9_]", "_", raw).strip("_").lower()
-    return name if name[0].isalpha() else f"r_{name}"
-
-
-def _hcl_string(text: str) -> str:
-    # JSON string escaping is HCL's, except that `${` and `%{` start templates
-    return json.dumps(text).replace("${", "$${").replace("%{", "%%{")
+    return name if name[:1].isalpha() else f"r_{name}"
 
 
 def rule_block(rule: Rule) -> list[str]:
     kind = "egress" if rule.is_egress else "ingress"
     lines = [f'resource "aws_vpc_security_group_{kind}_rule" "{_name(rule)}" {{']
-    lines.append(f"  security_group_id = {_hcl_string(rule.group_id)}")
-    lines.append(f"  ip_protocol       = {_hcl_string(rule.ip_protocol)}")
+    lines.append(f"  security_group_id = {hcl_string(rule.group_id)}")
+    lines.append(f"  ip_protocol       = {hcl_string(rule.ip_protocol)}")
     if rule.protocol != -1:
         lines.append(
-            f"  from_port         = {rule.from_port if rule.from_port is not None else -1}"
+            f"  from_port         = {int(rule.from_port) if rule.from_port is not None else -1}"
         )
-        lines.append(f"  to_port           = {rule.to_port if rule.to_port is not None else -1}")
-    lines.append(f"  {_PEER_ARGUMENT[rule.peer_kind]:<17} = {_hcl_string(rule.peer)}")
+        lines.append(
+            f"  to_port           = {int(rule.to_port) if rule.to_port is not None else -1}"
+        )
+    lines.append(f"  {_PEER_ARGUMENT[rule.peer_kind]:<17} = {hcl_string(rule.peer)}")
     if rule.description:
-        lines.append(f"  description       = {_hcl_string(rule.description)}")
+        lines.append(f"  description       = {hcl_string(rule.description)}")
     lines.append("}")
     return lines
 
 
 def change_tf(plan: Plan, group: PlanGroup) -> str:
     out = [
-        f"# {plan.label}: {group.group_id} ({group.group_name}) in {group.account_id}/{group.region}",
+        # ids only (checked against AWS's grammar when read); free text such as the group name
+        # stays out of comments altogether
+        hcl_comment(f"{plan.label}: {group.group_id} in {group.account_id}/{group.region}"),
         "# New rules: add these resources.",
         "",
     ]
@@ -63,8 +62,7 @@ def change_tf(plan: Plan, group: PlanGroup) -> str:
     if group.revoke:
         out.append("# Rules to remove: delete the resources (or inline rules) that declare these.")
         for pr in group.revoke:
-            out.append(
-                f"#   {rule_text(pr.rule)}" + (f"  ({pr.rule.rule_id})" if pr.rule.rule_id else "")
-            )
+            rule_id = f"  ({pr.rule.rule_id})" if pr.rule.rule_id else ""
+            out.append(hcl_comment(f"  {rule_text(pr.rule)}{rule_id}"))
         out.append("")
     return "\n".join(out)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from sgharden.analysis.connections import Window
 from sgharden.analysis.evidence import evidence_params
@@ -30,6 +31,7 @@ from sgharden.errors import InputError
 from sgharden.findings import SEVERITY_ORDER
 from sgharden.model import Finding, SecurityGroup
 from sgharden.planfile import Plan, PlanGroup, PlanResource, fragment, parse_time
+from sgharden.render.escape import markdown_code, markdown_code_block, markdown_text
 from sgharden.resources import sql_dir
 from sgharden.snapshot import Snapshot
 
@@ -39,9 +41,11 @@ EVIDENCE_QUERY = "evidence"
 FALLBACK_QUERIES = ("connections",)
 
 
-def environment() -> Environment:
-    """Jinja2 over the templates shipped in the package; HTML (`*.html.j2`) is autoescaped,
-    Markdown is not (its table cells go through the `md` filter instead)."""
+def environment(markdown: bool = False) -> Environment:
+    """Jinja2 over the templates shipped in the package. HTML (`*.html.j2`) is autoescaped. With
+    `markdown`, every `{{ value }}` goes through `markdown_text` by construction (no raw HTML, no
+    Markdown syntax from data); lines inside fenced blocks use the `code` filter instead, and a
+    value that is already Markdown must be passed as `Markup`."""
     env = Environment(
         loader=PackageLoader("sgharden", "templates"),
         autoescape=select_autoescape(
@@ -51,17 +55,28 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_markdown_finalize if markdown else None,
     )
     env.filters["rule_text"] = rule_text
     env.filters["ports_text"] = ports_text
     env.filters["number"] = lambda n: f"{int(n or 0):,}"
     env.filters["md"] = markdown_cell
+    env.filters["code"] = lambda v: Markup(markdown_code(v))
+    env.filters["code_block"] = lambda v: Markup(markdown_code_block(v))
     return env
 
 
-def markdown_cell(value: object) -> str:
+def _markdown_finalize(value: object) -> object:
+    if isinstance(value, Markup):
+        return str(value)
+    if value is None:
+        return ""
+    return markdown_text(value)
+
+
+def markdown_cell(value: object) -> Markup:
     """Text safe inside a Markdown table cell (pipes and newlines would break the row)."""
-    return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
+    return Markup(markdown_text(value))
 
 
 @dataclass(frozen=True)
@@ -291,7 +306,7 @@ def write_tickets(
     plan: Plan, snapshot: Snapshot | None, out: Path, only_groups: tuple[str, ...] = ()
 ) -> list[TicketFolder]:
     out.mkdir(parents=True, exist_ok=True)
-    env = environment()
+    env = environment(markdown=True)
     written = []
     query = evidence_query(plan)
     for group in plan.groups_to_change(only_groups):

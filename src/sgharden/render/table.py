@@ -8,6 +8,7 @@ from typing import Any
 from tabulate import tabulate
 
 from sgharden.analysis.plan import Plan
+from sgharden.render.escape import terminal_text
 from sgharden.render.rules import direction, peer, ports
 
 CHANGE_ORDER = {"revoke": 0, "authorize": 1, "keep": 2}
@@ -84,4 +85,5 @@ def render_table(plan: Plan) -> str:
     resources = render_resources(doc["resources"])
     if resources:
         out.append(resources)
-    return "\n".join(out)
+    # names, descriptions and reasons come from AWS data: no escape sequence reaches the terminal
+    return terminal_text("\n".join(out))

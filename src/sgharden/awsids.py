@@ -1,0 +1,49 @@
+"""AWS identifiers by their grammar, and paths built from them kept under their root.
+
+Ids come from findings and snapshot files anyone with EC2 access (or the snapshot's author) wrote;
+they name folders and files, and they reach scripts and Terraform. Checking their grammar at the
+edge keeps `../../x`, newlines and quotes out of all of them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sgharden.errors import InputError
+
+# AWS issues resource ids as `<prefix>-` and 8 or 17 hex digits; the grammar accepts lowercase
+# letters and digits after the prefix (hand-made snapshots and tests name groups `sg-web`), which
+# keeps what matters for safety: no path separator, dot, quote, space or control character.
+_SUFFIX = r"[0-9a-z]{1,32}"
+GRAMMAR: dict[str, re.Pattern[str]] = {
+    "account": re.compile(r"[0-9]{12}"),
+    "region": re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}"),
+    "security group": re.compile(rf"sg-{_SUFFIX}"),
+    "prefix list": re.compile(rf"pl-{_SUFFIX}"),
+    "network interface": re.compile(rf"eni-{_SUFFIX}"),
+    "instance": re.compile(rf"i-{_SUFFIX}"),
+    "flow log": re.compile(rf"fl-{_SUFFIX}"),
+    "vpc": re.compile(rf"vpc-{_SUFFIX}"),
+    "security group rule": re.compile(rf"sgr-{_SUFFIX}"),
+}
+
+
+def is_id(kind: str, value: object) -> bool:
+    return isinstance(value, str) and GRAMMAR[kind].fullmatch(value) is not None
+
+
+def expected(kind: str) -> str:
+    return f"a {kind} id ({GRAMMAR[kind].pattern})"
+
+
+def path_under(root: Path, *parts: str) -> Path:
+    """`root/parts...`, refused unless it stays under `root` once resolved (symlinks included)."""
+    path = root.joinpath(*parts)
+    base = root.resolve()
+    resolved = path.resolve()
+    if resolved != base and base not in resolved.parents:
+        raise InputError(
+            f"{path}: leaves {root}", hint="an id in the input is not a valid AWS id; fix the input"
+        )
+    return path

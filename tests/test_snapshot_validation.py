@@ -1,0 +1,162 @@
+"""Malformed and hostile snapshot files: each is refused with one line naming the file (and, for
+security-groups.json, the JSON path), never a KeyError, a RecursionError or a silent guess."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sgharden.awsids import path_under
+from sgharden.errors import InputError, SnapshotError
+from sgharden.snapshot import load_snapshot
+
+SAMPLE = Path(__file__).parent.parent / "samples" / "snapshot"
+SET = Path("111122223333") / "eu-west-1"
+
+Doc = dict[str, Any]
+
+
+def _perm(doc: Doc) -> Doc:
+    group = next(g for g in doc["SecurityGroups"] if g.get("IpPermissions"))
+    return group["IpPermissions"][0]  # type: ignore[no-any-return]
+
+
+def _ranged(doc: Doc) -> Doc:
+    for group in doc["SecurityGroups"]:
+        for perm in group.get("IpPermissions", []):
+            if perm.get("IpRanges") and "FromPort" in perm:
+                return perm  # type: ignore[no-any-return]
+    raise AssertionError("sample has no IPv4 rule with ports")
+
+
+def _set(key: str, value: Any) -> Callable[[Doc], None]:
+    return lambda doc: _ranged(doc).__setitem__(key, value)
+
+
+JSON_MUTATIONS: dict[str, tuple[Callable[[Doc], None], str]] = {
+    "newline in a peer group id": (
+        lambda d: _perm(d).__setitem__(
+            "UserIdGroupPairs", [{"GroupId": "sg-1\nrm -rf /", "UserId": "111122223333"}]
+        ),
+        "UserIdGroupPairs[0].GroupId: expected a security group id",
+    ),
+    "path in a prefix list id": (
+        lambda d: _perm(d).__setitem__("PrefixListIds", [{"PrefixListId": "../../x"}]),
+        "PrefixListIds[0].PrefixListId: expected a prefix list id",
+    ),
+    "GroupId null": (
+        lambda d: d["SecurityGroups"][0].__setitem__("GroupId", None),
+        "SecurityGroups[0].GroupId: expected a security group id",
+    ),
+    "GroupId missing": (
+        lambda d: d["SecurityGroups"][0].pop("GroupId"),
+        "SecurityGroups[0].GroupId: missing",
+    ),
+    "IpProtocol missing": (lambda d: _ranged(d).pop("IpProtocol"), ".IpProtocol: missing"),
+    "IpPermissions null": (
+        lambda d: d["SecurityGroups"][0].__setitem__("IpPermissions", None),
+        "SecurityGroups[0].IpPermissions: expected a list",
+    ),
+    "FromPort as text": (_set("FromPort", "22"), ".FromPort: expected an integer"),
+    "FromPort out of range": (_set("FromPort", 70000), ".FromPort: expected an integer"),
+    "FromPort float": (_set("FromPort", 22.5), ".FromPort: expected an integer"),
+    "CidrIp missing": (
+        lambda d: _ranged(d)["IpRanges"][0].pop("CidrIp"),
+        ".IpRanges[0].CidrIp: missing",
+    ),
+    "CidrIp not an address": (
+        lambda d: _ranged(d)["IpRanges"][0].__setitem__("CidrIp", "999.1.1.1/32"),
+        ".IpRanges[0].CidrIp: expected a CIDR block",
+    ),
+    "a group that is not an object": (
+        lambda d: d["SecurityGroups"].append("sg-1"),
+        "SecurityGroups[",
+    ),
+}
+
+
+@pytest.fixture
+def snapshot(tmp_path: Path) -> Path:
+    root = tmp_path / "snap"
+    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns("flow-logs"))
+    return root
+
+
+@pytest.mark.parametrize("case", sorted(JSON_MUTATIONS))
+def test_security_group_faults_name_the_json_path(snapshot: Path, case: str) -> None:
+    path = snapshot / SET / "security-groups.json"
+    doc = json.loads(path.read_text())
+    mutate, expected = JSON_MUTATIONS[case]
+    mutate(doc)
+    path.write_text(json.dumps(doc))
+    with pytest.raises(SnapshotError) as caught:
+        load_snapshot(snapshot)
+    message = str(caught.value)
+    assert message.startswith("security-groups.json: "), message
+    assert expected in message
+    assert "\n" not in message
+
+
+TEXT_MUTATIONS = {
+    "NaN": ('"FromPort": 22', '"FromPort": NaN'),
+    "1e400": ('"FromPort": 22', '"FromPort": 1e400'),
+    "duplicate key": ('"FromPort": 22', '"FromPort": 22, "FromPort": 23'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TEXT_MUTATIONS))
+def test_json_beyond_rfc_8259_is_refused(snapshot: Path, case: str) -> None:
+    path = snapshot / SET / "security-groups.json"
+    text = path.read_text()
+    old, new = TEXT_MUTATIONS[case]
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(SnapshotError, match=r"security-groups\.json: not valid JSON"):
+        load_snapshot(snapshot)
+
+
+@pytest.mark.parametrize(
+    "name", ["security-groups.json", "network-interfaces.json", "flow-logs.json", "findings.json"]
+)
+def test_deep_nesting_truncation_and_directories_name_the_file(snapshot: Path, name: str) -> None:
+    path = snapshot / SET / name
+    original = path.read_text()
+    for broken in ("[" * 100_000, original[: len(original) // 2]):
+        path.write_text(broken)
+        with pytest.raises(SnapshotError, match=name.replace(".", r"\.")):
+            load_snapshot(snapshot)
+    path.unlink()
+    path.mkdir()
+    with pytest.raises(SnapshotError, match=name.replace(".", r"\.") + ": a directory"):
+        load_snapshot(snapshot)
+
+
+@pytest.mark.parametrize("name", ["network-interfaces.json", "instances.json", "flow-logs.json"])
+def test_other_files_with_a_missing_field_name_the_file(snapshot: Path, name: str) -> None:
+    path = snapshot / SET / name
+    doc = json.loads(path.read_text())
+    key = next(iter(doc))
+    doc[key] = [{"Instances": [{"Nothing": 1}]} if key == "Reservations" else {"Nothing": 1}]
+    path.write_text(json.dumps(doc))
+    with pytest.raises(SnapshotError, match=name.replace(".", r"\.")):
+        load_snapshot(snapshot)
+
+
+def test_paths_from_ids_stay_under_their_root(tmp_path: Path) -> None:
+    assert (
+        path_under(tmp_path, "111122223333", "eu-west-1") == tmp_path / "111122223333" / "eu-west-1"
+    )
+    for parts in (("..", "x"), ("/etc",), ("a", "../../b")):
+        with pytest.raises(InputError, match="leaves"):
+            path_under(tmp_path, *parts)
+
+
+def test_a_missing_findings_file_is_an_error_not_an_empty_plan(snapshot: Path) -> None:
+    (snapshot / SET / "findings.json").unlink()
+    with pytest.raises(SnapshotError, match=r"findings\.json: missing"):
+        load_snapshot(snapshot)
