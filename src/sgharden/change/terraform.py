@@ -6,7 +6,6 @@ are listed as comments, since Terraform has no resource for "this rule must not 
 
 from __future__ import annotations
 
-import json
 import re
 
 from sgharden.change.awscli import new_rules
@@ -29,9 +28,24 @@ def _name(rule: Rule) -> str:
     return name if name[0].isalpha() else f"r_{name}"
 
 
+_HCL_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _hcl_char(char: str) -> str:
+    # HCL knows only \n \r \t \" \\ \uNNNN \UNNNNNNNN (not JSON's \b, \f or surrogate pairs);
+    # everything outside printable ASCII is written as a code point so the file stays plain ASCII
+    if char in _HCL_ESCAPES:
+        return _HCL_ESCAPES[char]
+    code = ord(char)
+    if 0x20 <= code < 0x7F:
+        return char
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
 def _hcl_string(text: str) -> str:
-    # JSON string escaping is HCL's, except that `${` and `%{` start templates
-    return json.dumps(text).replace("${", "$${").replace("%{", "%%{")
+    # a quoted HCL string is a template: `${` and `%{` are written `$${` and `%%{` to stay literal
+    body = "".join(_hcl_char(c) for c in text)
+    return '"' + body.replace("${", "$${").replace("%{", "%%{") + '"'
 
 
 def rule_block(rule: Rule) -> list[str]:
