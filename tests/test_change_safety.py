@@ -86,13 +86,15 @@ def test_rollback_leaves_a_rule_added_after_the_apply_and_reports_it(
             }
         ],
     )
-    undone = rollback(result.backup, ctx)
+    # from a session in another region: the backup says where each group lives
+    undone = rollback(result.backup, AwsContext(region="eu-west-1"))
     theirs = (False, "tcp", 9999, 9999, "10.9.9.9/32", "someone else")
     assert world.rules("db") == before | {theirs}
-    assert any(
-        "10.9.9.9/32" in line and "not added by this change" in line for line in undone.left_alone
-    )
+    assert len(undone.left_alone) == 1
+    assert "10.9.9.9/32" in undone.left_alone[0]
+    assert "not added by this change" in undone.left_alone[0]
     assert not any("10.9.9.9/32" in line for line in undone.done)
+    assert any("restored" in line and "0.0.0.0/0" in line for line in undone.done)
 
 
 def test_rollback_restores_a_revoked_rule_with_its_description(
