@@ -43,6 +43,7 @@ def render_iam_table() -> str:
     """The README's IAM table, from the constants each command declares (and its tests check)."""
     from sgharden.aws import collect, flow_logs
     from sgharden.change import apply, awscheck, rollback
+    from sgharden.flowlogs.engines import Engine, iam_actions
 
     rows = [
         ("collect", collect.COLLECT_IAM_ACTIONS),
@@ -54,6 +55,8 @@ def render_iam_table() -> str:
         ("apply --include-resources", apply.RESOURCE_IAM_ACTIONS),
         ("apply --note", apply.NOTE_IAM_ACTIONS),
         ("rollback", rollback.IAM_ACTIONS),
+        ("ingest --engine athena", iam_actions(Engine.ATHENA)),
+        ("propose --engine athena", iam_actions(Engine.ATHENA)),
     ]
     lines = ["| command | IAM actions |", "|---|---|"]
     lines += [
