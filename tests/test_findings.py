@@ -67,3 +67,15 @@ def test_duplicates_collapse_and_keep_their_ids(vectors: Path) -> None:
     kept = in_scope([p for p in parsed if p is not None])
     assert len(kept) == 1
     assert kept[0].all_ids == (fsbp["Id"], "pci-duplicate")
+
+
+def test_an_archived_finding_alone_is_out_of_scope(vectors: Path) -> None:
+    fsbp = finding_records(
+        json.loads((vectors / "findings/aws-solutions-asr/afsbp-ec2.2.json").read_text())
+    )[0]
+    archived = parse_finding(dict(fsbp, Id="old", RecordState="ARCHIVED"))
+    assert archived is not None
+    assert in_scope([archived]) == []
+    active = parse_finding(dict(fsbp, Id="new", RecordState="ACTIVE"))
+    assert active is not None
+    assert [f.finding_id for f in in_scope([archived, active])] == ["new"]

@@ -69,3 +69,41 @@ def test_rejected_real_user_beyond_the_evidence_top_sources_is_flagged(tmp_path:
     assert verdict.exit_code == EXIT_SAFETY, verdict.output
     report, _ = json.JSONDecoder().raw_decode(verdict.output[verdict.output.index("{") :])
     assert [r["remote_addr"] for r in report["real_users_rejected"]] == [quietest]
+
+
+def test_a_source_that_was_only_a_probe_is_not_a_former_real_user(tmp_path: Path) -> None:
+    world = World(tmp_path / "world")
+    world.group("sg-ssh", "bastion", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
+    world.sg_finding("EC2.13", "sg-ssh")
+    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3)
+    scanner = "192.0.2.200"
+    world.probe("eni-b", "10.0.1.10", scanner, 22)  # a probe in the plan's window, nothing more
+    snap = world.write()
+    ws = str(tmp_path / "ws.duckdb")
+    plan_path = tmp_path / "plan.json"
+    runner = CliRunner()
+    made = runner.invoke(
+        main,
+        ["propose", "--snapshot", str(snap), "--workspace", ws, "--format", "json",
+         "--output", str(plan_path), "--quiet"],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert group_of(json.loads(plan_path.read_text()), "sg-ssh")["status"] == "ready"
+    after = T0 + timedelta(days=world.days + 2)
+    t = epoch(after)
+    log = tmp_path / "after.log"
+    log.write_text(
+        "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
+        "start end action log-status\n"
+        f"2 {ACCOUNT} eni-b {scanner} 10.0.1.10 51000 22 6 1 44 {t} {t + 5} REJECT OK\n"
+    )
+    verdict = runner.invoke(
+        main,
+        ["verify", str(plan_path), str(log), "--since", after.isoformat(), "--snapshot", str(snap),
+         "--workspace", ws, "--format", "json"],
+    )  # fmt: skip
+    assert verdict.exit_code == 0, verdict.output
+    report, _ = json.JSONDecoder().raw_decode(verdict.output[verdict.output.index("{") :])
+    assert report["real_users_rejected"] == []
+    assert scanner in json.dumps(report)

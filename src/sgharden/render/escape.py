@@ -12,7 +12,6 @@ hand-edited snapshot), so each renderer passes such text through the function fo
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 
@@ -48,10 +47,25 @@ def shell_comment(text: object) -> str:
 def hcl_string(text: object) -> str:
     """A quoted HCL string whose value is exactly `text`.
 
-    HCL's quoted-string escapes are JSON's (`\\"`, `\\\\`, `\\n`, `\\uXXXX`); in addition `${` and
+    HCL's quoted-string escapes are `\\"`, `\\\\`, `\\n`, `\\r`, `\\t`, `\\uNNNN`, `\\UNNNNNNNN`; in addition `${` and
     `%{` open template interpolations and directives, escaped by doubling the first character.
     """
-    return json.dumps(str(text)).replace("${", "$${").replace("%{", "%%{")
+    body = "".join(_hcl_char(c) for c in str(text))
+    return '"' + body.replace("${", "$${").replace("%{", "%%{") + '"'
+
+
+_HCL_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _hcl_char(char: str) -> str:
+    # HCL knows only \n \r \t \" \\ \uNNNN \UNNNNNNNN (not JSON's \b, \f or surrogate pairs);
+    # everything outside printable ASCII is written as a code point so the file stays plain ASCII
+    if char in _HCL_ESCAPES:
+        return _HCL_ESCAPES[char]
+    code = ord(char)
+    if 0x20 <= code < 0x7F:
+        return char
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def hcl_comment(text: object) -> str:
