@@ -28,6 +28,7 @@ COMMANDS = {
     "apply": "apply",
     "rollback": "rollback",
     "verify": "verify",
+    "triage": "triage",
 }
 
 

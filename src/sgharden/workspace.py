@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ def open_workspace(
 ) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) a workspace; `None` or ':memory:' gives an in-memory one."""
     target = ":memory:" if path in (None, ":memory:") else str(path)
+    _cache_missing_pandas()
     if read_only and target != ":memory:" and not Path(target).exists():
         raise InputError(f"{target}: no workspace here", hint="run `sgharden ingest` first")
     try:
@@ -59,6 +61,19 @@ def open_workspace(
             con.execute("INSERT INTO workspace_meta VALUES ($v)", {"v": SCHEMA_VERSION})
     con.execute(query("macros"))
     return con
+
+
+def _cache_missing_pandas() -> None:
+    """Make a missing pandas fail fast. DuckDB tries `import pandas` for every Python value it
+    converts (list/struct parameters); without pandas each failed import searches sys.path again
+    (Python caches only successes), which made planning 35,000 rules ~7x slower (BENCHMARKS.md,
+    triage). A None entry in sys.modules is Python's own "known missing" marker."""
+    if "pandas" in sys.modules:
+        return
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        sys.modules["pandas"] = None  # type: ignore[assignment]
 
 
 def _check_schema_version(con: duckdb.DuckDBPyConnection, target: str) -> None:
