@@ -182,3 +182,11 @@ def test_every_format_renders_and_escapes_what_came_from_files(
     html = triage_renderer("html")(result)
     assert "&lt;script&gt;" in html and result.summary_line() in html
     assert json.loads(triage_renderer("json")(result))["schema"] == "sgharden.triage/v1"
+
+
+def test_the_demo_prints_the_triage_summary_line() -> None:
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 0, result.output
+    lines = [x for x in result.stdout.splitlines() if x.startswith("Triage: ")]
+    assert len(lines) == 1 and SUMMARY.match(lines[0].removeprefix("Triage: ")), lines
+    assert "6 groups + 5 resources" in lines[0] and "0 real users affected" in lines[0]
