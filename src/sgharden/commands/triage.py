@@ -4,17 +4,22 @@ accepted / no change needed, from the plan `propose` makes (the same library pat
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
+from sgharden.acceptance import load_acceptances, split_by_expiry
 from sgharden.analysis.planner import PlannerOptions
 from sgharden.analysis.triage import Ordering, Triage, triage
 from sgharden.commands.ingest import report_lines
 from sgharden.commands.propose import WindowRequest, build_plan, ingest_snapshot
 from sgharden.errors import InputError
+from sgharden.findings import in_scope
 from sgharden.render.triage import TriageFormat, triage_renderer
-from sgharden.snapshot import load_snapshot
+from sgharden.snapshot import Snapshot, load_snapshot
 from sgharden.workspace import DEFAULT_WORKSPACE, open_workspace
 
 
@@ -27,6 +32,8 @@ def triage_snapshot(
     flow_logs: tuple[str, ...] = (),
     days: float | None = None,
     quiet: bool = True,
+    accepted_path: Path | None = None,
+    today: date | None = None,
 ) -> Triage:
     """Plan the snapshot as `propose` does (or read the plan it wrote), then triage it."""
     if plan_path is not None:
@@ -39,8 +46,26 @@ def triage_snapshot(
             ) from None
         if not isinstance(plan, dict) or plan.get("schema") != "sgharden.plan/v1":
             raise InputError(f"{plan_path}: schema is not sgharden.plan/v1")
-        return triage(plan, load_snapshot(snapshot_dir), ordering)
+    else:
+        plan = {}
     snapshot = load_snapshot(snapshot_dir)
+    state = split_by_expiry(
+        load_acceptances(accepted_path) if accepted_path else (), today or datetime.now(UTC).date()
+    )
+    if not plan:
+        plan = _plan(snapshot, workspace, do_ingest, flow_logs, days, quiet)
+    result = triage(plan, snapshot, ordering, state.accepted_findings(in_scope(snapshot.findings)))
+    return replace(result, warnings=(*result.warnings, *state.warnings()))
+
+
+def _plan(
+    snapshot: Snapshot,
+    workspace: str | None,
+    do_ingest: bool,
+    flow_logs: tuple[str, ...],
+    days: float | None,
+    quiet: bool,
+) -> dict[str, Any]:
     con = open_workspace(workspace)
     try:  # propose_snapshot's steps, with the snapshot read once for both
         if do_ingest:
@@ -48,10 +73,9 @@ def triage_snapshot(
             if not quiet:
                 for line in report_lines(report):
                     click.echo(line, err=True)
-        plan = build_plan(con, snapshot, WindowRequest(days=days), PlannerOptions()).to_dict()
+        return build_plan(con, snapshot, WindowRequest(days=days), PlannerOptions()).to_dict()
     finally:
         con.close()
-    return triage(plan, snapshot, ordering)
 
 
 @click.command("triage")
@@ -85,6 +109,12 @@ def triage_snapshot(
     show_default=True,
 )
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@click.option(
+    "--accepted",
+    "accepted_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Accepted risks (sgharden.toml; docs/workflow.md). Default: ./sgharden.toml if present.",
+)
 @click.option("--days", type=float, help="Analyse the last N days of data.")
 @click.option("--no-ingest", is_flag=True, help="Use the workspace as it is.")
 @click.option("--flow-logs", "flow_logs", multiple=True, help="More flow-log sources (s3://...).")
@@ -99,15 +129,28 @@ def command(
     days: float | None,
     no_ingest: bool,
     flow_logs: tuple[str, ...],
+    accepted_path: Path | None,
     quiet: bool,
 ) -> None:
     """Put every in-scope finding into one bucket: fix now, decide, wait, accepted, no change.
 
     The summary line comes first; totals per bucket x control x account/region close the report.
     """
+    if accepted_path is None and Path("sgharden.toml").is_file():
+        accepted_path = Path("sgharden.toml")
     result = triage_snapshot(
-        snapshot_dir, workspace, Ordering(order), plan_path, not no_ingest, flow_logs, days, quiet
+        snapshot_dir,
+        workspace,
+        Ordering(order),
+        plan_path,
+        not no_ingest,
+        flow_logs,
+        days,
+        quiet,
+        accepted_path,
     )
+    for warning in result.warnings:
+        click.echo(f"sgharden: warning: {warning}", err=True)
     text = triage_renderer(fmt)(result)
     if output:
         output.write_text(text, encoding="utf-8")
