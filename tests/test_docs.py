@@ -42,7 +42,7 @@ def render_cli_md() -> str:
 def render_iam_table() -> str:
     """The README's IAM table, from the constants each command declares (and its tests check)."""
     from sgharden.aws import collect, flow_logs
-    from sgharden.change import apply, awscheck, rollback
+    from sgharden.change import apply, awscheck, rollback, suppress
 
     rows = [
         ("collect", collect.COLLECT_IAM_ACTIONS),
@@ -54,6 +54,7 @@ def render_iam_table() -> str:
         ("apply --include-resources", apply.RESOURCE_IAM_ACTIONS),
         ("apply --note", apply.NOTE_IAM_ACTIONS),
         ("rollback", rollback.IAM_ACTIONS),
+        ("suppress", suppress.IAM_ACTIONS),
     ]
     lines = ["| command | IAM actions |", "|---|---|"]
     lines += [

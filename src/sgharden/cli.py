@@ -29,6 +29,7 @@ COMMANDS = {
     "rollback": "rollback",
     "verify": "verify",
     "triage": "triage",
+    "suppress": "suppress",
 }
 
 
