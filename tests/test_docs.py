@@ -42,7 +42,7 @@ def render_cli_md() -> str:
 def render_iam_table() -> str:
     """The README's IAM table, from the constants each command declares (and its tests check)."""
     from sgharden.aws import collect, flow_logs
-    from sgharden.change import apply, awscheck, rollback, suppress
+    from sgharden.change import apply, awscheck, notify, rollback, suppress
 
     rows = [
         ("collect", collect.COLLECT_IAM_ACTIONS),
@@ -55,6 +55,7 @@ def render_iam_table() -> str:
         ("apply --note", apply.NOTE_IAM_ACTIONS),
         ("rollback", rollback.IAM_ACTIONS),
         ("suppress", suppress.IAM_ACTIONS),
+        ("recheck --notify", notify.IAM_ACTIONS),
     ]
     lines = ["| command | IAM actions |", "|---|---|"]
     lines += [

@@ -30,6 +30,7 @@ COMMANDS = {
     "verify": "verify",
     "triage": "triage",
     "suppress": "suppress",
+    "recheck": "recheck",
 }
 
 
