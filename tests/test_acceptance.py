@@ -124,3 +124,69 @@ def test_a_bad_settings_file_fails_in_one_line_naming_file_and_key(
     )  # fmt: skip
     assert result.exit_code == 3
     assert result.stderr.count("\n") == 1 and where in result.stderr
+
+
+RULES = """
+[[accepted]]
+id = "web-ssh-rule"
+match = "rule"
+group = "sg-0aa00000000000002"
+protocol = "tcp"
+port = 22
+peer = "0.0.0.0/0"
+reason = "vendor support access"
+owner = "team-web"
+approver = "ciso"
+expires = 2099-01-01
+ticket = "SEC-9"
+
+[[accepted]]
+id = "app-8080"
+match = "rule"
+rule = "sgr-0000000000000000c"
+reason = "partner integration"
+owner = "team-app"
+approver = "ciso"
+expires = 2099-01-01
+ticket = "SEC-10"
+
+[[accepted]]
+id = "orders-db-public"
+match = "resource"
+resource = "orders-db"
+reason = "migration window"
+owner = "team-db"
+approver = "ciso"
+expires = 2099-01-01
+ticket = "SEC-11"
+"""
+
+
+def test_a_rule_entry_keeps_the_rule_as_accepted_risk_with_what_it_still_admits(
+    plan_file: Path, tmp_path: Path
+) -> None:
+    from sgharden.acceptance import apply_to_plan, split_by_expiry
+
+    toml = tmp_path / "sgharden.toml"
+    toml.write_text(RULES)
+    state = split_by_expiry(load_acceptances(toml), date(2026, 12, 1))
+    plan = apply_to_plan(json.loads(plan_file.read_text()), state)
+    web = next(g for g in plan["groups"] if g["group_id"] == WEB)
+    ssh = next(r for r in web["keep"] if r.get("decision") == "accepted-risk")
+    assert ssh["FromPort"] == 22 and ssh["CidrIpv4"] == "0.0.0.0/0"
+    assert ssh["accepted_risk"]["ticket"] == "SEC-9"
+    assert "still admits 2 real source(s)" in ssh["reason"]
+    assert [r["FromPort"] for r in web["revoke"]] == [21]  # FTP is still revoked
+    assert web["authorize"] == []  # the /31 that was to replace the accepted rule is dropped
+    db = next(r for r in plan["resources"] if r["resource_id"] == "orders-db")
+    assert db["action"] == "accepted-risk" and db["accepted_risk"]["id"] == "orders-db-public"
+
+    result = triage_snapshot(
+        sample_snapshot(), None, Ordering.SEVERITY, plan_file, accepted_path=toml,
+        today=date(2026, 12, 1),
+    )  # fmt: skip
+    by_id = {t.target_id: t for t in result.targets}
+    assert by_id[WEB].bucket is Bucket.FIX_NOW  # FTP still to revoke
+    assert by_id[WEB].accepted[0]["id"] == "web-ssh-rule"
+    assert by_id["sg-0aa00000000000003"].bucket is Bucket.ACCEPTED
+    assert by_id["orders-db"].bucket is Bucket.ACCEPTED

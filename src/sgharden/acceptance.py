@@ -209,3 +209,116 @@ def split_by_expiry(acceptances: Iterable[Acceptance], today: date) -> Acceptanc
     return AcceptanceState(
         tuple(a for a in items if not a.expired(today)), tuple(a for a in items if a.expired(today))
     )
+
+
+_PEER_KEYS = ("CidrIpv4", "CidrIpv6", "ReferencedGroupId", "PrefixListId")
+
+
+def _rule_matches(entry: Acceptance, rule: dict[str, Any], group_id: str) -> bool:
+    if entry.match == "group":
+        return entry.group == group_id
+    if entry.match != "rule":
+        return False
+    if entry.group and entry.group != group_id:
+        return False
+    if entry.rule:
+        return rule.get("SecurityGroupRuleId") == entry.rule
+    if str(rule.get("IpProtocol")) != entry.protocol:
+        return False
+    low, high = int(rule.get("FromPort", -1)), int(rule.get("ToPort", -1))
+    if entry.port is not None and low != -1 and not low <= entry.port <= high:
+        return False
+    return any(rule.get(k) == entry.peer for k in _PEER_KEYS)
+
+
+def _in_place(entry: Acceptance, account: str, region: str) -> bool:
+    return (not entry.account or entry.account == account) and (
+        not entry.region or entry.region == region
+    )
+
+
+def _accepted_rule(entry: Acceptance, rule: dict[str, Any]) -> dict[str, Any]:
+    ev = rule.get("evidence") or {}
+    still = (
+        f"still admits {ev.get('source_count', 0)} real source(s) and "
+        f"{(ev.get('probes') or {}).get('source_count', 0)} scanner source(s)"
+    )
+    return {
+        **rule,
+        "decision": "accepted-risk",
+        "reason": f"accepted risk {entry.id} ({entry.reason}); {still}; was: {rule.get('reason')}",
+        "accepted_risk": entry.record(),
+    }
+
+
+def _replaces(accepted: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether an authorize rule was the narrowed replacement of an accepted (kept) rule."""
+    if accepted.get("IsEgress") != new.get("IsEgress"):
+        return False
+    proto = str(accepted.get("IpProtocol"))
+    if proto != "-1" and proto != str(new.get("IpProtocol")):
+        return False
+    low, high = int(accepted.get("FromPort", -1)), int(accepted.get("ToPort", -1))
+    if proto == "-1" or low == -1:
+        return True
+    return low <= int(new.get("FromPort", -1)) and int(new.get("ToPort", -1)) <= high
+
+
+def apply_to_plan(plan: dict[str, Any], state: AcceptanceState) -> dict[str, Any]:
+    """The plan with the entries in force applied: a matched rule is kept as `accepted-risk`
+    (with the entry and what it still admits) instead of revoked, and the rules that were to
+    replace it are dropped; a matched resource's action becomes `accepted-risk`. Pure: a new dict.
+    """
+    groups = []
+    for group in plan.get("groups", []):
+        gid, account, region = (
+            str(group["group_id"]),
+            str(group["account_id"]),
+            str(group["region"]),
+        )
+        entries = [a for a in state.in_force if _in_place(a, account, region)]
+        revoke, kept = [], list(group.get("keep", []))
+        accepted_now = []
+        for rule in group.get("revoke", []):
+            entry = next((a for a in entries if _rule_matches(a, rule, gid)), None)
+            if entry is None:
+                revoke.append(rule)
+            else:
+                accepted_now.append(_accepted_rule(entry, rule))
+        if not accepted_now:
+            groups.append(group)
+            continue
+        authorize = [
+            r for r in group.get("authorize", []) if not any(_replaces(a, r) for a in accepted_now)
+        ]
+        groups.append(
+            {**group, "revoke": revoke, "authorize": authorize, "keep": kept + accepted_now}
+        )
+    resources = []
+    for resource in plan.get("resources", []):
+        entry = next(
+            (
+                a
+                for a in state.in_force
+                if a.match == "resource"
+                and a.resource == resource.get("resource_id")
+                and _in_place(a, str(resource["account_id"]), str(resource["region"]))
+            ),
+            None,
+        )
+        if entry is None or resource.get("action") not in (
+            "remove-public-ip",
+            "disable-public-access",
+        ):
+            resources.append(resource)
+            continue
+        resources.append(
+            {
+                **resource,
+                "action": "accepted-risk",
+                "reason": f"accepted risk {entry.id} ({entry.reason}); was: {resource.get('action')}: "
+                f"{resource.get('reason')}",
+                "accepted_risk": entry.record(),
+            }
+        )
+    return {**plan, "groups": groups, "resources": resources}

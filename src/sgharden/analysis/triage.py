@@ -263,7 +263,7 @@ def _pressure(rules: list[dict[str, Any]], window_days: float) -> tuple[float, i
 
 
 def _group_bucket(
-    group: Mapping[str, Any], is_default: bool, accepted_all: bool
+    group: Mapping[str, Any], is_default: bool, accepted_all: bool, accepted_rules: bool = False
 ) -> tuple[Bucket, str]:
     status = str(group.get("status", ""))
     cov = group.get("coverage") or {}
@@ -278,6 +278,8 @@ def _group_bucket(
     if status == "ready":
         if changes:
             return Bucket.FIX_NOW, "ready: the change cuts no real use seen in the window"
+        if accepted_rules:
+            return Bucket.ACCEPTED, "what the plan would change is an accepted risk in force"
         return Bucket.NO_CHANGE, "ready with nothing to change"
     if status == "no-change":
         return Bucket.NO_CHANGE, "nothing to change (e.g. a public service in public use)"
@@ -353,14 +355,16 @@ def triage(
             inventory.interfaces[e] for e in enis if inventory and e in inventory.interfaces
         ]
         accepted_all = all(f.finding_id in accepted_findings for f in fs)
-        bucket, reason = _group_bucket(group, bool(sg and sg.is_default), accepted_all)
-        rules = _rule_lists(group)
-        scanners, real = _pressure(rules, window_days)
         accepted_rules = tuple(
             r["accepted_risk"]
             for r in group.get("keep", [])
             if isinstance(r.get("accepted_risk"), dict)
         )
+        bucket, reason = _group_bucket(
+            group, bool(sg and sg.is_default), accepted_all, bool(accepted_rules)
+        )
+        rules = _rule_lists(group)
+        scanners, real = _pressure(rules, window_days)
         targets.append(
             Target(
                 kind="group",

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from sgharden.acceptance import load_acceptances, split_by_expiry
+from sgharden.acceptance import apply_to_plan, load_acceptances, split_by_expiry
 from sgharden.analysis.planner import PlannerOptions
 from sgharden.analysis.triage import Ordering, Triage, triage
 from sgharden.commands.ingest import report_lines
@@ -54,6 +54,7 @@ def triage_snapshot(
     )
     if not plan:
         plan = _plan(snapshot, workspace, do_ingest, flow_logs, days, quiet)
+    plan = apply_to_plan(plan, state)
     result = triage(plan, snapshot, ordering, state.accepted_findings(in_scope(snapshot.findings)))
     return replace(result, warnings=(*result.warnings, *state.warnings()))
 
