@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import atexit
+import importlib.abc
+import importlib.util
 import os
 import shutil
 import sys
@@ -63,17 +65,26 @@ def open_workspace(
     return con
 
 
+class _PandasIsMissing(importlib.abc.MetaPathFinder):
+    """Answers "no pandas" at once, without searching sys.path again (see _cache_missing_pandas)."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname == "pandas":
+            raise ModuleNotFoundError("No module named 'pandas'", name="pandas")
+        return None
+
+
 def _cache_missing_pandas() -> None:
     """Make a missing pandas fail fast. DuckDB tries `import pandas` for every Python value it
     converts (list/struct parameters); without pandas each failed import searches sys.path again
-    (Python caches only successes), which made planning 35,000 rules ~7x slower (BENCHMARKS.md,
-    triage). A None entry in sys.modules is Python's own "known missing" marker."""
-    if "pandas" in sys.modules:
+    (Python caches only successes), which made planning 35,000 rules ~4x slower (BENCHMARKS.md,
+    triage). A finder first on sys.meta_path says "missing" at once; nothing is put in
+    sys.modules (pyarrow reads a pandas entry there as an installed pandas)."""
+    if any(isinstance(f, _PandasIsMissing) for f in sys.meta_path):
         return
-    try:
-        import pandas  # noqa: F401
-    except ImportError:
-        sys.modules["pandas"] = None  # type: ignore[assignment]
+    if "pandas" in sys.modules or importlib.util.find_spec("pandas") is not None:
+        return
+    sys.meta_path.insert(0, _PandasIsMissing())
 
 
 def _check_schema_version(con: duckdb.DuckDBPyConnection, target: str) -> None:
