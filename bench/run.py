@@ -285,6 +285,22 @@ def _ingested_records(workspace: Path) -> int:
     return int(row[0]) if row else 0
 
 
+def _rollup_ratio(workspace: Path, files: list[str]) -> float:
+    """Roll-up bytes / raw bytes: the roll-up as Parquet (what the Athena engine downloads:
+    docs/scale.md) over the objects ingested."""
+    import tempfile
+
+    import duckdb
+
+    con = duckdb.connect(str(workspace), read_only=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "rollup.parquet"
+        con.execute(f"COPY (SELECT * FROM flow_rollup) TO '{out}' (FORMAT parquet)")
+        size = out.stat().st_size
+    con.close()
+    return size / max(sum(Path(f).stat().st_size for f in files), 1)
+
+
 def objects(data: Path, kind: str, records: int) -> list[str]:
     """The first objects of the generated set holding `records` records, in record order."""
     total, per_object = (int(x) for x in (data / "records.txt").read_text().split())
@@ -367,6 +383,8 @@ def _measure(task: Task, n: int, files: list[str], workspaces: Path) -> Result:
     wall, rss, code, output = _time_v(task.command(files, workspace))
     if task.what in ("ingest", "ingest-again") and workspace.exists():
         output = f"workspace records={_ingested_records(workspace)} {output}".strip()
+        if task.what == "ingest" and code == 0:
+            output = f"rollup/raw={_rollup_ratio(workspace, files):.3f} {output}"
     print(
         f"{n:>11,} {task.name:<21} {wall:8.2f}s {rss:9.1f} MiB  exit {code}  "
         f"load {load:.1f}  {output}",

@@ -12,17 +12,13 @@
 --                peer covers, as the roll-up's fixed-width hex (see schema.sql): one for a CIDR,
 --                one per CIDR of a prefix list, one per member address of a referenced group
 --   $start, $end TIMESTAMP  the plan's window [start, end)
---   $probe_max_bytes_in, $probe_max_packets_in, $probe_max_payload_in BIGINT,
---   $probe_no_response BOOLEAN (plan settings)
+--   $classify    STRUCT     the plan's classifier settings (Thresholds.as_params())
 -- Columns: remote_addr, is_probe, connections, packets, bytes, first_seen, last_seen, keys,
 --   daily (list of {day, connections}), sample (raw records kept at ingest).
 WITH rows AS (
     SELECT interface_id, protocol, coalesce(service_port, -1) AS port_key, service_port,
            remote_addr, hour, connections, packets_in + packets_out AS packets,
-           bytes_in + bytes_out AS bytes, first_seen, last_seen,
-           probe_like(protocol, remote_family, connections, packets_in, bytes_in, packets_out,
-                      $probe_max_bytes_in, $probe_max_packets_in, $probe_max_payload_in,
-                      $probe_no_response) AS probe_like
+           bytes_in + bytes_out AS bytes, first_seen, last_seen
     FROM flow_rollup
     WHERE direction = 'inbound' AND accepted > 0
       AND list_contains($interfaces, interface_id)
@@ -34,10 +30,12 @@ WITH rows AS (
                                        AND remote_hex BETWEEN r.lo AND r.hi)) > 0
 ),
 per_key AS (
-    SELECT interface_id, protocol, port_key, any_value(service_port) AS service_port,
-           remote_addr, bool_and(probe_like) AS is_probe
-    FROM rows
-    GROUP BY interface_id, protocol, port_key, remote_addr
+    SELECT r.interface_id, r.protocol, r.port_key, any_value(r.service_port) AS service_port,
+           r.remote_addr, any_value(v.is_probe) AS is_probe
+    FROM rows r
+    JOIN source_verdicts($interfaces::VARCHAR[], $start, $end, $classify) v
+      USING (interface_id, protocol, port_key, remote_addr)
+    GROUP BY r.interface_id, r.protocol, r.port_key, r.remote_addr
 ),
 classified AS (
     SELECT r.*, k.is_probe

@@ -13,7 +13,7 @@ FROM (
            any_value(remote_family) AS remote_family, any_value(remote_hex) AS remote_hex,
            sum(connections)::BIGINT AS connections, sum(packets)::BIGINT AS packets, sum(bytes)::BIGINT AS bytes,
            min(first_seen) AS first_seen, max(last_seen) AS last_seen,
-           bool_and(probe_like) AS is_probe
+           bool_and(probe_like) AS is_probe, any_value(verdict) AS verdict
     FROM plan_days
     GROUP BY interface_id, protocol, port_key, remote_addr
 ) k;

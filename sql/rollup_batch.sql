@@ -14,7 +14,8 @@
 --   tcp-flags    SYN-ACK (18) in the record: its sender is the responder; SYN (2): the initiator.
 --   listener     the interface was seen answering on this local port (learn_listeners.sql), so
 --                later, flagless intervals of long-lived connections keep their service port.
---   port         TCP/UDP without flags: the side with the lower port is the service (ties: local).
+--   port         TCP/UDP without flags: the side with the lower port is the service; equal
+--                ports: the side that sent first in the hour opened it (basis first-packet).
 --   first-packet other protocols (ICMP...): the side that sent first in the hour opened it.
 -- Return traffic therefore folds into the connection it answers, under the same key.
 --
@@ -72,12 +73,24 @@ first_packet AS (
     WHERE protocol NOT IN (6, 17)
     GROUP BY interface_id, protocol, remote_addr, hour_index
 ),
+-- Both sides on the same port (syslog 514 -> 514, NTP 123 -> 123): the port says nothing, so
+-- the side that sent first in the hour opened it, as for ICMP. (Before, ties went to the local
+-- side, so a host sending syslog looked like it served syslog.)
+tie_first AS (
+    SELECT interface_id, protocol, remote_addr, local_port, hour_index,
+           min(start) FILTER (WHERE is_rx) AS first_rx,
+           min(start) FILTER (WHERE NOT is_rx) AS first_tx
+    FROM sided
+    WHERE protocol IN (6, 17) AND local_port = remote_port
+    GROUP BY interface_id, protocol, remote_addr, local_port, hour_index
+),
 classified AS (
     SELECT
         x.*,
         CASE
             WHEN x.protocol = 6 AND (x.tcp_flags & 2) = 2 THEN 'tcp-flags'
             WHEN l.port IS NOT NULL THEN 'listener'
+            WHEN t.local_port IS NOT NULL THEN 'first-packet'
             ELSE 'port'
         END AS basis,
         CASE
@@ -86,12 +99,19 @@ classified AS (
             WHEN x.protocol = 6 AND (x.tcp_flags & 2) = 2
                 THEN CASE WHEN x.is_rx THEN 'inbound' ELSE 'outbound' END
             WHEN l.port IS NOT NULL THEN 'inbound'
+            WHEN t.local_port IS NOT NULL
+                THEN CASE WHEN t.first_tx IS NULL OR t.first_rx <= t.first_tx
+                          THEN 'inbound' ELSE 'outbound' END
             WHEN coalesce(x.local_port, 0) <= coalesce(x.remote_port, 0) THEN 'inbound'
             ELSE 'outbound'
         END AS direction
     FROM sided x
     LEFT JOIN listeners l
         ON l.interface_id = x.interface_id AND l.protocol = x.protocol AND l.port = x.local_port
+    LEFT JOIN tie_first t
+        ON t.interface_id = x.interface_id AND t.protocol = x.protocol
+       AND t.remote_addr = x.remote_addr AND t.local_port = x.local_port
+       AND t.hour_index = x.hour_index AND x.local_port = x.remote_port
     WHERE x.protocol IN (6, 17)
     UNION ALL
     SELECT

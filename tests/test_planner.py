@@ -303,6 +303,9 @@ def test_ssh_from_two_admins_is_narrowed_to_their_addresses_not_the_scanners(wor
     world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
     fid = world.sg_finding("EC2.13", "sg-ssh")
     world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3)
+    # the admin comes back a week later: three short sessions in one hour that never return are
+    # the shape of a credential brute force (sql/classify_sources.sql rule 4)
+    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, day=8)
     world.traffic("eni-b", "10.0.1.10", "203.0.113.77", 22, day=5)
     world.probe("eni-b", "10.0.1.10", "198.51.100.11", 22)  # next to an admin: must stay out
     world.probe("eni-b", "10.0.1.10", "192.0.2.200", 22)
@@ -316,11 +319,16 @@ def test_ssh_from_two_admins_is_narrowed_to_their_addresses_not_the_scanners(wor
     }
     revoked = g["revoke"][0]["evidence"]
     assert revoked["source_count"] == 2
-    assert revoked["connections"] == 4
+    assert revoked["connections"] == 5
     assert revoked["probes"]["source_count"] == 2
     assert {s["address"] for s in revoked["probes"]["sources"]} == {"198.51.100.11", "192.0.2.200"}
     assert revoked["sample"], "raw records are attached as evidence"
-    assert {d["day"] for d in revoked["daily"]} == {"2026-10-02", "2026-10-03", "2026-10-06"}
+    assert {d["day"] for d in revoked["daily"]} == {
+        "2026-10-02",
+        "2026-10-03",
+        "2026-10-06",
+        "2026-10-09",
+    }
 
 
 def test_many_sources_aggregate_within_the_widest_prefix_and_never_over_a_probe(
@@ -355,9 +363,18 @@ def test_sources_that_cannot_fit_keep_the_rule_with_a_warning(world: World) -> N
     for i in range(1, 5):
         world.traffic("eni-x", "10.0.1.10", f"{10 + i}.1.2.3", 8443)  # 4 different /8s
     g = group_of(run_propose(world, PlannerOptions(max_prefixes=2)), "sg-x")
-    assert g["status"] == "no-change"
+    # never "kept to be safe": a person chooses among the alternatives the plan names
+    assert g["status"] == "needs-decision"
     assert peers(g["keep"]) >= {("tcp", 8443, 8443, "0.0.0.0/0")}
-    assert any("too many" in w for w in g["warnings"])
+    assert g["revoke"] == [] and g["authorize"] == []
+    (why,) = [w for w in g["warnings"] if "cannot be narrowed" in w]
+    assert "prefix list" in why and "--public-port" in why
+    # declared public, the same rule is kept as a public service
+    g = group_of(
+        run_propose(world, PlannerOptions(max_prefixes=2, public_tcp_ports=(8443,))), "sg-x"
+    )
+    assert g["status"] == "no-change"
+    assert any("declared public" in k["reason"] for k in g["keep"])
 
 
 def test_same_vpc_sources_become_a_reference_to_their_group(world: World) -> None:
@@ -395,15 +412,19 @@ def test_public_website_on_443_is_kept_with_its_reason(world: World) -> None:
     assert "public" in kept[("tcp", 443, 443, "::/0")]["reason"]
 
 
-def test_many_distinct_sources_make_any_port_public(world: World) -> None:
+def test_many_distinct_sources_never_make_a_port_public_unless_declared(world: World) -> None:
+    # scanners that pass as users are many: a count is no reason to keep a port world-open
     world.group("sg-g", "game", [ingress(7777, "0.0.0.0/0", proto="udp")])
     world.eni("eni-g", "10.0.1.10", ["sg-g"])
     world.sg_finding("EC2.18", "sg-g")
     for i in range(30):
         world.traffic("eni-g", "10.0.1.10", f"198.51.{i}.9", 7777, protocol=17)
     g = group_of(run_propose(world), "sg-g")
+    assert g["status"] == "needs-decision"
+    assert "30 real sources on udp/7777" in g["keep"][0]["reason"]
+    g = group_of(run_propose(world, PlannerOptions(public_udp_ports=(7777,))), "sg-g")
     assert g["status"] == "no-change"
-    assert "30 distinct real sources" in g["keep"][0]["reason"]
+    assert "declared public: 30 real source(s)" in g["keep"][0]["reason"]
 
 
 # -- no real use: revoke ----------------------------------------------------------------------
@@ -651,8 +672,13 @@ def test_probe_thresholds_are_configurable_and_tell_scans_from_use(world: World)
     world.traffic("eni-p", "10.0.1.10", "198.51.100.4", 22, bytes_in=179, packets_in=4)
     # a real SSH session
     world.traffic("eni-p", "10.0.1.10", "198.51.100.5", 22, bytes_in=3000, packets_in=12)
-    # DNS: one small query each, answered: real use, however small
+    # DNS: a small query, answered, from a client that comes back: real use, however small
     world.traffic("eni-p", "10.0.1.10", "198.51.100.6", 53, protocol=17, bytes_in=70, packets_in=1)
+    world.traffic(
+        "eni-p", "10.0.1.10", "198.51.100.6", 53, protocol=17, bytes_in=70, packets_in=1, day=6
+    )
+    # one answered query, never again: an open-resolver probe (classify_sources.sql rule 5)
+    world.traffic("eni-p", "10.0.1.10", "198.51.100.8", 53, protocol=17, bytes_in=70, packets_in=1)
     # the same query unanswered: a probe
     world.traffic(
         "eni-p",
@@ -684,9 +710,13 @@ def test_probe_thresholds_are_configurable_and_tell_scans_from_use(world: World)
         "198.51.100.5": False,
         "198.51.100.6": False,
         "198.51.100.7": True,
+        "198.51.100.8": True,
     }
-    strict = probes(Thresholds(probe_max_bytes_in=50, probe_max_payload_in=10))
+    strict = probes(
+        Thresholds(probe_max_bytes_in=50, probe_max_payload_in=10, probe_max_request_bytes=0)
+    )
     assert strict["198.51.100.3"] is False and strict["198.51.100.4"] is False
+    assert strict["198.51.100.8"] is False  # no opening message is that small: rule 5 is off
 
 
 def test_aggregate_refuses_to_widen_past_the_limit() -> None:
@@ -748,6 +778,7 @@ def test_cli_propose_writes_the_json_plan_and_reingest_is_incremental(
     world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
     world.sg_finding("EC2.13", "sg-ssh")
     world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3)
+    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, day=8)  # an admin comes back
     snap = world.write()
     ws = str(tmp_path / "ws.duckdb")
     out = tmp_path / "plan.json"
@@ -755,12 +786,12 @@ def test_cli_propose_writes_the_json_plan_and_reingest_is_incremental(
     result = CliRunner().invoke(main, [*args, "--format", "json", "--output", str(out)])
     assert result.exit_code == 0, result.output
     first = json.loads(out.read_text())
-    assert group_of(first, "sg-ssh")["revoke"][0]["evidence"]["connections"] == 3
+    assert group_of(first, "sg-ssh")["revoke"][0]["evidence"]["connections"] == 4
     # a second run ingests nothing new: the counts do not double
     result = CliRunner().invoke(main, [*args, "--format", "json"])
     assert result.exit_code == 0, result.output
     again = json.loads(result.stdout)
-    assert group_of(again, "sg-ssh")["revoke"][0]["evidence"]["connections"] == 3
+    assert group_of(again, "sg-ssh")["revoke"][0]["evidence"]["connections"] == 4
     result = CliRunner().invoke(main, [*args, "--days", "3", "--since", "2026-10-01"])
     assert result.exit_code == 2
     result = CliRunner().invoke(main, [*args, "--no-ingest", "--days", "5", "--format", "table"])
@@ -778,6 +809,7 @@ def test_propose_reads_flow_logs_from_s3(aws: str, world: World, tmp_path: Path)
     world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
     world.sg_finding("EC2.13", "sg-ssh")
     world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3)
+    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, day=8)  # an admin comes back
     snap = world.write()
     local = snap / "flow-logs" / "records.log"
     s3 = boto3.client("s3", region_name="us-east-1")

@@ -127,7 +127,7 @@ def _conn(addr: str, probe: bool, port: int = 22) -> Connection:
     ],
     covered=True,
     max_prefixes=1,
-    public_min=25,
+    declared=(),
 )
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
@@ -135,20 +135,20 @@ def _conn(addr: str, probe: bool, port: int = 22) -> Connection:
     traffic=st.lists(connections(), max_size=40),
     covered=st.sampled_from([True, True, True, False]),
     max_prefixes=st.sampled_from([1, 2, 10]),
-    public_min=st.sampled_from([2, 25]),
+    declared=st.sampled_from([(), (22, 8080)]),
 )
 def test_a_ready_plan_keeps_real_use_and_allows_nothing_new(
     ingress: list[Rule],
     traffic: list[Connection],
     covered: bool,
     max_prefixes: int,
-    public_min: int,
+    declared: tuple[int, ...],
 ) -> None:
     group = SecurityGroup(G, "target", "vpc-1", "1", "1", "r", ingress=tuple(ingress))
     inv = inventory_with(group)
     # flow logs only show accepted traffic as use: keep the connections today's rules let in
     conns = [c for c in traffic if rules_allow(ingress, c, ENIS[c.interface_id], inv)]
-    options = PlannerOptions(max_prefixes=max_prefixes, public_min_sources=public_min)
+    options = PlannerOptions(max_prefixes=max_prefixes, public_tcp_ports=declared)
     plan = plan_group(group, inv, conns, coverage(covered), options, ["EC2.19"])
     if not covered:
         assert plan.status in ("needs-more-data", "no-change")
@@ -264,10 +264,10 @@ def rollup_rows(draw: st.DrawFn, ingress: list[Rule]) -> tuple[object, ...]:
     ingress=st.lists(rules(), min_size=1, max_size=5, unique_by=lambda r: r.key()),
     data=st.data(),
     max_prefixes=st.sampled_from([1, 10]),
-    public_min=st.sampled_from([2, 25]),
+    declared=st.sampled_from([(), (22, 8080)]),
 )
 def test_the_sql_engine_plans_exactly_like_the_python_reference(
-    ingress: list[Rule], data: st.DataObject, max_prefixes: int, public_min: int
+    ingress: list[Rule], data: st.DataObject, max_prefixes: int, declared: tuple[int, ...]
 ) -> None:
     rows = data.draw(st.lists(rollup_rows(ingress), max_size=40))
     import json
@@ -317,7 +317,7 @@ def test_the_sql_engine_plans_exactly_like_the_python_reference(
         "FROM (VALUES ('eni-t1'), ('eni-t2')) v(e), range(360) r(h)",
         {"t": T},
     )
-    options = PlannerOptions(max_prefixes=max_prefixes, public_min_sources=public_min)
+    options = PlannerOptions(max_prefixes=max_prefixes, public_tcp_ports=declared)
     plans = [
         json.loads(json.dumps(propose(con, snapshot, WINDOW, options, now=T, engine=e).to_dict()))
         for e in ("sql", "python")

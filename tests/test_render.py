@@ -32,6 +32,7 @@ def plan(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
     world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
     world.sg_finding("EC2.13", "sg-ssh")
     world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3)
+    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, day=8)  # admins come back
     world.probe("eni-b", "10.0.1.10", "192.0.2.200", 9200)
     _, con, snapshot, window = propose_in(world)
     return propose(con, snapshot, window, PlannerOptions(), now=datetime(2026, 11, 1, tzinfo=UTC))
@@ -49,7 +50,7 @@ def test_table_shows_current_and_proposed_rules_with_counts(plan) -> None:  # ty
     assert "sg-ssh (bastion)" in text and "[ready]" in text
     lines = text.splitlines()
     revoke = next(line for line in lines if line.startswith("revoke") and "tcp/22 " in line)
-    assert "0.0.0.0/0" in revoke and " 3 " in revoke
+    assert "0.0.0.0/0" in revoke and " 4 " in revoke
     assert any(line.startswith("authorize") and "198.51.100.10/32" in line for line in lines)
 
 

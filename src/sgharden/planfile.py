@@ -17,7 +17,7 @@ from sgharden.errors import InputError
 from sgharden.model import Rule
 
 SCHEMA = "sgharden.plan/v1"
-GROUP_STATUSES = ("ready", "needs-more-data", "no-change")
+GROUP_STATUSES = ("ready", "needs-more-data", "needs-decision", "no-change")
 RESOURCE_ACTIONS = (
     "remove-public-ip",
     "keep-public-ip",

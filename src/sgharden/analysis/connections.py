@@ -12,6 +12,7 @@ is exposed, never evidence that anyone needs it. The thresholds are in `Threshol
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,34 +22,83 @@ import duckdb
 from sgharden.resources import query
 from sgharden.snapshot import Snapshot
 
+# Addresses that never come from the internet: private, shared (CGNAT), link-local, loopback.
+# Everything else counts as internet — documentation ranges too, so examples behave like reality.
+INTERNAL_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "127.0.0.0/8",
+        "fc00::/7",
+        "fe80::/10",
+        "::1/128",
+    )
+)
+
+
+def _hex_span(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> dict[str, Any]:
+    width = 8 if net.version == 4 else 32
+    return {
+        "family": net.version,
+        "lo": f"{int(net.network_address):0{width}x}",
+        "hi": f"{int(net.broadcast_address):0{width}x}",
+    }
+
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When a remote's connections to a port count as scanning rather than use.
+    """When a source counts as a scanner rather than a user (sql/classify_sources.sql).
 
-    A roll-up hour-row of a TCP key looks like scanning when, per connection, the remote sent
-    - at most `probe_max_bytes_in` bytes in at most `probe_max_packets_in` packets (a SYN, maybe
-      an ACK and a RST: handshake-sized), or
-    - at most `probe_max_payload_in` bytes beyond minimal headers (40 bytes a packet for IPv4, 60
-      for IPv6; an overestimate of the payload, so it errs towards real use): a banner grab, or
-    - (`probe_no_response`) the interface sent nothing back: no application answered.
-    Other protocols (UDP, ICMP...): the interface sent nothing back and the remote's traffic was
-    handshake-sized (a real UDP exchange is answered; a one-way sender that sends more is real).
-    A remote is a probe on a port when *every* hour-row of it looks like scanning; one real
-    exchange makes it a real source.
+    Every value is named in the plan's settings and described in docs/planner.md. None is tuned
+    to one kind of traffic: each follows from what a protocol's first exchange carries
+    (../shared/TRAFFIC_FACTS.md) or from how people and scanners come back.
+
+    Handshake-sized (a roll-up hour-row, per connection the remote sent):
+    - at most `probe_max_bytes_in` bytes in at most `probe_max_packets_in` packets, or
+    - at most `probe_max_payload_in` bytes beyond minimal headers (a banner grab), or
+    - (`probe_no_response`) nothing came back. Other protocols: unanswered and handshake-sized.
+    Small session: at most `probe_max_session_bytes` both ways (a failed login carries a few KB).
+    Opening exchange: a request of at most `probe_max_request_bytes` answered with at most
+    `probe_max_answer_bytes` (a TLS server's first flight with certificates is a few KB).
+    Burst: at least `burst_min_sessions` small sessions within `burst_max_hours`.
+    Came back: first and last record on the key at least `return_min_hours` apart.
+    Sweeps: reached `sweep_min_ports` (protocol, port)s anywhere, or was rejected on a target
+    where nothing was accepted.
     """
 
     probe_max_bytes_in: int = 120
     probe_max_packets_in: int = 3
     probe_max_payload_in: int = 64
     probe_no_response: bool = True
+    probe_max_session_bytes: int = 32768
+    probe_max_request_bytes: int = 1024
+    probe_max_answer_bytes: int = 8192
+    burst_max_hours: int = 3
+    burst_min_sessions: int = 3
+    return_min_hours: int = 20
+    sweep_min_ports: int = 3
 
     def as_params(self) -> dict[str, Any]:
+        """The named parameter `classify` every classifying query takes (a STRUCT)."""
         return {
-            "probe_max_bytes_in": self.probe_max_bytes_in,
-            "probe_max_packets_in": self.probe_max_packets_in,
-            "probe_max_payload_in": self.probe_max_payload_in,
-            "probe_no_response": self.probe_no_response,
+            "classify": {
+                "max_bytes_in": self.probe_max_bytes_in,
+                "max_packets_in": self.probe_max_packets_in,
+                "max_payload_in": self.probe_max_payload_in,
+                "no_response": self.probe_no_response,
+                "max_session_bytes": self.probe_max_session_bytes,
+                "max_request_bytes": self.probe_max_request_bytes,
+                "max_answer_bytes": self.probe_max_answer_bytes,
+                "burst_max_hours": self.burst_max_hours,
+                "burst_min_sessions": self.burst_min_sessions,
+                "return_min_hours": self.return_min_hours,
+                "sweep_min_ports": self.sweep_min_ports,
+                "internal": [_hex_span(n) for n in INTERNAL_NETWORKS],
+            }
         }
 
 
@@ -68,6 +118,7 @@ class Connection:
     last_seen: datetime
     is_probe: bool
     daily: tuple[tuple[str, int], ...] = ()  # (YYYY-MM-DD, connections)
+    verdict: str = ""  # the classifier's reasons (sql/classify_sources.sql)
 
     @property
     def is_real(self) -> bool:
@@ -117,6 +168,7 @@ def observed_connections(
         cols["last_seen"],
         cols["is_probe"],
         cols["daily"],
+        cols["verdict"],
         strict=True,
     ):
         daily = []
@@ -138,6 +190,7 @@ def observed_connections(
                 last,
                 probe,
                 tuple(daily),
+                row[12],
             )
         )
     return out

@@ -21,6 +21,9 @@ SCHEMA = "sgharden.plan/v1"
 READY = "ready"
 NEEDS_MORE_DATA = "needs-more-data"
 NO_CHANGE = "no-change"
+# a world-open rule on a risky port whose real sources do not fit the limits: a person chooses
+# among the alternatives the plan names (prefix list, Session Manager, private connectivity)
+NEEDS_DECISION = "needs-decision"
 
 
 def iso(moment: datetime | None) -> str | None:

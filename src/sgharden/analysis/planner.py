@@ -16,7 +16,6 @@ connection classified as real use and never allows anything the current rules de
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from sgharden.analysis.connections import (
+    INTERNAL_NETWORKS,
     Connection,
     Thresholds,
     Window,
@@ -34,6 +34,7 @@ from sgharden.analysis.coverage import Coverage, coverage_of, delivery, verdict
 from sgharden.analysis.evidence import EvidenceSpec, SampleKey, fetch_samples, sample_keys
 from sgharden.analysis.matching import address_book, compile_rule, parse_address, rule_allows
 from sgharden.analysis.plan import (
+    NEEDS_DECISION,
     NEEDS_MORE_DATA,
     NO_CHANGE,
     READY,
@@ -71,11 +72,13 @@ class PlannerOptions:
     max_prefixes: int = 10
     widest_prefix_v4: int = 24
     widest_prefix_v6: int = 64
-    # this many distinct real sources on a port make it a public service
-    public_min_sources: int = 25
     # EC2.18's authorizedTcpPorts / authorizedUdpPorts: world-open is fine here with public use
     authorized_tcp_ports: tuple[int, ...] = (80, 443)
     authorized_udp_ports: tuple[int, ...] = ()
+    # ports the user declares public (--public-port / settings): world-open kept with real use.
+    # No other port is ever "public": many sources are not a reason (scanners are many).
+    public_tcp_ports: tuple[int, ...] = ()
+    public_udp_ports: tuple[int, ...] = ()
     # a group is referenced instead of addresses when this share of its ENIs was seen as sources
     reference_min_member_share: float = 0.5
     top_sources: int = 20
@@ -86,26 +89,10 @@ class PlannerOptions:
         out.update(out.pop("thresholds"))
         out["authorized_tcp_ports"] = list(self.authorized_tcp_ports)
         out["authorized_udp_ports"] = list(self.authorized_udp_ports)
+        out["public_tcp_ports"] = list(self.public_tcp_ports)
+        out["public_udp_ports"] = list(self.public_udp_ports)
         out["evidence_query"] = "evidence"
         return out
-
-
-# Addresses that never come from the internet: private, shared (CGNAT), link-local, loopback.
-# Everything else counts as internet — documentation ranges too, so examples behave like reality.
-INTERNAL_NETWORKS = tuple(
-    ipaddress.ip_network(n)
-    for n in (
-        "10.0.0.0/8",
-        "172.16.0.0/12",
-        "192.168.0.0/16",
-        "100.64.0.0/10",
-        "169.254.0.0/16",
-        "127.0.0.0/8",
-        "fc00::/7",
-        "fe80::/10",
-        "::1/128",
-    )
-)
 
 
 def is_internet(address: str) -> bool:
@@ -157,19 +144,60 @@ class RuleUse:
     evidence: EvidenceRef  # everything the rule let in (real and probes)
 
 
+# EC2.19's high-risk ports (not customizable) with EC2.13/14/53/54's 22 and 3389: never kept
+# world-open, however many sources were counted, unless the user declares the port public.
+HIGH_RISK_PORTS = frozenset(
+    (20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432,
+     5500, 5601, 8080, 8088, 8888, 9200, 9300)
+)  # fmt: skip
+ADMIN_PORTS = frozenset((22, 3389))
+DATABASE_PORTS = frozenset((1433, 1434, 3306, 5432, 5500, 9200, 9300, 6379, 27017))
+
+
 def public_reason(options: PlannerOptions, use: PortUse) -> str | None:
-    """Why a world-open rule's port is a public service, or None if it is not."""
-    if use.sources >= options.public_min_sources:
-        return f"public service: {use.sources} distinct real sources"
+    """Why a world-open rule's port is a public service, or None if it is not.
+
+    Only an EC2.18 authorized port with internet use, or a port the user declared public with
+    real use, is one. A count of sources never is: scanners that pass as users are many.
+    """
     authorized = (use.protocol == 6 and use.port in options.authorized_tcp_ports) or (
         use.protocol == 17 and use.port in options.authorized_udp_ports
     )
+    declared = (use.protocol == 6 and use.port in options.public_tcp_ports) or (
+        use.protocol == 17 and use.port in options.public_udp_ports
+    )
+    if declared and use.sources:
+        return f"public service on a port declared public: {use.sources} real source(s)"
     if authorized and use.internet_sources:
         return (
             f"public service on an EC2.18 authorized port: {use.internet_sources} "
             f"internet source(s) of {use.sources}"
         )
     return None
+
+
+def parse_public_ports(values: Iterable[str]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """`443`, `tcp/8443`, `udp/53` -> (tcp ports, udp ports). ValueError names a bad one."""
+    tcp: set[int] = set()
+    udp: set[int] = set()
+    for value in values:
+        proto, _, number = value.strip().lower().rpartition("/")
+        if proto not in ("", "tcp", "udp") or not number.isdigit() or not 1 <= int(number) <= 65535:
+            raise ValueError(f"{value!r}: give PORT, tcp/PORT or udp/PORT with PORT 1-65535")
+        (udp if proto == "udp" else tcp).add(int(number))
+    return tuple(sorted(tcp)), tuple(sorted(udp))
+
+
+def alternatives(protocol: int, port: int | None) -> str:
+    """What to do instead of a world-open rule whose real sources do not fit in the limits."""
+    out = ["a customer-managed prefix list of the real sources (counts as its max entries)"]
+    if protocol in (6, -1) and (port in ADMIN_PORTS or port is None):
+        out.append("SSM Session Manager or an EC2 Instance Connect Endpoint (no inbound rule)")
+    if protocol in (6, -1) and (port in DATABASE_PORTS or port is None):
+        out.append("private connectivity for the database (VPN, Direct Connect, PrivateLink)")
+    if port is not None and port not in HIGH_RISK_PORTS:
+        out.append("declaring the port public (--public-port) if it is a public service")
+    return "; ".join(out)
 
 
 def _needs_narrowing(
@@ -299,6 +327,8 @@ class _GroupPlanner:
         self.authorize: list[RuleDecision] = []
         self.keep: list[RuleDecision] = []
         self.warnings: list[str] = []
+        # world-open rules whose real sources cannot be expressed within the limits
+        self.undecided: list[str] = []
 
     # -- helpers ---------------------------------------------------------------------------
     def matched(self, rule: Rule) -> list[Connection]:
@@ -422,15 +452,16 @@ class _GroupPlanner:
                 self.keep.append(
                     _decision(
                         rule,
-                        f"kept: {port_use.sources} real sources on {label} do not fit in "
-                        f"{self.options.max_prefixes} prefixes no wider than "
-                        f"/{self._widest(rule)} without taking in probes",
+                        f"needs a decision: {port_use.sources} real sources on {label} do not "
+                        f"fit in {self.options.max_prefixes} prefixes no wider than "
+                        f"/{self._widest(rule)} without taking in probes; alternatives: "
+                        f"{alternatives(protocol, port)}",
                         use.evidence,
                     )
                 )
-                self.warnings.append(
-                    f"{rule.peer} {label}: too many scattered real sources to narrow; "
-                    "review by hand or raise max_prefixes"
+                self.undecided.append(
+                    f"{rule.peer} {label}: {port_use.sources} scattered real sources cannot be "
+                    f"narrowed within the limits; choose: {alternatives(protocol, port)}"
                 )
                 return
             proposals.extend(narrowed)
@@ -636,6 +667,23 @@ def plan_group(
     if planner.enis and not check.ok:
         warnings.extend(check.reasons)
     warnings.extend(check.warnings)
+    if planner.undecided:
+        # a risky world-open rule stays only until someone chooses: never "kept to be safe"
+        warnings.extend(planner.undecided)
+        held = [
+            replace(d, reason=f"held until the decision above: {d.reason}") for d in planner.revoke
+        ]
+        return _finish(
+            group,
+            controls,
+            findings,
+            coverage,
+            [],
+            [],
+            planner.keep + held,
+            warnings,
+            status=NEEDS_DECISION,
+        )
     return _finish(
         group, controls, findings, coverage, planner.revoke, authorize, planner.keep, warnings
     )

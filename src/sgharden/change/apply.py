@@ -297,7 +297,10 @@ def apply_plan(
     for gid in only_groups:
         chosen = plan.group(gid)
         if not chosen.has_changes:
-            why = "it needs more data" if chosen.status == "needs-more-data" else "it has no change"
+            why = {
+                "needs-more-data": "it needs more data",
+                "needs-decision": "it needs a decision among the alternatives it names",
+            }.get(chosen.status, "it has no change")
             raise InputError(
                 f"{plan.path}: {gid} is {chosen.status}: the plan changes nothing on it ({why})",
                 hint="see its warnings in the plan or the ticket report",

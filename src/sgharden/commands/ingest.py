@@ -9,6 +9,15 @@ from pathlib import Path
 import click
 from tabulate import tabulate
 
+from sgharden.commands.aws_options import make_context
+from sgharden.commands.engine_options import (
+    ENGINE_OPTION_NAMES,
+    athena_options,
+    dry_run_text,
+    engine_options,
+    query_progress,
+    run_lines,
+)
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.flowlogs.fields import parse_log_format
 from sgharden.flowlogs.ingest import IngestOptions, IngestReport, ingest, iter_summary
@@ -62,7 +71,7 @@ def report_lines(report: IngestReport) -> list[str]:
 
 
 @click.command("ingest")
-@click.argument("sources", nargs=-1, required=True)
+@click.argument("sources", nargs=-1)
 @click.option(
     "--workspace", default=DEFAULT_WORKSPACE, show_default=True, help="DuckDB workspace file."
 )
@@ -82,7 +91,19 @@ def report_lines(report: IngestReport) -> list[str]:
 @click.option(
     "--keep-records", is_flag=True, help="Also store every parsed record in flow_records."
 )
+@click.option(
+    "--snapshot",
+    "snapshot_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="athena: the snapshot whose accounts, regions and interfaces to roll up.",
+)
+@click.option("--since", help="athena: first day (ISO 8601, UTC); default 14 days back.")
+@click.option("--until", help="athena: end of the window (exclusive); default now.")
+@engine_options
+@click.pass_context
 def command(
+    ctx: click.Context,
+    /,
     sources: tuple[str, ...],
     workspace: str,
     fmt: str,
@@ -90,11 +111,23 @@ def command(
     log_format: str | None,
     flow_logs_json: tuple[Path, ...],
     keep_records: bool,
+    snapshot_dir: Path | None,
+    since: str | None,
+    until: str | None,
+    **engine: object,
 ) -> None:
     """Read VPC Flow Logs (text, gzip, Parquet, CloudWatch JSON; files, folders or s3://) into a workspace.
 
-    Exit code 4 when any line or object was rejected (they are kept in the `rejects` table).
+    With --engine athena the roll-up runs in Athena for --snapshot's accounts, regions and
+    interfaces (no SOURCES) and only its result is loaded. Exit code 4 when any line or object
+    was rejected (they are kept in the `rejects` table).
     """
+    assert set(engine) == set(ENGINE_OPTION_NAMES)
+    if engine["engine"] == "athena":
+        _athena(ctx, workspace, fmt, quiet, snapshot_dir, since, until, engine)
+        return
+    if not sources:
+        raise click.UsageError("give at least one SOURCE (file, folder or s3:// prefix)")
     options = IngestOptions(
         log_format=parse_log_format(log_format) if log_format else None,
         flow_logs_json=flow_logs_json,
@@ -118,3 +151,41 @@ def command(
             click.echo(tabulate(summary, headers="keys", tablefmt="simple"))
     if report.anything_rejected:
         sys.exit(EXIT_PARTIAL)
+
+
+def _athena(
+    ctx: click.Context,
+    workspace: str,
+    fmt: str,
+    quiet: bool,
+    snapshot_dir: Path | None,
+    since: str | None,
+    until: str | None,
+    engine: dict[str, object],
+) -> None:
+    from sgharden.commands.propose import _iso
+    from sgharden.flowlogs.engines.athena_run import athena_rollup
+    from sgharden.snapshot import load_snapshot
+
+    if snapshot_dir is None:
+        raise click.UsageError("--engine athena needs --snapshot (its accounts, regions, ENIs)")
+    options = athena_options(engine)
+    aws = make_context(ctx, profile=None, region=None, role_name=None, retry_mode="standard")
+    con = open_workspace(workspace)
+    report = athena_rollup(
+        con,
+        load_snapshot(snapshot_dir),
+        options,
+        lambda service: aws.client(service),
+        _iso(since),
+        _iso(until),
+        query_progress(quiet),
+    )
+    if options.dry_run:
+        click.echo(dry_run_text(report, options.price_per_tb), nl=False)
+        return
+    if fmt == "json":
+        click.echo(json.dumps({"report": report.__dict__}, default=str, indent=2))
+    else:
+        for line in run_lines(report):
+            click.echo(line, err=True)

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 import duckdb
 
 from sgharden.analysis.connections import Window, data_window, floor_hour, snapshot_interface_ids
 from sgharden.analysis.plan import Plan
-from sgharden.analysis.planner import PlannerOptions, propose
+from sgharden.analysis.planner import PlannerOptions, parse_public_ports, propose
+from sgharden.commands.engine_options import engine_options
 from sgharden.commands.ingest import progress_printer, report_lines, s3_factory_for
 from sgharden.errors import InputError
 from sgharden.flowlogs.ingest import IngestOptions, IngestReport, ingest
@@ -193,8 +195,20 @@ def _iso(value: str | None) -> datetime | None:
     show_default=True,
     help="Largest share of the window an ENI may miss before needs-more-data.",
 )
+@click.option(
+    "--public-port",
+    "public_ports",
+    multiple=True,
+    metavar="[tcp|udp/]PORT",
+    help="A port that is a public service: its world-open rule is kept when really used "
+    "(repeatable; EC2.18's authorized ports 80/443 are public already).",
+)
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
+@engine_options
+@click.pass_context
 def command(
+    ctx: click.Context,
+    /,
     snapshot_dir: Path,
     workspace: str,
     days: float | None,
@@ -206,17 +220,35 @@ def command(
     flow_logs: tuple[str, ...],
     min_days: float,
     max_gap_share: float,
+    public_ports: tuple[str, ...],
     quiet: bool,
+    **engine: Any,
 ) -> None:
     """Propose revoke / authorize / keep per flagged security group, with evidence.
 
     Ingests the snapshot's flow logs (incrementally) unless --no-ingest, then analyses the
-    window: by default all data in the workspace for the snapshot's interfaces.
+    window: by default all data in the workspace for the snapshot's interfaces. With
+    --engine athena the roll-up of the window's days runs in Athena first (--dry-run: only
+    print its statements and cost).
     """
     if days is not None and (since or until):
         raise click.UsageError("give --days or --since/--until, not both")
-    options = replace(PlannerOptions(), min_window_days=min_days, max_gap_share=max_gap_share)
+    try:
+        tcp, udp = parse_public_ports(public_ports)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--public-port") from None
+    options = replace(
+        PlannerOptions(),
+        min_window_days=min_days,
+        max_gap_share=max_gap_share,
+        public_tcp_ports=tcp,
+        public_udp_ports=udp,
+    )
     request = WindowRequest(days, _iso(since), _iso(until))
+    if engine["engine"] == "athena" and not no_ingest:
+        if not _athena_rollup(ctx, snapshot_dir, workspace, request, quiet, engine):
+            return  # --dry-run: statements and cost printed, nothing run
+        no_ingest = True  # the Athena table is the source; local folders would count twice
     plan = propose_snapshot(
         snapshot_dir, workspace, request, options, not no_ingest, flow_logs, quiet
     )
@@ -226,3 +258,52 @@ def command(
         click.echo(f"plan written to {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+def _athena_rollup(
+    ctx: click.Context,
+    snapshot_dir: Path,
+    workspace: str,
+    request: WindowRequest,
+    quiet: bool,
+    engine: dict[str, Any],
+) -> bool:
+    """The Athena roll-up of the window; False after a dry run (nothing to plan from)."""
+    from datetime import timedelta
+
+    from sgharden.commands.aws_options import make_context
+    from sgharden.commands.engine_options import (
+        athena_options,
+        dry_run_text,
+        query_progress,
+        run_lines,
+    )
+    from sgharden.flowlogs.engines.athena_run import athena_rollup
+
+    options = athena_options(engine)
+    until = request.until
+    since = request.since
+    if request.days is not None:
+        until = datetime.now(UTC)
+        since = until - timedelta(days=request.days)
+    aws = make_context(ctx, profile=None, region=None, role_name=None, retry_mode="standard")
+    con = open_workspace(workspace)
+    try:
+        report = athena_rollup(
+            con,
+            load_snapshot(snapshot_dir),
+            options,
+            lambda service: aws.client(service),
+            since,
+            until,
+            query_progress(quiet),
+        )
+    finally:
+        con.close()
+    if options.dry_run:
+        click.echo(dry_run_text(report, options.price_per_tb), nl=False)
+        return False
+    if not quiet:
+        for line in run_lines(report):
+            click.echo(line, err=True)
+    return True

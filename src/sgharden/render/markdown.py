@@ -65,6 +65,8 @@ def _summary(doc: dict[str, Any]) -> list[str]:
         f"{sum(len(g['authorize']) for g in ready)} to authorize",
         f"- {sum(1 for g in groups if g['status'] == 'needs-more-data')} group(s) need more data "
         "(nothing of them is revoked)",
+        f"- {sum(1 for g in groups if g['status'] == 'needs-decision')} group(s) need a decision "
+        "(a risky world-open rule whose real users do not fit the limits; see its alternatives)",
         f"- {sum(1 for g in groups if g['status'] == 'no-change')} group(s) need no change",
         f"- {len(doc['resources'])} resource(s): "
         + (", ".join(f"{r['resource_id']} {r['action']}" for r in doc["resources"]) or "none"),

@@ -73,7 +73,7 @@ def render_table(plan: Plan) -> str:
     doc = plan.to_dict()
     counts = {
         s: sum(1 for g in doc["groups"] if g["status"] == s)
-        for s in ("ready", "needs-more-data", "no-change")
+        for s in ("ready", "needs-more-data", "needs-decision", "no-change")
     }
     out = [
         f"window {doc['window']['start']} .. {doc['window']['end']}   groups: "
