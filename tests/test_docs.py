@@ -42,12 +42,8 @@ def render_cli_md() -> str:
 def render_iam_table() -> str:
     """The README's IAM table, from the constants each command declares (and its tests check)."""
     from sgharden.aws import collect, flow_logs
-<<<<<<< HEAD
     from sgharden.change import apply, awscheck, notify, rollback, suppress
-=======
-    from sgharden.change import apply, awscheck, rollback
     from sgharden.flowlogs.engines import Engine, iam_actions
->>>>>>> main
 
     rows = [
         ("collect", collect.COLLECT_IAM_ACTIONS),
@@ -59,13 +55,10 @@ def render_iam_table() -> str:
         ("apply --include-resources", apply.RESOURCE_IAM_ACTIONS),
         ("apply --note", apply.NOTE_IAM_ACTIONS),
         ("rollback", rollback.IAM_ACTIONS),
-<<<<<<< HEAD
-        ("suppress", suppress.IAM_ACTIONS),
-        ("recheck --notify", notify.IAM_ACTIONS),
-=======
         ("ingest --engine athena", iam_actions(Engine.ATHENA)),
         ("propose --engine athena", iam_actions(Engine.ATHENA)),
->>>>>>> main
+        ("suppress", suppress.IAM_ACTIONS),
+        ("recheck --notify", notify.IAM_ACTIONS),
     ]
     lines = ["| command | IAM actions |", "|---|---|"]
     lines += [
