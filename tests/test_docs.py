@@ -42,7 +42,7 @@ def render_cli_md() -> str:
 def render_iam_table() -> str:
     """The README's IAM table, from the constants each command declares (and its tests check)."""
     from sgharden.aws import collect, flow_logs
-    from sgharden.change import apply, awscheck, promote, rollback, stage
+    from sgharden.change import apply, awscheck, notify, promote, rollback, stage, suppress
     from sgharden.flowlogs.engines import Engine, iam_actions
 
     rows = [
@@ -59,6 +59,8 @@ def render_iam_table() -> str:
         ("propose --engine athena", iam_actions(Engine.ATHENA)),
         ("apply --stage", stage.IAM_ACTIONS),
         ("promote", promote.IAM_ACTIONS),
+        ("suppress", suppress.IAM_ACTIONS),
+        ("recheck --notify", notify.IAM_ACTIONS),
     ]
     lines = ["| command | IAM actions |", "|---|---|"]
     lines += [

@@ -32,6 +32,9 @@ COMMANDS = {
     "verify": "verify",
     "stage": "stage",
     "promote": "promote",
+    "triage": "triage",
+    "suppress": "suppress",
+    "recheck": "recheck",
 }
 
 

@@ -7,6 +7,8 @@ Exit codes (documented in the README):
   3  input error: a file, snapshot, bucket or account could not be read as expected
   4  partial: the command finished but something was rejected or skipped (see its summary)
   5  safety stop: the plan/change would cut off real use, drift was found, or a check failed
+  6  attention: `recheck` found facts that need a person (new findings, drift, still ACTIVE,
+     former real users rejected)
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ EXIT_USAGE = 2
 EXIT_INPUT = 3
 EXIT_PARTIAL = 4
 EXIT_SAFETY = 5
+EXIT_ATTENTION = 6
 
 
 class SghardenError(Exception):

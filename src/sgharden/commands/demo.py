@@ -9,11 +9,13 @@ from pathlib import Path
 import click
 
 from sgharden.analysis.planner import PlannerOptions
+from sgharden.analysis.triage import triage
 from sgharden.commands.propose import WindowRequest, propose_snapshot
 from sgharden.errors import InputError
 from sgharden.render.markdown import render_summary
 from sgharden.render.table import render_table
 from sgharden.resources import samples_dir
+from sgharden.snapshot import load_snapshot
 
 
 def sample_snapshot() -> Path:
@@ -37,6 +39,7 @@ def command() -> None:
         )
     click.echo(render_table(plan))
     click.echo(render_summary(plan))
+    click.echo("Triage: " + triage(plan.to_dict(), load_snapshot(snapshot)).summary_line())
     click.echo(demo_hint(snapshot))
 
 

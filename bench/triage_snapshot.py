@@ -1,0 +1,174 @@
+"""Write a many-account snapshot for the triage benchmark (and, small, for the triage tests).
+
+    python bench/triage_snapshot.py --out bench/data/triage-snapshot            # ~35,000 findings
+    python bench/triage_snapshot.py --out /tmp/t --accounts 2 --regions 1 --groups 6
+
+Per account and region (`DIR/<account>/<region>/`, the layout `collect` writes): `--groups`
+world-open groups (EC2.19 + EC2.18 on SSH/RDP/DB ports, EC2.13/EC2.14 when 22/3389 is open, a CIS
+1.2.0 duplicate of EC2.13 so that the dedupe is exercised), each carried by 0-3 ENIs; the default
+group (EC2.2) in use in every other region; one EC2.9 instance per 20 groups. The VPC has a flow
+log, but every tenth ENI is in a second VPC without one (so `wait` lists ENIs without flow logs).
+No flow-log objects are written: the benchmark times planning and triage over the inventory, not
+ingest (bench/generate.py and bench/run.py measure that). Deterministic for a given --seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import uuid
+from pathlib import Path
+from typing import Any
+
+REGIONS = ("eu-west-1", "us-east-1", "ap-southeast-2")
+RISKY = ((22, "EC2.13"), (3389, "EC2.14"), (5432, None), (3306, None), (6379, None), (9200, None))
+SEVERITY = {"EC2.19": "CRITICAL", "EC2.18": "HIGH", "EC2.13": "HIGH", "EC2.14": "HIGH",
+            "EC2.2": "HIGH", "EC2.9": "HIGH"}  # fmt: skip
+
+
+def _finding(control: str, account: str, region: str, rtype: str, arn: str, rid: str,
+             legacy: str | None = None) -> dict[str, Any]:  # fmt: skip
+    details: dict[str, Any] = {}
+    if rtype == "AwsEc2SecurityGroup":
+        details = {"AwsEc2SecurityGroup": {"GroupId": rid}}
+    body: dict[str, Any] = {
+        "SchemaVersion": "2018-10-08",
+        "Id": f"arn:aws:securityhub:{region}:{account}:security-control/{control}/finding/"
+        + str(uuid.uuid5(uuid.NAMESPACE_URL, f"{control}/{arn}/{legacy}")),
+        "ProductArn": f"arn:aws:securityhub:{region}::product/aws/securityhub",
+        "GeneratorId": legacy or f"security-control/{control}",
+        "AwsAccountId": account,
+        "Region": region,
+        "Severity": {"Label": SEVERITY[control]},
+        "Title": f"{control} on {rid}",
+        "RecordState": "ACTIVE",
+        "Workflow": {"Status": "NEW"},
+        "Compliance": {"Status": "FAILED"},
+        "Resources": [{"Type": rtype, "Id": arn, "Region": region, "Details": details}],
+    }
+    if legacy is None:
+        body["Compliance"]["SecurityControlId"] = control
+    return body
+
+
+def write_region(root: Path, account: str, region: str, index: int, groups: int,
+                 rng: random.Random) -> int:  # fmt: skip
+    """One account/region of the snapshot; returns how many findings it holds."""
+    folder = root / account / region
+    folder.mkdir(parents=True, exist_ok=True)
+    vpc, dark_vpc = f"vpc-{index:017x}", f"vpc-d{index:016x}"
+    sgs: list[dict[str, Any]] = []
+    enis: list[dict[str, Any]] = []
+    findings: list[dict[str, Any]] = []
+    reservations: list[dict[str, Any]] = []
+
+    def eni(n: int, group_ids: list[str], instance: str | None) -> None:
+        in_dark = n % 10 == 9
+        raw: dict[str, Any] = {
+            "NetworkInterfaceId": f"eni-{index:07x}{n:010x}",
+            "VpcId": dark_vpc if in_dark else vpc,
+            "SubnetId": f"subnet-{index:07x}{n % 4:010x}",
+            "PrivateIpAddress": f"10.{index % 250}.{n // 250}.{n % 250 + 1}",
+            "Groups": [{"GroupId": g, "GroupName": g} for g in group_ids],
+            "Status": "in-use",
+            "InterfaceType": "interface",
+        }
+        if instance:
+            raw["Attachment"] = {"InstanceId": instance, "Status": "attached"}
+        if rng.random() < 0.3:
+            raw["Association"] = {"PublicIp": f"203.0.{index % 250}.{n % 250 + 1}"}
+        enis.append(raw)
+
+    default_id = f"sg-d{index:016x}"
+    sgs.append({"GroupId": default_id, "GroupName": "default", "VpcId": vpc,
+                "IpPermissions": [{"IpProtocol": "-1", "UserIdGroupPairs": [
+                    {"GroupId": default_id}], "IpRanges": [], "Ipv6Ranges": [],
+                    "PrefixListIds": []}],
+                "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [
+                    {"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [], "PrefixListIds": [],
+                    "UserIdGroupPairs": []}]})  # fmt: skip
+    arn = f"arn:aws:ec2:{region}:{account}:security-group/{default_id}"
+    findings.append(_finding("EC2.2", account, region, "AwsEc2SecurityGroup", arn, default_id))
+    n_eni = 0
+    if index % 2:
+        eni(n_eni, [default_id], None)
+        n_eni += 1
+    for g in range(groups):
+        gid = f"sg-{index:07x}{g:010x}"
+        ports = rng.sample(RISKY, rng.randint(1, 3))
+        perms = [{"IpProtocol": "tcp", "FromPort": p, "ToPort": p,
+                  "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [], "PrefixListIds": [],
+                  "UserIdGroupPairs": []} for p, _ in ports]  # fmt: skip
+        sgs.append({"GroupId": gid, "GroupName": f"app-{g}", "VpcId": vpc,
+                    "IpPermissions": perms, "IpPermissionsEgress": []})  # fmt: skip
+        arn = f"arn:aws:ec2:{region}:{account}:security-group/{gid}"
+        for control in ("EC2.19", "EC2.18", *(c for _, c in ports if c)):
+            findings.append(_finding(control, account, region, "AwsEc2SecurityGroup", arn, gid))
+        if any(c == "EC2.13" for _, c in ports):
+            legacy = "arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/4.1"
+            findings.append(
+                _finding("EC2.13", account, region, "AwsEc2SecurityGroup", arn, gid, legacy)
+            )
+        for _ in range(rng.choice((0, 1, 1, 2, 3))):
+            instance = f"i-{index:07x}{n_eni:010x}"
+            eni(n_eni, [gid], instance)
+            if g % 20 == 0 and not any(r["Instances"][0]["InstanceId"] == instance
+                                       for r in reservations):  # fmt: skip
+                last = enis[-1]
+                reservations.append({"Instances": [{
+                    "InstanceId": instance, "VpcId": last["VpcId"],
+                    "PublicIpAddress": (last.get("Association") or {}).get("PublicIp", "198.18.0.1"),
+                    "NetworkInterfaces": [{"NetworkInterfaceId": last["NetworkInterfaceId"]}]}]})  # fmt: skip
+                iarn = f"arn:aws:ec2:{region}:{account}:instance/{instance}"
+                findings.append(
+                    _finding("EC2.9", account, region, "AwsEc2Instance", iarn, instance)
+                )
+            n_eni += 1
+    flow_logs = [{"FlowLogId": f"fl-{index:017x}", "ResourceId": vpc, "FlowLogStatus": "ACTIVE",
+                  "TrafficType": "ALL", "LogDestinationType": "s3",
+                  "LogDestination": "arn:aws:s3:::flow-log-bucket",
+                  "LogFormat": "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} "
+                  "${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} "
+                  "${action} ${log-status}", "MaxAggregationInterval": 600}]  # fmt: skip
+    files = {
+        "findings.json": {"Findings": findings},
+        "security-groups.json": {"SecurityGroups": sgs},
+        "network-interfaces.json": {"NetworkInterfaces": enis},
+        "flow-logs.json": {"FlowLogs": flow_logs},
+        "instances.json": {"Reservations": reservations},
+    }
+    for name, document in files.items():
+        (folder / name).write_text(json.dumps(document), encoding="utf-8")
+    return len(findings)
+
+
+def write_snapshot(out: Path, accounts: int = 50, regions: int = 3, groups: int = 70,
+                   seed: int = 12) -> int:  # fmt: skip
+    """The whole snapshot; returns the number of findings written."""
+    rng = random.Random(seed)
+    total = 0
+    for a in range(accounts):
+        account = f"{100000000000 + a * 7919:012d}"
+        for r in range(regions):
+            total += write_region(out, account, REGIONS[r % len(REGIONS)], a * regions + r + 1,
+                                  groups, rng)  # fmt: skip
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("bench/data/triage-snapshot"))
+    parser.add_argument("--accounts", type=int, default=50)
+    parser.add_argument("--regions", type=int, default=3)
+    parser.add_argument("--groups", type=int, default=70, help="flagged groups per region")
+    parser.add_argument("--seed", type=int, default=12)
+    args = parser.parse_args()
+    total = write_snapshot(args.out, args.accounts, args.regions, args.groups, args.seed)
+    print(
+        f"{total:,} findings over {args.accounts} accounts x {args.regions} regions in {args.out}"
+    )
+
+
+if __name__ == "__main__":
+    main()

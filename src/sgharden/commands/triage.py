@@ -1,0 +1,161 @@
+"""`sgharden triage --snapshot DIR`: every in-scope finding into fix now / decide / wait /
+accepted / no change needed, from the plan `propose` makes (the same library path)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sgharden.acceptance import apply_to_plan, load_acceptances, split_by_expiry
+from sgharden.analysis.planner import PlannerOptions
+from sgharden.analysis.triage import Ordering, Triage, triage
+from sgharden.commands.ingest import report_lines
+from sgharden.commands.propose import WindowRequest, build_plan, ingest_snapshot
+from sgharden.errors import InputError
+from sgharden.findings import in_scope
+from sgharden.render.triage import TriageFormat, triage_renderer
+from sgharden.snapshot import Snapshot, load_snapshot
+from sgharden.workspace import DEFAULT_WORKSPACE, open_workspace
+
+
+def triage_snapshot(
+    snapshot_dir: Path,
+    workspace: str | None,
+    ordering: Ordering,
+    plan_path: Path | None = None,
+    do_ingest: bool = True,
+    flow_logs: tuple[str, ...] = (),
+    days: float | None = None,
+    quiet: bool = True,
+    accepted_path: Path | None = None,
+    today: date | None = None,
+) -> Triage:
+    """Plan the snapshot as `propose` does (or read the plan it wrote), then triage it."""
+    if plan_path is not None:
+        try:
+            plan = json.loads(plan_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(
+                f"{plan_path}: not a readable plan JSON ({exc})",
+                hint="write one with `sgharden propose --format json --output PLAN.json`",
+            ) from None
+        if not isinstance(plan, dict) or plan.get("schema") != "sgharden.plan/v1":
+            raise InputError(f"{plan_path}: schema is not sgharden.plan/v1")
+    else:
+        plan = {}
+    snapshot = load_snapshot(snapshot_dir)
+    state = split_by_expiry(
+        load_acceptances(accepted_path) if accepted_path else (), today or datetime.now(UTC).date()
+    )
+    if not plan:
+        plan = _plan(snapshot, workspace, do_ingest, flow_logs, days, quiet)
+    plan = apply_to_plan(plan, state)
+    result = triage(plan, snapshot, ordering, state.accepted_findings(in_scope(snapshot.findings)))
+    return replace(result, warnings=(*result.warnings, *state.warnings()))
+
+
+def _plan(
+    snapshot: Snapshot,
+    workspace: str | None,
+    do_ingest: bool,
+    flow_logs: tuple[str, ...],
+    days: float | None,
+    quiet: bool,
+) -> dict[str, Any]:
+    con = open_workspace(workspace)
+    try:  # propose_snapshot's steps, with the snapshot read once for both
+        if do_ingest:
+            report = ingest_snapshot(con, snapshot, flow_logs, quiet)
+            if not quiet:
+                for line in report_lines(report):
+                    click.echo(line, err=True)
+        return build_plan(con, snapshot, WindowRequest(days=days), PlannerOptions()).to_dict()
+    finally:
+        con.close()
+
+
+@click.command("triage")
+@click.option(
+    "--snapshot",
+    "snapshot_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Snapshot folder (AWS CLI JSON + flow-logs/).",
+)
+@click.option("--workspace", default=DEFAULT_WORKSPACE, show_default=True, help="DuckDB workspace.")
+@click.option(
+    "--plan",
+    "plan_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Triage this plan JSON (from propose) instead of planning again.",
+)
+@click.option(
+    "--order",
+    type=click.Choice([o.value for o in Ordering]),
+    default=Ordering.SEVERITY.value,
+    show_default=True,
+    help="Order within each bucket: severity; pressure (scanner sources/day, real users); "
+    "blast (ENIs, instances, public IPs); effort (fewest rules to change first).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in TriageFormat]),
+    default=TriageFormat.TABLE.value,
+    show_default=True,
+)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@click.option(
+    "--accepted",
+    "accepted_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Accepted risks (sgharden.toml; docs/workflow.md). Default: ./sgharden.toml if present.",
+)
+@click.option("--days", type=float, help="Analyse the last N days of data.")
+@click.option("--no-ingest", is_flag=True, help="Use the workspace as it is.")
+@click.option("--flow-logs", "flow_logs", multiple=True, help="More flow-log sources (s3://...).")
+@click.option("--quiet", is_flag=True, help="No progress on stderr.")
+def command(
+    snapshot_dir: Path,
+    workspace: str,
+    plan_path: Path | None,
+    order: str,
+    fmt: str,
+    output: Path | None,
+    days: float | None,
+    no_ingest: bool,
+    flow_logs: tuple[str, ...],
+    accepted_path: Path | None,
+    quiet: bool,
+) -> None:
+    """Put every in-scope finding into one bucket: fix now, decide, wait, accepted, no change.
+
+    The summary line comes first; totals per bucket x control x account/region close the report.
+    """
+    if accepted_path is None and Path("sgharden.toml").is_file():
+        accepted_path = Path("sgharden.toml")
+    result = triage_snapshot(
+        snapshot_dir,
+        workspace,
+        Ordering(order),
+        plan_path,
+        not no_ingest,
+        flow_logs,
+        days,
+        quiet,
+        accepted_path,
+    )
+    for warning in result.warnings:
+        click.echo(f"sgharden: warning: {warning}", err=True)
+    text = triage_renderer(fmt)(result)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(result.summary_line(), err=True)
+        click.echo(f"triage written to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
