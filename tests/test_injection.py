@@ -19,6 +19,7 @@ import subprocess
 from pathlib import Path
 
 import hcl2
+from hcl_spec import hcl_literal
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -200,7 +201,7 @@ def test_change_tf_parses_to_exactly_the_new_rules(
     ((_, body),) = blocks.items()
     body = {k: v for k, v in body.items() if not k.startswith("__")}
     values = {
-        k: json.loads(v) if isinstance(v, str) and v[:1] == '"' else v for k, v in body.items()
+        k: hcl_literal(v) if isinstance(v, str) and v[:1] == '"' else v for k, v in body.items()
     }
     new = awscli.new_rules(plan, plan.groups[0])[0]
     assert values["security_group_id"] == new.group_id

@@ -133,6 +133,18 @@ def _hours_of(gaps: Iterable[Gap]) -> set[datetime]:
     return {g.start + timedelta(hours=h) for g in gaps for h in range(g.hours)}
 
 
+def _first_delivered(got: InterfaceDelivery, window: Window) -> datetime | None:
+    """The first hour of the window with a record of this interface (none when it has none)."""
+    if not got.delivered_hours:
+        return None
+    silent = _hours_of(g for g in got.gaps if g.kind == "no-delivery")
+    for h in range(window.hours):
+        hour = window.start + timedelta(hours=h)
+        if hour not in silent:
+            return hour
+    return None
+
+
 def _runs(interface_id: str, hours: set[datetime], kind: str) -> list[Gap]:
     out: list[Gap] = []
     for hour in sorted(hours):
@@ -205,6 +217,18 @@ def coverage_of(
         blind_until = max(
             (m for m in (_moment(fl.creation_time), _moment(eni.attach_time)) if m), default=None
         )
+        # Records prove recording: a log re-created since (a new format, a new CreationTime) or
+        # an ENI re-attached still delivered before the snapshot's timestamps say it could.
+        first_record = min(
+            (
+                first
+                for d in (got, *(deliveries.get(p.interface_id) for p in peers))
+                if d is not None and (first := _first_delivered(d, window)) is not None
+            ),
+            default=None,
+        )
+        if blind_until is not None and first_record is not None:
+            blind_until = min(blind_until, first_record)
         not_recording: set[datetime] = set()
         if blind_until is not None and blind_until > window.start:
             cut = min(ceil_hour(blind_until), window.end)

@@ -109,9 +109,12 @@ def build_plan(
     snapshot: Snapshot,
     request: WindowRequest,
     options: PlannerOptions,
+    require_traffic: bool = True,
 ) -> Plan:
+    """The plan over the workspace's window. `require_traffic=False` is for triage, whose worklist
+    of a snapshot without any flow logs yet is every target in "wait" (with the enable command)."""
     interfaces = snapshot_interface_ids(snapshot)
-    if interfaces and data_window(con, interfaces) is None:
+    if require_traffic and interfaces and data_window(con, interfaces) is None:
         # A plan from no traffic at all is not a partial result: it is no result. Every group
         # would be needs-more-data and exit 0 would read as "nothing to do".
         raise InputError(

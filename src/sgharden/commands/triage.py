@@ -74,7 +74,10 @@ def _plan(
             if not quiet:
                 for line in report_lines(report):
                     click.echo(line, err=True)
-        return build_plan(con, snapshot, WindowRequest(days=days), PlannerOptions()).to_dict()
+        plan = build_plan(
+            con, snapshot, WindowRequest(days=days), PlannerOptions(), require_traffic=False
+        )
+        return plan.to_dict()
     finally:
         con.close()
 

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from tabulate import tabulate
 
 from sgharden.change.soak import GroupSoak, SoakSource, iso_naive
+from sgharden.render.escape import markdown_text, one_line
 
-# group names come from AWS: no control characters on a terminal, no table or code breakers in
-# Markdown (the issue-wide escaping helpers are being written elsewhere; swap these for them)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def _plain(text: str) -> str:
-    return _CONTROL.sub("?", text)
-
-
-def _md(text: str) -> str:
-    return re.sub(r"([\\`*_|<>\[\]])", r"\\\1", _plain(text))
+# group names come from AWS: one printable line on a terminal, literal text in Markdown
+_plain = one_line
+_md = markdown_text
 
 
 def _source_rows(sources: list[SoakSource]) -> list[list[object]]:
