@@ -956,3 +956,20 @@ def test_an_unreadable_creation_time_is_one_clear_line_naming_file_and_log(world
     world.flow_log_extra["eni-q"] = {"CreationTime": "last tuesday"}
     with pytest.raises(SnapshotError, match=r"flow-logs\.json: fl-eni-q: 'last tuesday' is not"):
         load_snapshot(world.write())
+
+
+def test_records_before_the_logs_creation_time_prove_it_was_recording(world: World) -> None:
+    # A flow log re-created since (a new format, so a new CreationTime) delivered to the same
+    # bucket before: the records themselves show the interface was recorded from then on.
+    _busy_neighbour(world)
+    world.group("sg-q", "q", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-q", "10.0.1.20", ["sg-q"])
+    world.silent_when_idle.add("eni-q")
+    world.flow_log_extra["eni-q"] = {"CreationTime": "2026-10-11T09:30:00Z"}
+    world.sg_finding("EC2.13", "sg-q")
+    world.probe("eni-q", "10.0.1.20", "192.0.2.1", 22, day=0)
+    g = group_of(run_propose(world), "sg-q")
+    gaps = g["coverage"]["gaps"]
+    assert [gap["kind"] for gap in gaps] == ["not-recording"]
+    assert gaps[0]["start"] == "2026-10-01T00:00:00Z" and gaps[0]["end"] <= "2026-10-01T05:00:00Z"
+    assert g["status"] == "ready"
