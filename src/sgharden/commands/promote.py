@@ -7,11 +7,10 @@ from pathlib import Path
 
 import click
 
-from sgharden.change.apply import DEFAULT_BACKUP_DIR
 from sgharden.change.promote import IAM_ACTIONS, promote
-from sgharden.change.soak import DEFAULT_MIN_SOAK_DAYS
 from sgharden.change.verify import ingest_after_change
 from sgharden.commands.aws_options import aws_options, make_context
+from sgharden.commands.stage_options import staged_plan_options
 from sgharden.errors import EXIT_SAFETY, InputError
 from sgharden.planfile import load_plan
 from sgharden.render.stage import soak_table
@@ -22,33 +21,11 @@ __all__ = ["IAM_ACTIONS", "command"]
 
 
 @click.command("promote")
-@click.argument("plan_path", metavar="PLAN.json", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("sources", nargs=-1)
-@click.option(
-    "--snapshot",
-    "snapshot_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The snapshot the plan was made from.",
-)
-@click.option(
-    "--workspace",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Workspace with the flow logs since the stage (SOURCEs are ingested into it).",
-)
-@click.option(
-    "--stage-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_BACKUP_DIR,
-    show_default=True,
-    help="Where the stage record is; the backup of the revokes is written there too.",
-)
-@click.option(
-    "--min-soak-days",
-    type=click.IntRange(min=1),
-    default=DEFAULT_MIN_SOAK_DAYS,
-    show_default=True,
-    help="Days a group must have soaked (at least 1).",
+@staged_plan_options(
+    snapshot_help="The snapshot the plan was made from.",
+    workspace_help="Workspace with the flow logs since the stage (SOURCEs are ingested into it).",
+    stage_dir_help="Where the stage record is; the backup of the revokes is written there too.",
+    soak_help="Days a group must have soaked (at least 1).",
 )
 @click.option(
     "--group", "groups", multiple=True, metavar="SG_ID", help="Only this group (repeatable)."

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from sgharden.change.apply import DEFAULT_BACKUP_DIR
-from sgharden.change.soak import DEFAULT_MIN_SOAK_DAYS, soak_status, status_document
+from sgharden.change.soak import soak_status, status_document
 from sgharden.change.stage import staged_groups
 from sgharden.change.verify import ingest_after_change
+from sgharden.commands.stage_options import staged_plan_options
 from sgharden.errors import InputError
 from sgharden.planfile import load_plan
 from sgharden.render.stage import soak_markdown, soak_table
@@ -25,33 +25,11 @@ def command() -> None:
 
 
 @command.command("status")
-@click.argument("plan_path", metavar="PLAN.json", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("sources", nargs=-1)
-@click.option(
-    "--snapshot",
-    "snapshot_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The snapshot the plan was made from (interfaces and their groups).",
-)
-@click.option(
-    "--workspace",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Workspace with the flow logs since the stage (SOURCEs are ingested into it; default: in memory).",
-)
-@click.option(
-    "--stage-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_BACKUP_DIR,
-    show_default=True,
-    help="Where `apply --stage` wrote the stage record (its --backup-dir).",
-)
-@click.option(
-    "--min-soak-days",
-    type=click.IntRange(min=1),
-    default=DEFAULT_MIN_SOAK_DAYS,
-    show_default=True,
-    help="Days of soak before a group is ready to promote.",
+@staged_plan_options(
+    snapshot_help="The snapshot the plan was made from (interfaces and their groups).",
+    workspace_help="Workspace with the flow logs since the stage (SOURCEs are ingested into it; default: in memory).",
+    stage_dir_help="Where `apply --stage` wrote the stage record (its --backup-dir).",
+    soak_help="Days of soak before a group is ready to promote.",
 )
 @click.option(
     "--format",
