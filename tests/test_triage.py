@@ -173,7 +173,7 @@ def test_every_format_renders_and_escapes_what_came_from_files(
         if fmt in (TriageFormat.MARKDOWN, TriageFormat.HTML):
             assert "<script>" not in text, fmt
     md = render_markdown(result)
-    assert "\\| \\`rm\\` \\<script\\>" in md
+    assert "\\| \\`rm\\` &lt;script&gt;" in md
     rows = list(csv.reader(io.StringIO(render_csv(result))))
     reason = next(r[-1] for r in rows if r[1] == WEB)
     assert reason.startswith("needs-decision")

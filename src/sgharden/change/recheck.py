@@ -138,7 +138,7 @@ def needs_attention(events: Iterable[Event]) -> bool:
 
 def digest(events: list[Event], fresh: set[str] | None = None) -> str:
     """The Markdown digest; `fresh` (keys not notified before) marks what is new."""
-    from sgharden.render.triage import markdown_text
+    from sgharden.render.escape import markdown_text
 
     if not events:
         return "# sgharden recheck\n\nNothing needs attention.\n"

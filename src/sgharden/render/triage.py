@@ -1,7 +1,8 @@
 """The triage worklist as text: a terminal table, JSON, CSV, Markdown, HTML (one function each).
 
 Every value that came from AWS or a file (ids, reasons, warnings) is escaped for its output:
-control characters are dropped for the terminal, pipes/backticks/newlines for Markdown cells,
+the shared render/escape.py: one printable line for the terminal (control and bidi characters
+dropped), literal text for Markdown cells (no raw HTML, no Markdown syntax),
 HTML by Jinja2's autoescape (control characters dropped too), CSV by the csv module (with a leading quote before =+-@ so a
 spreadsheet never runs a cell as a formula).
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Callable
 from enum import StrEnum
 
@@ -19,8 +19,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from tabulate import tabulate
 
 from sgharden.analysis.triage import Bucket, Target, Triage
+from sgharden.render.escape import markdown_text
+from sgharden.render.escape import one_line as terminal_text
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 COLUMNS = (
     "bucket",
     "target",
@@ -44,16 +45,6 @@ class TriageFormat(StrEnum):
     CSV = "csv"
     MARKDOWN = "markdown"
     HTML = "html"
-
-
-def terminal_text(value: object) -> str:
-    """No escape sequence from a file or AWS reaches the terminal."""
-    return _CONTROL.sub("", str(value if value is not None else ""))
-
-
-def markdown_text(value: object) -> str:
-    text = terminal_text(value)
-    return re.sub(r"([\\`*_|<>\[\]])", r"\\\1", text)
 
 
 def csv_text(value: object) -> str:
