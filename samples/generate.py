@@ -26,7 +26,7 @@ Objects are cut per flow log per hour (AWS cuts every 5 minutes; hourly keeps th
 named `<acct>_vpcflowlogs_<region>_<fl-id>_<YYYYMMDDTHH00Z>_<hash>`. Volumes are coarse: a few
 dozen records an hour per interface; a long-lived connection logs only the 10-minute intervals in
 which it carried traffic. Every 10-minute interval in which a logged interface carried nothing has a
-NODATA row.
+NODATA row, except on the quiet host `jobs` (AWS does not promise NODATA rows: it has none).
 
 Interfaces, groups and who talks to them
 ----------------------------------------
@@ -35,7 +35,8 @@ Interfaces, groups and who talks to them
          group `web` sg-0aa00000000000002
   app-1  eni-0bb00000000000003 10.0.2.10  i-0cc00000000000003   group `app` sg-0aa00000000000003
   app-2  eni-0bb00000000000004 10.0.2.11  i-0cc00000000000004   group `app` sg-0aa00000000000003
-  db     eni-0bb00000000000005 10.0.3.10  requester-managed (amazon-rds), RDS `orders-db`,
+  db     eni-0bb00000000000005 10.0.3.10  public 63.33.214.7 (PubliclyAccessible), requester-
+         managed (amazon-rds), RDS `orders-db`,
          group `db` sg-0aa00000000000004
   batch  eni-0bb00000000000006 10.0.4.10  public 52.50.120.33  i-0cc00000000000005
          group `batch` sg-0aa00000000000005 (ingress tcp 22 from 10.0.0.0/16 only)
@@ -43,6 +44,8 @@ Interfaces, groups and who talks to them
          group `reporting` sg-0aa00000000000006
   canary eni-0bb00000000000008 10.0.5.10  i-0cc00000000000007   group `app-canary`
          sg-0aa00000000000007, attached 2026-10-19T09:12Z, NO flow log
+  jobs   eni-0bb00000000000009 10.0.4.30  i-0cc00000000000008   group `jobs` sg-0aa00000000000009
+         (the quiet host: ingress tcp 22 from 0.0.0.0/0, nobody uses it)
   `default` sg-0aa00000000000001: the VPC's default group, no interfaces.
 
 Traffic:
@@ -68,6 +71,21 @@ Traffic:
   REJECT record where no rule allows the port; where a world rule allows it, handshake-sized
   ACCEPTed flows (SYN+RST from the scanner, SYN-ACK back; RST back on web's tcp/21 where nothing
   listens; a banner's worth on tcp/22). 45.148.10.200 always sends from port 61000.
+- Scanners that complete handshakes and send a few bytes (their own random stream, so the rest
+  stays as it was; shapes from ../shared/TRAFFIC_FACTS.md, each session's packets and payload
+  given explicitly, headers added as flow logs count them):
+  80 SSH brute forcers on web's tcp/22 (a burst of 6-200 failed logins within 10-100 minutes on
+  one day, each a full key exchange: 12-22 packets and 1.6-3.2 KB from the client, 1.8-3.6 KB
+  back; 30% spread their attempts over both web interfaces), 15 RDP brute forcers (NLA: a few
+  KB each way) and 30 RDP protocol probes (a Connection Request of 19-60 B answered by a 19-byte
+  Confirm) on reporting's tcp/3389, 12 Postgres brute forcers and 30 Postgres probes
+  (SSLRequest answered 'N', a StartupMessage answered by an ErrorResponse) on the DB's public
+  address, and 4 survey scanners that come back on 1-4 days, exchange first messages (HTTP GET,
+  TLS ClientHello, SSH identification, RDP request, SSLRequest) with every open port of every
+  public address and are REJECTed on the closed ones. None of them returns like a user.
+- The quiet host `jobs`: nothing reaches it; on Sundays at 02:00 UTC its job downloads from S3.
+  Its subnet's log is healthy and, as AWS does for an idle interface, writes nothing for it
+  otherwise (no NODATA rows): quiet, not unseen.
 - web-2 lost records 2026-10-09 03:00-05:00Z: SKIPDATA for 12 intervals (2 hours = 0.4% of the
   window, under the 2% gap gate: a warning, not a refusal).
 
@@ -80,18 +98,22 @@ Security groups (rules below are the ingress unless marked egress):
   - keep   tcp 443 0.0.0.0/0 and ::/0, tcp 80 0.0.0.0/0 and ::/0: public website, thousands of
     distinct IPv4 and IPv6 clients (EC2.18's authorized ports).
   - revoke tcp 22 0.0.0.0/0; authorize tcp 22 198.51.100.10/31 (or .10/32 + .11/32): the two
-    admins; the scanners that also reached tcp/22 are probes and are not authorized.
+    admins; the scanners and brute forcers that also reached tcp/22 are probes/scanners and are
+    not authorized: the group's line "shuts out N scanner source(s); none was a real user".
   - revoke tcp 21 0.0.0.0/0: only probes in 21 days.
   - egress unchanged.
 * `app` sg-0aa00000000000003 - EC2.19, EC2.18. `ready`.
   - revoke tcp 8080 0.0.0.0/0; authorize tcp 8080 ReferencedGroupId sg-0aa00000000000002 (`web`:
     its two members are the only sources).
 * `db` sg-0aa00000000000004 - EC2.19, EC2.18. `ready`.
-  - revoke tcp 5432 0.0.0.0/0; authorize tcp 5432 ReferencedGroupId sg-0aa00000000000003 (`app`).
+  - revoke tcp 5432 0.0.0.0/0; authorize tcp 5432 ReferencedGroupId sg-0aa00000000000003 (`app`);
+    the Postgres probes and brute forcers on its public address are shut out.
 * `reporting` sg-0aa00000000000006 - EC2.14 (legacy CIS 1.2.0 rule 4.2 only), EC2.19, EC2.18,
   EC2.53. `ready`.
   - revoke tcp 3389 0.0.0.0/0; authorize tcp 3389 84.17.52.140/32: rare (weekly) but real use;
-    the scanners probing 3389 are not authorized.
+    the scanners, RDP probes and brute forcers on 3389 are not authorized.
+* `jobs` sg-0aa00000000000009 - EC2.19, EC2.13. `ready`: revoke tcp 22 0.0.0.0/0 (no use in 21
+  days; its log was healthy throughout, so its silence is evidence: a `coverage.quiet` line).
 * `app-canary` sg-0aa00000000000007 - EC2.19. `needs-more-data`: eni-0bb00000000000008 has no
   flow log. Nothing revoked; the plan names the uncovered interface.
 * `default` sg-0aa00000000000001 - EC2.2 (consolidated + a PCI.EC2.2 duplicate). `ready`, no
@@ -105,7 +127,7 @@ Resources:
 * EC2.9 i-0cc00000000000006 (reporting): `keep-public-ip`, source 84.17.52.140.
 * EC2.9 i-0cc00000000000001 and i-0cc00000000000002 (web): `keep-public-ip`, public website.
 * RDS.2 `orders-db` (legacy FSBP-shaped finding): `disable-public-access` - its only clients are
-  app-1/app-2 inside the VPC.
+  app-1/app-2 inside the VPC; the internet sources that reached it were all probes or scanners.
 
 Ignored findings: an ARCHIVED EC2.19 on sg-0aa00000000000008 (a deleted group), a PASSED EC2.19 on
 `batch`, and a FAILED EC2.8 (IMDSv2, out of scope) on the batch instance.
@@ -221,6 +243,17 @@ CANARY_ATTACHED = datetime(2026, 10, 19, 9, 12, 40, tzinfo=UTC)
 CANARY_TRAFFIC_FROM = int(datetime(2026, 10, 19, 12, tzinfo=UTC).timestamp())
 SKIPDATA_FROM = int(datetime(2026, 10, 9, 3, tzinfo=UTC).timestamp())
 SKIPDATA_TO = SKIPDATA_FROM + 2 * 3600
+# RDS's PubliclyAccessible gives the DB's interface a public address: scanners find it too.
+DB_PUBLIC_IP = "63.33.214.7"
+# The attacks that complete a handshake and send a few bytes (drawn from their own random stream,
+# so the rest of the traffic stays as it was): how many sources of each, over the 21 days.
+SSH_BRUTE_FORCERS = 80
+RDP_PROBERS = 30
+RDP_BRUTE_FORCERS = 15
+POSTGRES_PROBERS = 30
+DB_BRUTE_FORCERS = 12
+SURVEY_SWEEPERS = 4
+QUIET_HOST = "jobs"  # its log is healthy; AWS writes nothing for it while it is idle
 
 
 # --------------------------------------------------------------------------- the inventory
@@ -285,8 +318,8 @@ SUBNETS = {
     "app-b": Subnet(_sn(5), "app-b", "10.0.5.0/24", None, "eu-west-1b", "euw1-az2", None),
 }
 
-SG_DEFAULT, SG_WEB, SG_APP, SG_DB, SG_BATCH, SG_REPORTING, SG_CANARY, SG_DELETED = (
-    _sg(n) for n in range(1, 9)
+SG_DEFAULT, SG_WEB, SG_APP, SG_DB, SG_BATCH, SG_REPORTING, SG_CANARY, SG_DELETED, SG_JOBS = (
+    _sg(n) for n in range(1, 10)
 )
 
 HOSTS = {
@@ -340,6 +373,7 @@ HOSTS = {
         SUBNETS["data"],
         "10.0.3.10",
         (SG_DB,),
+        public_ip=DB_PUBLIC_IP,
         mac="06:1a:2b:3c:4d:05",
         description="RDSNetworkInterface",
         requester_managed=True,
@@ -377,6 +411,16 @@ HOSTS = {
         description="app canary",
         attach_time=CANARY_ATTACHED.isoformat(),
     ),
+    "jobs": Host(
+        "jobs",
+        _eni(9),
+        SUBNETS["ops"],
+        "10.0.4.30",
+        (SG_JOBS,),
+        instance_id=_i(8),
+        mac="0a:1a:2b:3c:4d:09",
+        description="jobs primary",
+    ),
 }
 
 FLOW_LOGS = {
@@ -394,6 +438,7 @@ GROUP_NAMES = {
     SG_BATCH: ("batch", "nightly batch host"),
     SG_REPORTING: ("reporting", "reporting host (weekly RDP export)"),
     SG_CANARY: ("app-canary", "app canary (new)"),
+    SG_JOBS: ("jobs", "weekly job runner"),
 }
 
 
@@ -439,6 +484,7 @@ GROUP_RULES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
     SG_BATCH: ([_perm("tcp", 22, ["10.0.0.0/16"], desc="ssh from the VPC")], _egress_all()),
     SG_REPORTING: ([_perm("tcp", 3389, WORLD, desc="RDP for the weekly export")], _egress_all()),
     SG_CANARY: ([_perm("tcp", 8080, WORLD, desc="app http")], _egress_all()),
+    SG_JOBS: ([_perm("tcp", 22, WORLD, desc="SSH to the job runner")], _egress_all()),
 }
 
 # What answers on each host (for probes): port -> listening?
@@ -447,6 +493,7 @@ LISTENING = {
     "web-2": {443, 80, 22},
     "reporting": {3389},
     "batch": {22},
+    "db": {5432},
 }
 
 
@@ -640,6 +687,35 @@ class Traffic:
 
     def ping(self, scanner: str, target: Host, t: int) -> None:
         self._emit(scanner, target.ip, 0, 0, 1, 1, 84, t, t, "REJECT", 0)
+
+    def session(
+        self,
+        client: str,
+        server: str,
+        port: int,
+        t: float,
+        seconds: float,
+        up: tuple[int, int],
+        down: tuple[int, int],
+        reset: bool = False,
+    ) -> None:
+        """A short TCP session (seconds) inside one aggregation interval: `up`/`down` are
+        (packets, payload bytes) of each side; headers of 40 B (IPv4) / 60 B (IPv6) a packet and
+        the SYN's options (20 B) are added, as flow logs count whole packets."""
+        family = ipaddress.ip_address(client).version
+        header = 40 if family == 4 else 60
+        boundary = (math.floor(t / INTERVAL) + 1) * INTERVAL
+        a = int(min(t, boundary - seconds - 1))
+        b = int(a + seconds)
+        sport = _ephemeral(self.rng)
+        (up_packets, up_payload), (down_packets, down_payload) = up, down
+        up_bytes = up_packets * header + 20 + up_payload
+        down_bytes = down_packets * header + 20 + down_payload
+        client_flags = 6 if reset else 3  # SYN + RST (aborted) or SYN + FIN
+        self._emit(
+            client, server, sport, port, 6, up_packets, up_bytes, a, b, "ACCEPT", client_flags
+        )
+        self._emit(server, client, port, sport, 6, down_packets, down_bytes, a, b, "ACCEPT", 19)
 
 
 # --------------------------------------------------------------------------- the traffic model
@@ -895,7 +971,143 @@ def build_traffic(rng: random.Random) -> list[Record]:
                 int(at()),
             )
 
-    return _with_coverage_rows(rng, traffic.records)
+    return _with_coverage_rows(rng, traffic.records + build_attacks(random.Random(SEED + 9)))
+
+
+def _new_source(rng: random.Random, taken: set[str]) -> str:
+    while True:
+        addr = _global_v4(rng)
+        if addr not in taken:
+            taken.add(addr)
+            return addr
+
+
+def _burst(
+    traffic: Traffic,
+    client: str,
+    servers: list[Host],
+    port: int,
+    attempts: int,
+    minutes: float,
+    up: Any,
+    down: Any,
+) -> None:
+    """Credential brute force: `attempts` failed logins from one source within `minutes`, on
+    one day, never again (each a full handshake and key exchange: a few KB each way)."""
+    rng = traffic.rng
+    start = T0 + rng.uniform(0, HOURS * 3600 - minutes * 60 - 60)
+    for _ in range(attempts):
+        t = start + rng.uniform(0, minutes * 60)
+        traffic.session(client, rng.choice(servers).ip, port, t, rng.uniform(2, 9), up(), down())
+
+
+# what a survey scanner's first exchange carries on an open port: (client, server) (packets,
+# payload bytes), from the protocols' first messages (HTTP GET, TLS ClientHello, SSH
+# identification + KEXINIT, RDP connection request, Postgres SSLRequest)
+SURVEY_EXCHANGE = {
+    80: ((4, (40, 200)), (4, (200, 600))),
+    443: ((5, (200, 600)), (6, (2500, 4500))),
+    22: ((5, (20, 50)), (5, (1000, 1600))),
+    3389: ((4, (19, 60)), (3, (19, 19))),
+    5432: ((5, (8, 8)), (4, (1, 1))),
+}
+
+
+def build_attacks(rng: random.Random) -> list[Record]:
+    """Scanners that complete handshakes and send a few bytes, and the quiet host's weekly job.
+
+    Modelled on ../shared/TRAFFIC_FACTS.md: SSH/RDP/Postgres brute force in bursts from sources
+    seen on one day only (some try both web interfaces); single protocol probes (RDP connection
+    request answered by a 19-byte confirm, Postgres SSLRequest/StartupMessage answered by 'N' and
+    an ErrorResponse); survey scanners that come back on a few days, exchange first messages
+    with every open port of every public address and are REJECTed on the closed ones.
+    """
+    traffic = Traffic(rng)
+    taken = {*OFFICE_ADMINS, WEEKLY_CLIENT, *SCANNERS_V4}
+    web = [HOSTS["web-1"], HOSTS["web-2"]]
+    db, reporting = HOSTS["db"], HOSTS["reporting"]
+
+    def sized(packets: tuple[int, int], payload: tuple[int, int]) -> Any:
+        return lambda: (rng.randint(*packets), rng.randint(*payload))
+
+    for _ in range(SSH_BRUTE_FORCERS):
+        servers = web if rng.random() < 0.3 else [rng.choice(web)]
+        _burst(
+            traffic,
+            _new_source(rng, taken),
+            servers,
+            22,
+            _lognormal(rng, 25, 0.7, 6, 200),
+            rng.uniform(10, 100),
+            sized((12, 22), (1600, 3200)),
+            sized((10, 18), (1800, 3600)),
+        )
+    for _ in range(RDP_BRUTE_FORCERS):  # with NLA: TLS and CredSSP before the failure
+        _burst(
+            traffic,
+            _new_source(rng, taken),
+            [reporting],
+            3389,
+            _lognormal(rng, 20, 0.6, 6, 120),
+            rng.uniform(15, 90),
+            sized((14, 24), (2500, 5000)),
+            sized((12, 20), (3500, 7000)),
+        )
+    for _ in range(DB_BRUTE_FORCERS):  # StartupMessage + password, answered by an error
+        _burst(
+            traffic,
+            _new_source(rng, taken),
+            [db],
+            5432,
+            _lognormal(rng, 20, 0.6, 6, 120),
+            rng.uniform(10, 60),
+            sized((6, 10), (150, 420)),
+            sized((5, 9), (150, 520)),
+        )
+    for _ in range(RDP_PROBERS):
+        client, t = _new_source(rng, taken), T0 + rng.uniform(0, HOURS * 3600 - 600)
+        for _ in range(rng.randint(1, 2)):
+            up = (4, rng.randint(19, 60))  # X.224 Connection Request, often with a cookie
+            traffic.session(client, reporting.ip, 3389, t, rng.uniform(0.2, 2), up, (3, 19))
+            t += rng.uniform(1, 30)
+    for _ in range(POSTGRES_PROBERS):
+        client, t = _new_source(rng, taken), T0 + rng.uniform(0, HOURS * 3600 - 600)
+        for _ in range(rng.randint(1, 2)):
+            up = (6, 8 + rng.randint(40, 100))  # SSLRequest, then a StartupMessage
+            down = (5, 1 + rng.randint(60, 120))  # 'N', then an ErrorResponse
+            traffic.session(client, db.ip, 5432, t, rng.uniform(0.2, 2), up, down)
+            t += rng.uniform(1, 30)
+    public = [*web, reporting, db, HOSTS["batch"]]
+    for _ in range(SURVEY_SWEEPERS):
+        scanner = _new_source(rng, taken)
+        for day in rng.sample(range(WINDOW_DAYS), rng.randint(1, 4)):
+            t = T0 + day * 86400 + rng.uniform(0, 86400 - 3600)
+            for host in public:
+                for port in rng.sample(SWEEP_PORTS, 8):
+                    moment = t + rng.uniform(0, 1800)
+                    open_port = allowed(host, port, 4) and port in LISTENING.get(host.name, ())
+                    if port in SURVEY_EXCHANGE and open_port:
+                        (up_p, up_b), (down_p, down_b) = SURVEY_EXCHANGE[port]
+                        up = (up_p, rng.randint(*up_b))
+                        down = (down_p, rng.randint(*down_b))
+                        traffic.session(scanner, host.ip, port, moment, 1.5, up, down)
+                        continue
+                    traffic.probe(scanner, _ephemeral(rng), host, port, int(moment))
+    # the quiet host: nothing reaches it; once a week its job fetches its input from S3
+    jobs = HOSTS[QUIET_HOST]
+    for week_day in range(3, WINDOW_DAYS, 7):  # Sundays 02:00 UTC (Oct 4, 11, 18)
+        t = T0 + week_day * 86400 + 2 * 3600 + rng.uniform(0, 600)
+        traffic.tcp(
+            jobs.ip,
+            _ephemeral(rng),
+            rng.choice(S3_ADDRESSES),
+            443,
+            t,
+            rng.uniform(60, 240),
+            _lognormal(rng, 15_000, 0.5, 2_000, 200_000),
+            _lognormal(rng, 40_000_000, 0.5, 1_000_000, 300_000_000),
+        )
+    return traffic.records
 
 
 def _with_coverage_rows(rng: random.Random, records: list[Record]) -> list[Record]:
@@ -909,7 +1121,7 @@ def _with_coverage_rows(rng: random.Random, records: list[Record]) -> list[Recor
         busy[r.host].add((r.start - T0) // INTERVAL)
     out = list(records)
     for host in HOSTS.values():
-        if host.subnet.flow_log_id is None:
+        if host.subnet.flow_log_id is None or host.name == QUIET_HOST:
             continue
         for slot in range(HOURS * 3600 // INTERVAL):
             s = T0 + slot * INTERVAL
@@ -1225,6 +1437,7 @@ INSTANCE_TYPES = {
     "batch": "c6i.xlarge",
     "reporting": "t3.large",
     "canary": "m6i.large",
+    "jobs": "t3.small",
 }
 
 
@@ -1566,6 +1779,12 @@ def findings() -> dict[str, Any]:
             annotation="Unrestricted access to high-risk ports: 8080.",
         ),
         consolidated("EC2.2", _group_resource(SG_DEFAULT)),
+        consolidated(
+            "EC2.19",
+            _group_resource(SG_JOBS),
+            annotation="Unrestricted access to high-risk ports: 22.",
+        ),
+        consolidated("EC2.13", _group_resource(SG_JOBS)),
         *(
             consolidated("EC2.9", _instance_resource(HOSTS[n]))
             for n in ("web-1", "web-2", "batch", "reporting")

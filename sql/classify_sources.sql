@@ -22,7 +22,9 @@
 --   2 probe  every row handshake-sized, banner-only or unanswered
 --   3 probe  every session small and the source sweeps
 --   4 probe  an internet source's burst of small sessions that never came back (credential
---            brute force)
+--            brute force), counted over every interface it tried on that service
+-- Verdict texts start with the kind: "real:", "probe:" (judged on the exchange itself: rules
+-- 2 and 5) or "scanner:" (judged on the source's behaviour: sweeps, rule 3; bursts, rule 4).
 --   5 probe  an internet source's one-time opening message answered with no more than an
 --            opening answer, with no larger session anywhere (protocol probes)
 -- Rules 4 and 5 spare internal sources: a short-lived internal caller is far more often a job
@@ -52,6 +54,16 @@ per_source AS (
     FROM per_target
     GROUP BY remote_addr
 ),
+per_service AS (
+    -- a source's use of one service across every interface of the workspace: a brute forcer
+    -- that spreads its attempts over several interfaces is one burst, not a few small ones
+    SELECT remote_addr, protocol, port_key, sum(connections)::BIGINT AS service_sessions,
+           count(DISTINCT interface_id) AS service_targets,
+           date_diff('second', min(first_seen), max(last_seen)) / 3600.0 AS service_span_hours
+    FROM rows
+    WHERE accepted > 0
+    GROUP BY ALL
+),
 per_key AS (
     SELECT interface_id, protocol, port_key, remote_addr, any_value(remote_family) AS remote_family,
            any_value(remote_hex) AS remote_hex, sum(connections)::BIGINT AS sessions,
@@ -74,6 +86,7 @@ per_key AS (
 ),
 signals AS (
     SELECT k.*, s.ports, s.targets, s.rejected_targets, s.largest_anywhere,
+           v.service_sessions, v.service_targets, v.service_span_hours,
            len(list_filter(struct_extract(cfg, 'internal'), r -> r.family = k.remote_family
                                             AND k.remote_hex BETWEEN r.lo AND r.hi)) > 0
                AS internal,
@@ -82,6 +95,7 @@ signals AS (
            s.ports >= struct_extract(cfg, 'sweep_min_ports') OR s.rejected_targets > 0 AS sweeps
     FROM per_key k
     JOIN per_source s USING (remote_addr)
+    JOIN per_service v USING (remote_addr, protocol, port_key)
 ),
 ruled AS (
     SELECT *,
@@ -89,8 +103,9 @@ ruled AS (
                WHEN internal AND returned THEN 1
                WHEN handshake_only THEN 2
                WHEN small AND sweeps THEN 3
-               WHEN NOT internal AND small AND NOT returned AND span_hours <= struct_extract(cfg, 'burst_max_hours')
-                    AND sessions >= struct_extract(cfg, 'burst_min_sessions') THEN 4
+               WHEN NOT internal AND small AND NOT returned
+                    AND service_span_hours <= struct_extract(cfg, 'burst_max_hours')
+                    AND service_sessions >= struct_extract(cfg, 'burst_min_sessions') THEN 4
                WHEN NOT internal AND NOT returned AND mean_request <= struct_extract(cfg, 'max_request_bytes')
                     AND mean_answer <= struct_extract(cfg, 'max_answer_bytes')
                     AND largest_anywhere <= struct_extract(cfg, 'max_session_bytes') THEN 5
@@ -106,11 +121,11 @@ SELECT interface_id, protocol, port_key, remote_addr, rule IN (2, 3, 4, 5) AS is
                               sessions, days,
                               CASE WHEN returned THEN '' ELSE ', never returned' END,
                               CASE WHEN reset_seen THEN ', reset by the source' ELSE '' END)
-           WHEN 3 THEN printf('probe: %d small session(s) (%d B on average); the source reached %d port(s) on %d interface(s), rejected on %d target(s)',
+           WHEN 3 THEN printf('scanner: %d small session(s) (%d B on average); the source reached %d port(s) on %d interface(s), rejected on %d target(s)',
                               sessions, mean_session::BIGINT, ports, targets, rejected_targets)
-           WHEN 4 THEN printf('probe: %d small sessions (%d B on average) within %.1f hours on one day, never returned, answered with %d B a session on average',
-                              sessions, mean_session::BIGINT, span_hours,
-                              greatest(mean_answer, 0)::BIGINT)
+           WHEN 4 THEN printf('scanner: %d small sessions (%d B on average) within %.1f hours on one day on %d interface(s), never returned, answered with %d B a session on average',
+                              service_sessions, mean_session::BIGINT, service_span_hours,
+                              service_targets, greatest(mean_answer, 0)::BIGINT)
            WHEN 5 THEN printf('probe: %d opening message(s) of about %d B answered with about %d B, never returned, no larger session anywhere',
                               sessions, greatest(mean_request, 0)::BIGINT,
                               greatest(mean_answer, 0)::BIGINT)

@@ -5,7 +5,8 @@
 -- Parameters: $views STRUCT(view_id INTEGER, rule_id INTEGER, protocol INTEGER,
 --   port_key INTEGER)[], $top (INTEGER: sources listed per class).
 -- Columns: view_id, is_probe, connections, packets, bytes, first_seen, last_seen,
---   source_count, sources (top $top by connections, bytes, address).
+--   source_count, sources (top $top by connections, bytes, address; each with the classifier's
+--   verdict text of its busiest key).
 WITH views AS (SELECT unnest(v) FROM (SELECT unnest($views) AS v)),
 rows AS (
     SELECT v.view_id, m.*
@@ -16,7 +17,9 @@ rows AS (
 ),
 per_source AS (
     SELECT view_id, is_probe, remote_addr, sum(connections) AS connections,
-           sum(bytes) AS bytes, min(first_seen) AS first_seen, max(last_seen) AS last_seen
+           sum(bytes) AS bytes, min(first_seen) AS first_seen, max(last_seen) AS last_seen,
+           -- the verdict of the source's busiest key (as evidence.py's _by_source picks it)
+           first(verdict ORDER BY connections DESC, interface_id, protocol, port_key) AS verdict
     FROM rows
     GROUP BY ALL
 ),
@@ -28,7 +31,8 @@ ranked AS (
 tops AS (
     SELECT view_id, is_probe, count(*) AS source_count,
            list({'address': remote_addr, 'connections': connections, 'bytes': bytes,
-                 'first_seen': first_seen, 'last_seen': last_seen} ORDER BY rank)
+                 'first_seen': first_seen, 'last_seen': last_seen, 'verdict': verdict}
+                ORDER BY rank)
                FILTER (WHERE rank <= $top) AS sources
     FROM ranked
     GROUP BY ALL

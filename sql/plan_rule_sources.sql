@@ -3,7 +3,7 @@
 -- the (rule, protocol, port) buckets in $buckets, and every probe of the rules in $rules.
 -- Parameters: $buckets STRUCT(rule_id INTEGER, protocol INTEGER, port_key INTEGER)[],
 --   $rules INTEGER[], $start (TIMESTAMP: day offsets in `daily` count from its date).
--- Columns: the rule, then the columns of connections.sql.
+-- Columns: the rule, then the columns of connections.sql (verdict before daily).
 WITH picked AS (
     SELECT m.*
     FROM plan_matches m
@@ -15,11 +15,12 @@ WITH picked AS (
 )
 SELECT p.rule_id, p.interface_id, p.protocol, p.service_port, p.remote_addr, p.remote_family,
        p.connections, p.packets, p.bytes, p.first_seen, p.last_seen, p.is_probe,
+       p.verdict,
        string_agg(datediff('day', $start::DATE, d.day) || ':' || d.connections, ','
                   ORDER BY d.day) AS daily
 FROM picked p
 JOIN plan_days d USING (interface_id, protocol, port_key, remote_addr)
 GROUP BY p.rule_id, p.interface_id, p.protocol, p.port_key, p.service_port, p.remote_addr,
          p.remote_family, p.connections, p.packets, p.bytes, p.first_seen, p.last_seen,
-         p.is_probe
+         p.is_probe, p.verdict
 ORDER BY p.rule_id, p.interface_id, p.protocol, p.port_key, p.remote_addr;

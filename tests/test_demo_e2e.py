@@ -3,10 +3,14 @@ that samples/generate.py's docstring says is right (its ids, ports and sources).
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import json
+import random
 import shlex
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -24,6 +28,7 @@ BATCH = "sg-0aa00000000000005"
 REPORTING = "sg-0aa00000000000006"
 CANARY = "sg-0aa00000000000007"
 DEFAULT = "sg-0aa00000000000001"
+JOBS = "sg-0aa00000000000009"
 SCANNERS = {
     "193.163.125.44",
     "45.148.10.200",
@@ -35,6 +40,30 @@ SCANNERS = {
     "194.165.16.73",
     "2a06:4880:4000::5f",
 }
+
+
+def _generator() -> ModuleType:
+    path = Path(__file__).resolve().parent.parent / "samples" / "generate.py"
+    spec = importlib.util.spec_from_file_location("samples_generate_e2e", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def attackers() -> dict[int, set[str]]:
+    """Ground truth from the generator: per service port, the sources of its scanners that
+    complete handshakes (brute force, protocol probes, survey sweeps), as the logs hold them."""
+    gen = _generator()
+    out: dict[int, set[str]] = {}
+    for r in gen.build_attacks(random.Random(gen.SEED + 9)):
+        lost = r.host == "web-2" and gen.SKIPDATA_FROM <= r.start < gen.SKIPDATA_TO
+        answer = r.src in gen.S3_ADDRESSES  # the quiet host's own downloads come back
+        if r.direction == "ingress" and r.action == "ACCEPT" and not lost and not answer:
+            out.setdefault(r.dstport, set()).add(r.src)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -94,11 +123,13 @@ def test_window_is_the_21_days_observed(plan: dict[str, Any]) -> None:
 
 def test_only_the_failing_in_scope_groups_are_planned(plan: dict[str, Any]) -> None:
     ids = {g["group_id"] for g in plan["groups"]}
-    assert ids == {WEB, APP, DB, REPORTING, CANARY, DEFAULT}
+    assert ids == {WEB, APP, DB, REPORTING, CANARY, DEFAULT, JOBS}
     assert BATCH not in ids and "sg-0aa00000000000008" not in ids
 
 
-def test_web_keeps_the_public_website_and_narrows_ssh_to_the_admins(plan: dict[str, Any]) -> None:
+def test_web_keeps_the_public_website_and_narrows_ssh_to_the_admins(
+    plan: dict[str, Any], attackers: dict[int, set[str]]
+) -> None:
     g = group(plan, WEB)
     assert g["status"] == "ready"
     assert set(g["controls"]) == {"EC2.19", "EC2.13", "EC2.18", "EC2.53"}
@@ -117,7 +148,7 @@ def test_web_keeps_the_public_website_and_narrows_ssh_to_the_admins(plan: dict[s
     )
     ssh = next(r for r in g["revoke"] if r["FromPort"] == 22)
     assert {s["address"] for s in ssh["evidence"]["sources"]} == {"198.51.100.10", "198.51.100.11"}
-    assert {s["address"] for s in ssh["evidence"]["probes"]["sources"]} <= SCANNERS
+    assert {s["address"] for s in ssh["evidence"]["probes"]["sources"]} <= SCANNERS | attackers[22]
     assert ssh["evidence"]["probes"]["source_count"] >= 1
     ftp = next(r for r in g["revoke"] if r["FromPort"] == 21)
     assert ftp["evidence"]["connections"] == 0 and ftp["evidence"]["probes"]["source_count"] > 0
@@ -164,15 +195,67 @@ def test_default_group_loses_every_rule(plan: dict[str, Any]) -> None:
     assert g["keep"] == []
 
 
-def test_no_scanner_and_no_ephemeral_port_is_ever_authorized(plan: dict[str, Any]) -> None:
+def test_no_scanner_and_no_ephemeral_port_is_ever_authorized(
+    plan: dict[str, Any], attackers: dict[int, set[str]]
+) -> None:
+    everyone = SCANNERS.union(*attackers.values())
+    assert len(everyone) > 150  # the generator's 171 handshake-completing scanners + 9 others
     for g in plan["groups"]:
         for r in g["authorize"]:
             assert r["FromPort"] < 1024 or r["FromPort"] in (3389, 5432, 8080)
-            for scanner in SCANNERS:
+            for scanner in everyone:
                 addr = ipaddress.ip_address(scanner)
                 cidr = r.get("CidrIpv4") or r.get("CidrIpv6")
                 if cidr and ipaddress.ip_network(cidr).version == addr.version:
                     assert addr not in ipaddress.ip_network(cidr)
+
+
+@pytest.mark.parametrize(
+    ("group_id", "port", "real"),
+    [
+        (WEB, 22, {"198.51.100.10", "198.51.100.11"}),
+        (REPORTING, 3389, {"84.17.52.140"}),
+        (DB, 5432, {"10.0.2.10", "10.0.2.11"}),
+    ],
+)
+def test_scanners_that_complete_handshakes_are_shut_out_and_say_why(
+    plan: dict[str, Any], attackers: dict[int, set[str]], group_id: str, port: int, real: set[str]
+) -> None:
+    """Brute force, protocol probes and sweeps on SSH/RDP/Postgres: the world-open rule is
+    narrowed to the real users; every other source is named with its verdict and reason."""
+    g = group(plan, group_id)
+    assert g["status"] == "ready"
+    rule = next(r for r in g["revoke"] if r["FromPort"] == port)
+    ev = rule["evidence"]
+    assert {s["address"] for s in ev["sources"]} == real
+    assert all(s["verdict"] == "real" and s["reason"] for s in ev["sources"])
+    gt = attackers[port]
+    assert len(gt) >= 20
+    assert ev["probes"]["source_count"] >= len(gt)
+    listed = ev["probes"]["sources"]
+    assert {s["address"] for s in listed} <= gt | SCANNERS
+    assert all(s["verdict"] in ("probe", "scanner") and s["reason"] for s in listed)
+    # the busiest ones are credential brute force: a burst of small sessions, never back
+    assert "small sessions" in listed[0]["reason"] and "never returned" in listed[0]["reason"]
+    shut = g["shut_out"]
+    assert shut["scanner_sources"] >= len(gt)
+    assert (shut["real_sources"], shut["real_sources_cut"]) == (len(real), 0)
+    assert shut["line"].startswith(f"shuts out {shut['scanner_sources']} scanner source(s); none")
+
+
+def test_the_quiet_host_is_judged_on_its_evidence(plan: dict[str, Any]) -> None:
+    """A healthy log that writes nothing while the host is idle: quiet, not unseen."""
+    g = group(plan, JOBS)
+    assert g["status"] == "ready"
+    assert rules(g["revoke"]) == {("tcp", 22, 22, "0.0.0.0/0")} and g["authorize"] == []
+    cov = g["coverage"]
+    assert cov["gaps"] == [] and cov["uncovered_enis"] == []
+    assert len(cov["quiet"]) == 1
+    assert cov["quiet"][0].startswith("eni-0bb00000000000009: no record in ")
+    assert "delivering throughout: quiet, not unseen" in cov["quiet"][0]
+    assert g["shut_out"]["line"] == (
+        "shuts out no source: nothing reached the revoked rules in the window"
+    )
 
 
 def test_resources(plan: dict[str, Any]) -> None:
@@ -189,6 +272,9 @@ def test_resources(plan: dict[str, Any]) -> None:
     db = resource(plan, "orders-db")
     assert (db["control"], db["action"]) == ("RDS.2", "disable-public-access")
     assert {c["address"] for c in db["evidence"]["private_clients"]} == {"10.0.2.10", "10.0.2.11"}
+    # its public address drew Postgres probes and brute force: none counts as a real client
+    assert db["evidence"]["source_count"] == 0 and db["evidence"]["probes"]["source_count"] >= 40
+    assert "classified as probes or scanners" in db["reason"]
     assert {r["resource_id"] for r in plan["resources"]} == {
         "i-0cc00000000000001",
         "i-0cc00000000000002",
@@ -205,6 +291,11 @@ def test_demo_command_prints_the_plan(tmp_path: Path) -> None:
     assert "[needs-more-data]" in result.stdout
     assert "# sgharden plan" in result.stdout
     assert "disable-public-access" in result.stdout
+    assert (
+        "= shuts out " in result.stdout
+        and "scanner source(s); none was a real user" in result.stdout
+    )
+    assert "quiet, not unseen" in result.stdout
 
 
 def test_demo_hint_pastes_as_printed(tmp_path: Path) -> None:

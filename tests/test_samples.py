@@ -64,8 +64,9 @@ def test_snapshot_reader_accepts_the_sample() -> None:
         "batch",
         "reporting",
         "app-canary",
+        "jobs",
     }
-    assert len(inventory.interfaces) == 8
+    assert len(inventory.interfaces) == 9
     db_eni = inventory.interfaces["eni-0bb00000000000005"]
     assert db_eni.requester_managed and db_eni.group_ids == ("sg-0aa00000000000004",)
     assert inventory.db_instances["orders-db"].publicly_accessible

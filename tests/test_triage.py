@@ -69,7 +69,7 @@ def test_every_in_scope_finding_of_the_sample_is_in_exactly_one_bucket(
     # the unused default group: revoke everything, fix now
     assert by_id[DEFAULT]["bucket"] == "fix now"
     assert SUMMARY.match(result["summary"]), result["summary"]
-    assert result["summary"].startswith(f"{len(placed)} network findings → 6 groups + 5 resources")
+    assert result["summary"].startswith(f"{len(placed)} network findings → 7 groups + 5 resources")
 
 
 def test_a_revoked_real_user_the_rules_after_the_change_do_not_admit_is_counted(
@@ -189,4 +189,4 @@ def test_the_demo_prints_the_triage_summary_line() -> None:
     assert result.exit_code == 0, result.output
     lines = [x for x in result.stdout.splitlines() if x.startswith("Triage: ")]
     assert len(lines) == 1 and SUMMARY.match(lines[0].removeprefix("Triage: ")), lines
-    assert "6 groups + 5 resources" in lines[0] and "0 real users affected" in lines[0]
+    assert "7 groups + 5 resources" in lines[0] and "0 real users affected" in lines[0]

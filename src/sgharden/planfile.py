@@ -98,6 +98,8 @@ class PlanGroup:
     keep: tuple[PlanRule, ...]
     warnings: tuple[str, ...]
     raw: dict[str, Any] = field(repr=False, compare=False, hash=False, default_factory=dict)
+    # "shuts out N scanner sources; none was a real user" (ready groups; older plans: None)
+    shut_out_line: str | None = None
 
     @property
     def has_changes(self) -> bool:
@@ -343,7 +345,16 @@ class _Reader:
             keep=rules("keep"),
             warnings=tuple(str(w) for w in obj.get("warnings") or ()),
             raw=obj,
+            shut_out_line=self.shut_out_line(obj.get("shut_out"), f"{where}.shut_out"),
         )
+
+    def shut_out_line(self, obj: Any, where: str) -> str | None:
+        if obj is None:
+            return None
+        if not isinstance(obj, dict):
+            raise self.fail(where, "expected an object or null")
+        line: str = self.get(obj, "line", where, str)
+        return line
 
     def resource(self, obj: Any, where: str) -> PlanResource:
         if not isinstance(obj, dict):

@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from sgharden.analysis.connections import Connection, Thresholds, Window
+from sgharden.analysis.verdicts import split_verdict
 from sgharden.model import Inventory, Rule
 from sgharden.resources import query
 
@@ -57,13 +58,23 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
+def _key_rank(c: Connection) -> tuple[int, str, int, int]:
+    # which of a source's keys speaks for it: the busiest (sql/plan_evidence.sql orders alike)
+    return (
+        -c.connections,
+        c.interface_id,
+        c.protocol,
+        -1 if c.service_port is None else c.service_port,
+    )
+
+
 def _by_source(conns: Iterable[Connection], top: int) -> tuple[int, list[dict[str, Any]]]:
     """(distinct sources, the `top` busiest with their totals); only those are formatted."""
     per: dict[str, list[Any]] = {}
     for c in conns:
         s = per.get(c.remote_addr)
         if s is None:
-            per[c.remote_addr] = [c.connections, c.bytes, c.first_seen, c.last_seen]
+            per[c.remote_addr] = [c.connections, c.bytes, c.first_seen, c.last_seen, c]
         else:
             s[0] += c.connections
             s[1] += c.bytes
@@ -71,6 +82,8 @@ def _by_source(conns: Iterable[Connection], top: int) -> tuple[int, list[dict[st
                 s[2] = c.first_seen
             if c.last_seen > s[3]:
                 s[3] = c.last_seen
+            if _key_rank(c) < _key_rank(s[4]):
+                s[4] = c
     ranked = heapq.nsmallest(top, per.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
     return len(per), [
         {
@@ -79,6 +92,7 @@ def _by_source(conns: Iterable[Connection], top: int) -> tuple[int, list[dict[st
             "bytes": v[1],
             "first_seen": _iso(v[2]),
             "last_seen": _iso(v[3]),
+            **split_verdict(v[4].is_probe, v[4].verdict),
         }
         for address, v in ranked
     ]

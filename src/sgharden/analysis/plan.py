@@ -14,6 +14,7 @@ from typing import Any
 from sgharden.analysis.connections import Connection, Window
 from sgharden.analysis.coverage import Coverage
 from sgharden.analysis.evidence import EvidenceSpec, SampleKey, rule_evidence
+from sgharden.analysis.shut_out import ShutOut
 from sgharden.model import Rule
 
 SCHEMA = "sgharden.plan/v1"
@@ -87,6 +88,7 @@ class GroupPlan:
     keep: tuple[RuleDecision, ...] = ()
     warnings: tuple[str, ...] = ()
     current: tuple[Rule, ...] = ()  # the group's rules in the snapshot (for renderers)
+    shut_out: ShutOut | None = None  # ready groups: who the change shuts out (analysis/shut_out.py)
 
     def proposed_rules(self) -> list[Rule]:
         """The group's rules once a ready plan is applied (current - revoke + authorize)."""
@@ -126,6 +128,7 @@ class GroupPlan:
             "authorize": [d.to_dict(ctx) for d in self.authorize],
             "keep": [d.to_dict(ctx) for d in self.keep],
             "warnings": list(self.warnings),
+            "shut_out": self.shut_out.to_dict() if self.shut_out else None,
         }
 
 

@@ -46,6 +46,7 @@ from sgharden.analysis.plan import (
 )
 from sgharden.analysis.prefixes import aggregate
 from sgharden.analysis.rule_use import match_rules, prepare, rule_sources, use_counts, view_evidence
+from sgharden.analysis.shut_out import python_revoked_keys, shut_out, sql_revoked_keys
 from sgharden.findings import SECURITY_GROUP_CONTROLS, in_scope
 from sgharden.model import (
     DbInstance,
@@ -850,9 +851,20 @@ def plan_instance(
     return ResourcePlan(
         action="remove-public-ip",
         reason=f"no real inbound connection from the internet in {coverage.window_days:.1f} days"
+        + _scanners_only(probes)
         + nat,
         evidence=evidence,
         **base,  # type: ignore[arg-type]
+    )
+
+
+def _scanners_only(probes: SourceClass) -> str:
+    # the same classification as the groups': a scanner that reached it is no reason to keep it
+    if not probes.source_count:
+        return ""
+    return (
+        f" ({probes.source_count} internet source(s) reached it, all classified as probes "
+        "or scanners: none was a real user)"
     )
 
 
@@ -912,8 +924,8 @@ def plan_db(
     return ResourcePlan(
         action="disable-public-access",
         reason=(
-            f"no real client from outside the VPC in {coverage.window_days:.1f} days; "
-            f"{inside.source_count} private client(s) keep working"
+            f"no real client from outside the VPC in {coverage.window_days:.1f} days"
+            f"{_scanners_only(probes)}; {inside.source_count} private client(s) keep working"
         ),
         evidence=evidence,
         **base,  # type: ignore[arg-type]
@@ -1068,18 +1080,26 @@ def propose(
             if engine == "sql"
             else None
         )
-        groups.append(
-            plan_group(
-                t.group,
-                t.inventory,
-                [] if engine == "sql" else conns_of(enis),
-                coverage,
-                options,
-                controls,
-                t.findings,
-                group_uses,
-            )
+        planned = plan_group(
+            t.group,
+            t.inventory,
+            [] if engine == "sql" else conns_of(enis),
+            coverage,
+            options,
+            controls,
+            t.findings,
+            group_uses,
         )
+        if planned.status == READY:
+            revoked = [d.rule for d in planned.revoke if not d.rule.is_egress]
+            keys = (
+                sql_revoked_keys(con, [rule_ids[(key, r)] for r in revoked])
+                if engine == "sql"
+                else python_revoked_keys(conns_of(enis), revoked, t.inventory)
+            )
+            gone = shut_out(keys, planned.proposed_rules(), t.inventory)
+            planned = replace(planned, shut_out=gone)
+        groups.append(planned)
     resources: list[ResourcePlan] = []
     outbound = (
         outbound_destinations(

@@ -21,6 +21,7 @@ from sgharden.analysis.connections import Connection, Thresholds, Window, floor_
 from sgharden.analysis.evidence import EvidenceSpec
 from sgharden.analysis.matching import address_book, compile_rule
 from sgharden.analysis.plan import iso
+from sgharden.analysis.verdicts import split_verdict
 from sgharden.model import Interface, Inventory, Rule
 from sgharden.resources import query
 
@@ -142,7 +143,7 @@ def rule_sources(
     for r in rows:
         daily = tuple(
             ((first_day + timedelta(days=int(o))).isoformat(), int(n))
-            for o, n in (part.split(":") for part in r[12].split(","))
+            for o, n in (part.split(":") for part in r[13].split(","))
         )
         conns, probes = out.setdefault(r[0], ([], set()))
         if r[11]:
@@ -162,6 +163,7 @@ def rule_sources(
                     r[10],
                     bool(r[11]),
                     daily,
+                    r[12] or "",
                 )
             )
     return out
@@ -208,6 +210,7 @@ def view_evidence(
                     "bytes": int(s["bytes"]),
                     "first_seen": iso(s["first_seen"]),
                     "last_seen": iso(s["last_seen"]),
+                    **split_verdict(bool(is_probe), s["verdict"] or ""),
                 }
                 for s in sources or []
             ],

@@ -41,8 +41,11 @@ def render_group(group: dict[str, Any]) -> str:
         f"Coverage: {len(cov['enis']) - len(cov['uncovered_enis'])} of {len(cov['enis'])} ENIs "
         f"logged over {cov['window_days']:.1f} days, worst gap share {cov['gap_share']:.2%}"
         + (f"; uncovered: {', '.join(cov['uncovered_enis'])}" if cov["uncovered_enis"] else ""),
+        *(f"- {q}" for q in cov.get("quiet", ())),
         "",
     ]
+    if group.get("shut_out"):
+        lines.extend([f"**This change {group['shut_out']['line']}.**", ""])
     for change in ("revoke", "authorize", "keep"):
         lines.extend(_rule_line(change, r) for r in group[change])
     if group["warnings"]:

@@ -49,6 +49,9 @@ def render_group(group: dict[str, Any]) -> str:
         tablefmt="simple",
     )
     warnings = "".join(f"\n  ! {w}" for w in group["warnings"])
+    warnings += "".join(f"\n  ~ {q}" for q in group["coverage"].get("quiet", ()))
+    if group.get("shut_out"):
+        warnings += f"\n  = {group['shut_out']['line']}"
     return f"{head}\n{table}{warnings}\n"
 
 
