@@ -166,9 +166,9 @@ def load_acceptances(path: Path | str) -> tuple[Acceptance, ...]:
         raise InputError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML ({exc})") from None
-    unknown = sorted(set(document) - {"accepted"})
+    unknown = sorted(set(document) - {"accepted", "planner"})  # [planner]: sgharden.settings
     if unknown:
-        raise _fail(path, unknown[0], "unknown top-level key (only [[accepted]] tables)")
+        raise _fail(path, unknown[0], "unknown top-level key (only [[accepted]] and [planner])")
     entries = document.get("accepted", [])
     if not isinstance(entries, list):
         raise _fail(path, "accepted", "expected [[accepted]] tables")

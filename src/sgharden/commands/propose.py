@@ -20,6 +20,7 @@ from sgharden.flowlogs.ingest import IngestOptions, IngestReport, ingest
 from sgharden.flowlogs.scope import s3_scope
 from sgharden.flowlogs.sources import FlowLogObject
 from sgharden.render import OutputFormat, renderer
+from sgharden.settings import load_planner_settings
 from sgharden.snapshot import Snapshot, load_snapshot
 from sgharden.workspace import DEFAULT_WORKSPACE, enable_s3, open_workspace
 
@@ -227,6 +228,13 @@ def check_window(request: WindowRequest, now: datetime | None = None) -> None:
     help="A port that is a public service: its world-open rule is kept when really used "
     "(repeatable; EC2.18's authorized ports 80/443 are public already).",
 )
+@click.option(
+    "--settings",
+    "settings_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings ([planner] public_ports in sgharden.toml; docs/planner.md), merged with "
+    "--public-port. Default: ./sgharden.toml if present.",
+)
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @engine_options
 @click.pass_context
@@ -245,6 +253,7 @@ def command(
     min_days: float,
     max_gap_share: float,
     public_ports: tuple[str, ...],
+    settings_path: Path | None,
     quiet: bool,
     **engine: Any,
 ) -> None:
@@ -257,8 +266,11 @@ def command(
     """
     if days is not None and (since or until):
         raise click.UsageError("give --days or --since/--until, not both")
+    if settings_path is None and Path("sgharden.toml").is_file():
+        settings_path = Path("sgharden.toml")
+    declared = load_planner_settings(settings_path).public_ports if settings_path else ()
     try:
-        tcp, udp = parse_public_ports(public_ports)
+        tcp, udp = parse_public_ports((*declared, *public_ports))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--public-port") from None
     options = replace(

@@ -1,0 +1,68 @@
+"""Planner settings from `sgharden.toml` (the file accepted risks live in, docs/workflow.md):
+
+    [planner]
+    public_ports = [443, "tcp/8443", "udp/53"]   # declared public services ([tcp|udp/]PORT)
+
+A declared public port keeps its world-open rule when it is really used, as `--public-port`
+does (the two are merged). Read and validated here, at the edge: an unknown key or a bad port is
+one `InputError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sgharden.errors import InputError
+
+SECTION = "planner"
+KEYS = ("public_ports",)
+
+
+@dataclass(frozen=True)
+class PlannerSettings:
+    public_ports: tuple[str, ...] = ()  # as --public-port takes them
+
+
+def _fail(path: Path, where: str, what: str) -> InputError:
+    return InputError(f"{path}: {where}: {what}", hint="see [planner] in docs/planner.md")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({exc})") from None
+
+
+def load_planner_settings(path: Path | str) -> PlannerSettings:
+    """The `[planner]` table of the file (none: the defaults)."""
+    from sgharden.analysis.planner import parse_public_ports
+
+    path = Path(path)
+    table = read_toml(path).get(SECTION, {})
+    if not isinstance(table, dict):
+        raise _fail(path, SECTION, "expected a table ([planner])")
+    unknown = sorted(set(table) - set(KEYS))
+    if unknown:
+        raise _fail(path, f"{SECTION}.{unknown[0]}", f"unknown key (known: {', '.join(KEYS)})")
+    ports = table.get("public_ports", [])
+    if not isinstance(ports, list):
+        raise _fail(path, f"{SECTION}.public_ports", 'expected a list like [443, "udp/53"]')
+    out = []
+    for i, value in enumerate(ports):
+        text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if not isinstance(text, str):
+            raise _fail(path, f"{SECTION}.public_ports[{i}]", f"expected a port, found {value!r}")
+        try:
+            parse_public_ports([text])
+        except ValueError as exc:
+            raise _fail(path, f"{SECTION}.public_ports[{i}]", str(exc)) from None
+        out.append(text)
+    return PlannerSettings(public_ports=tuple(out))
