@@ -67,6 +67,30 @@ def test_the_option_and_the_file_are_merged(tmp_path: Path) -> None:
     assert plan["settings"]["public_udp_ports"] == [53]
 
 
+@pytest.mark.parametrize("burst_min_sessions", [None, 100])
+def test_classifier_thresholds_come_from_the_settings_file(
+    tmp_path: Path, burst_min_sessions: int | None
+) -> None:
+    """25 failed SSH logins within a minute: a burst by default; not with a higher bar."""
+    world = World(tmp_path / "world")
+    world.group("sg-ssh", "bastion", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
+    world.sg_finding("EC2.13", "sg-ssh")
+    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3)
+    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3, day=8)
+    world.traffic("eni-b", "10.0.1.10", "203.0.113.66", 22, conns=25, bytes_in=3000, packets_in=18)
+    snap = world.write()
+    settings = tmp_path / "sgharden.toml"
+    body = f"burst_min_sessions = {burst_min_sessions}\n" if burst_min_sessions else ""
+    settings.write_text(f"[planner]\n{body}")
+    code, err, plan = _propose(tmp_path, snap, "--settings", str(settings))
+    assert code == 0, err
+    assert plan is not None
+    assert plan["settings"]["burst_min_sessions"] == (burst_min_sessions or 3)
+    allowed = {r["CidrIpv4"] for r in group_of(plan, "sg-ssh")["authorize"]}
+    assert ("203.0.113.66/32" in allowed) == (burst_min_sessions == 100)
+
+
 @pytest.mark.parametrize(
     ("body", "where"),
     [
@@ -74,6 +98,9 @@ def test_the_option_and_the_file_are_merged(tmp_path: Path) -> None:
         ("[planner]\npublic_ports = [443, true]\n", "planner.public_ports[1]"),
         ('[planner]\npublic_ports = "443"\n', "planner.public_ports"),
         ("[planner]\npublic_port = [443]\n", "planner.public_port"),
+        ('[planner]\nburst_min_sessions = "3"\n', "planner.burst_min_sessions"),
+        ("[planner]\nprobe_no_response = 1\n", "planner.probe_no_response"),
+        ("[planner]\nsweep_min_ports = -1\n", "planner.sweep_min_ports"),
         ("[planner\n", "not valid TOML"),
     ],
 )

@@ -20,7 +20,7 @@ from sgharden.flowlogs.ingest import IngestOptions, IngestReport, ingest
 from sgharden.flowlogs.scope import s3_scope
 from sgharden.flowlogs.sources import FlowLogObject
 from sgharden.render import OutputFormat, renderer
-from sgharden.settings import load_planner_settings
+from sgharden.settings import PlannerSettings, load_planner_settings
 from sgharden.snapshot import Snapshot, load_snapshot
 from sgharden.workspace import DEFAULT_WORKSPACE, enable_s3, open_workspace
 
@@ -232,8 +232,8 @@ def check_window(request: WindowRequest, now: datetime | None = None) -> None:
     "--settings",
     "settings_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Settings ([planner] public_ports in sgharden.toml; docs/planner.md), merged with "
-    "--public-port. Default: ./sgharden.toml if present.",
+    help="Settings: [planner] public_ports (merged with --public-port) and classifier "
+    "thresholds in sgharden.toml (docs/planner.md). Default: ./sgharden.toml if present.",
 )
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @engine_options
@@ -268,13 +268,14 @@ def command(
         raise click.UsageError("give --days or --since/--until, not both")
     if settings_path is None and Path("sgharden.toml").is_file():
         settings_path = Path("sgharden.toml")
-    declared = load_planner_settings(settings_path).public_ports if settings_path else ()
+    settings = load_planner_settings(settings_path) if settings_path else PlannerSettings()
     try:
-        tcp, udp = parse_public_ports((*declared, *public_ports))
+        tcp, udp = parse_public_ports((*settings.public_ports, *public_ports))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--public-port") from None
     options = replace(
         PlannerOptions(),
+        thresholds=settings.thresholds,
         min_window_days=min_days,
         max_gap_share=max_gap_share,
         public_tcp_ports=tcp,
