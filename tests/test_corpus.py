@@ -10,6 +10,8 @@ import pytest
 from corpus.generate import Corpus, build
 from corpus.measure import FORMATS, Run, run
 
+from sgharden.analysis.verdicts import split_verdict
+
 MAX_ADMITTED_SHARE = 0.02
 
 
@@ -101,7 +103,9 @@ def test_return_traffic_of_an_outbound_heavy_tier_is_never_inbound_use(result: R
 
 def test_every_verdict_says_why(result: Run) -> None:
     for c in result.connections:
-        assert c.verdict.startswith("probe: " if c.is_probe else "real: "), c
+        kinds = ("probe: ", "scanner: ") if c.is_probe else ("real: ",)
+        assert c.verdict.startswith(kinds), c
+        assert split_verdict(c.is_probe, c.verdict)["reason"], c
 
 
 def test_docs_classification_md_is_what_the_code_does(corpus: Corpus, runs: dict[str, Run]) -> None:
