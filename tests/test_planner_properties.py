@@ -17,6 +17,7 @@ from sgharden.analysis.connections import Connection, Window
 from sgharden.analysis.coverage import Coverage
 from sgharden.analysis.matching import rule_allows, rules_allow
 from sgharden.analysis.planner import PlannerOptions, plan_group
+from sgharden.analysis.shut_out import python_revoked_keys, shut_out
 from sgharden.model import Interface, Inventory, PrefixList, Rule, SecurityGroup
 
 G = "sg-target"
@@ -189,6 +190,26 @@ def test_a_ready_plan_keeps_real_use_and_allows_nothing_new(
                 assert ipaddress.ip_address(c.remote_addr) not in net, (c, d.rule)
     # 4. ready means something changes; no-change means nothing does
     assert (plan.status == "ready") == bool(plan.revoke or plan.authorize)
+    # 5. the group's "shuts out" line agrees: no real source cut, every probe-only source of a
+    # revoked rule that the new rules no longer admit is counted
+    if plan.status == "ready":
+        revoked = [d.rule for d in plan.revoke]
+        gone = shut_out(python_revoked_keys(conns, revoked, inv), plan.proposed_rules(), inv)
+        assert gone.real_sources_cut == 0, gone
+        hit = [
+            c
+            for c in conns
+            if any(rule_allows(r, c.protocol, c.service_port, c.remote_addr, inv) for r in revoked)
+        ]
+        real = {c.remote_addr for c in hit if not c.is_probe}
+        out = {
+            c.remote_addr
+            for c in hit
+            if c.is_probe
+            and c.remote_addr not in real
+            and not rules_allow(new, c, ENIS[c.interface_id], inv)
+        }
+        assert gone.scanner_sources == len(out), (gone, out)
 
 
 def _naive_allows(
@@ -324,4 +345,6 @@ def test_the_sql_engine_plans_exactly_like_the_python_reference(
     ]
     assert plans[0] == plans[1]
     (planned,) = plans[0]["groups"]
+    if planned["status"] == "ready":
+        assert planned["shut_out"]["real_sources_cut"] == 0
     event(f"sql engine: {planned['status']}, authorize {min(len(planned['authorize']), 2)}")
