@@ -54,3 +54,24 @@ def test_a_malformed_shut_out_is_one_line_naming_the_field(tmp_path: Path) -> No
     result = CliRunner().invoke(main, ["ticket", str(plan), "--out", str(tmp_path / "t")])
     assert result.exit_code == EXIT_INPUT
     assert "shut_out" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_the_html_report_says_it_too_and_escapes_a_hostile_line(tmp_path: Path) -> None:
+    from sgharden.change.report import write_report
+    from sgharden.planfile import load_plan
+
+    good = _with_shut_out(tmp_path, {"line": LINE})
+    html = write_report(load_plan(good), None, tmp_path / "r.html").read_text()
+    assert f"This change {LINE}." in html
+    hostile = _with_shut_out(tmp_path, {"line": "<img src=x onerror=alert(1)>"})
+    html = write_report(load_plan(hostile), None, tmp_path / "r2.html").read_text()
+    assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+def test_a_hostile_line_is_escaped_in_the_ticket(tmp_path: Path) -> None:
+    plan = _with_shut_out(tmp_path, {"line": "<img src=x onerror=alert(1)> [link](http://x)"})
+    out = tmp_path / "t"
+    result = CliRunner().invoke(main, ["ticket", str(plan), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = (out / f"123456789012-us-east-1-{WEB}" / "TICKET.md").read_text()
+    assert "<img" not in text and "[link](http://x)" not in text
