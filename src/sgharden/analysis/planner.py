@@ -46,7 +46,6 @@ from sgharden.analysis.plan import (
 )
 from sgharden.analysis.prefixes import aggregate
 from sgharden.analysis.rule_use import match_rules, prepare, rule_sources, use_counts, view_evidence
-from sgharden.findings import SECURITY_GROUP_CONTROLS, in_scope
 from sgharden.model import (
     DbInstance,
     Finding,
@@ -59,6 +58,7 @@ from sgharden.model import (
 )
 from sgharden.resources import query
 from sgharden.snapshot import Snapshot
+from sgharden.targets import ResourceTarget, resolve
 
 
 @dataclass(frozen=True)
@@ -856,20 +856,6 @@ def plan_instance(
     )
 
 
-def db_interfaces(db: DbInstance, inventory: Inventory) -> list[Interface]:
-    """The DB's ENIs: requester-managed RDS interfaces carrying the DB's groups, in its VPC."""
-    wanted = set(db.group_ids)
-    out = []
-    for eni in inventory.interfaces.values():
-        if not eni.requester_managed or "RDS" not in eni.description.upper():
-            continue
-        if db.vpc_id and eni.vpc_id != db.vpc_id:
-            continue
-        if wanted and set(eni.group_ids) == wanted:
-            out.append(eni)
-    return sorted(out, key=lambda e: e.interface_id)
-
-
 def plan_db(
     db: DbInstance,
     finding: Finding,
@@ -923,25 +909,8 @@ def plan_db(
 # -- the whole snapshot ------------------------------------------------------------------------
 
 
-@dataclass
-class _Target:
-    inventory: Inventory
-    group: SecurityGroup | None
-    group_id: str
-    account_id: str
-    region: str
-    controls: list[str] = field(default_factory=list)
-    findings: list[str] = field(default_factory=list)
-
-
-def _inventory_for(snapshot: Snapshot, finding: Finding, predicate: object) -> Inventory | None:
-    inv = snapshot.inventory(finding.account_id, finding.region)
-    if inv is not None:
-        return inv
-    for candidate in snapshot.inventories.values():
-        if callable(predicate) and predicate(candidate):
-            return candidate
-    return None
+def _key(t: ResourceTarget) -> tuple[str, str, str]:
+    return (t.account_id, t.region, t.resource_id)
 
 
 def propose(
@@ -960,68 +929,20 @@ def propose(
     if engine not in ("sql", "python"):
         raise ValueError(f"engine must be 'sql' or 'python', not {engine!r}")
     options = options or PlannerOptions()
-    findings = in_scope(snapshot.findings)
-    targets: dict[tuple[str, str, str], _Target] = {}
-    instances: list[tuple[Finding, Inventory, Instance]] = []
-    dbs: list[tuple[Finding, Inventory, DbInstance]] = []
-    missing: list[str] = []
-    for f in findings:
-        rid = f.resource_id
-        if f.control in SECURITY_GROUP_CONTROLS:
-            inv = _inventory_for(snapshot, f, lambda i, rid=rid: rid in i.security_groups)
-            if inv is None:
-                missing.append(f"{f.control} {rid}: not in any security-groups.json")
-                continue
-            key = (inv.account_id, inv.region, rid)
-            t = targets.setdefault(
-                key, _Target(inv, inv.security_groups.get(rid), rid, inv.account_id, inv.region)
-            )
-            if f.control not in t.controls:
-                t.controls.append(f.control)
-            t.findings.extend(i for i in f.all_ids if i not in t.findings)
-        elif f.control == "EC2.9":
-            inv = _inventory_for(snapshot, f, lambda i, rid=rid: rid in i.instances)
-            if inv is None or rid not in inv.instances:
-                missing.append(f"EC2.9 {rid}: not in instances.json")
-                continue
-            instances.append((f, inv, inv.instances[rid]))
-        elif f.control == "RDS.2":
-            inv = _inventory_for(snapshot, f, lambda i, rid=rid: rid in i.db_instances)
-            if inv is None or rid not in inv.db_instances:
-                missing.append(f"RDS.2 {rid}: not in db-instances.json")
-                continue
-            dbs.append((f, inv, inv.db_instances[rid]))
-
-    # the ENIs each target needs, and one query for all their connections and coverage
-    group_enis: dict[tuple[str, str, str], list[Interface]] = {
-        k: list(address_book(t.inventory).members.get(t.group_id, [])) for k, t in targets.items()
-    }
-    instance_enis = {
-        f.finding_id: sorted(
-            {
-                e.interface_id: e
-                for e in inv.interfaces.values()
-                if e.interface_id in inst.interface_ids or e.instance_id == inst.instance_id
-            }.values(),
-            key=lambda e: e.interface_id,
-        )
-        for f, inv, inst in instances
-    }
-    db_enis = {f.finding_id: db_interfaces(db, inv) for f, inv, db in dbs}
-    all_enis = sorted(
-        {e.interface_id for enis in group_enis.values() for e in enis}
-        | {e.interface_id for enis in instance_enis.values() for e in enis}
-        | {e.interface_id for enis in db_enis.values() for e in enis}
-    )
+    resolved = resolve(snapshot)
+    missing = list(resolved.missing)
+    # one query for all the targets' connections and coverage
+    all_enis = sorted({e.interface_id for t in resolved.all for e in t.interfaces})
     uses: dict[int, RuleUse] = {}
     rule_ids: dict[tuple[tuple[str, str, str], Rule], int] = {}
     if engine == "sql":
         prepare(con, all_enis, window, options.thresholds, [str(n) for n in INTERNAL_NETWORKS])
         rule_list: list[tuple[int, Rule, list[Interface], Inventory]] = []
-        for key, t in sorted(targets.items()):
-            for rule in t.group.ingress if t.group else ():
-                rule_ids[(key, rule)] = len(rule_list)
-                rule_list.append((len(rule_list), rule, group_enis[key], t.inventory))
+        for t in resolved.groups:
+            group = t.inventory.security_groups.get(t.resource_id)
+            for rule in group.ingress if group else ():
+                rule_ids[(_key(t), rule)] = len(rule_list)
+                rule_list.append((len(rule_list), rule, list(t.interfaces), t.inventory))
         uses = sql_rule_uses(con, rule_list, window, options)
     # the SQL engine reads everything from its working set; the Python one from connections
     connections = (
@@ -1035,15 +956,7 @@ def propose(
     for c in connections:
         by_eni.setdefault(c.interface_id, []).append(c)
     # a subnet- or VPC-level log's silence is judged over every interface it records
-    peers = {
-        i
-        for enis, inv in (
-            *((group_enis[k], t.inventory) for k, t in targets.items()),
-            *((instance_enis[f.finding_id], inv) for f, inv, _ in instances),
-            *((db_enis[f.finding_id], inv) for f, inv, _ in dbs),
-        )
-        for i in log_peers(enis, inv)
-    }
+    peers = {i for t in resolved.all for i in log_peers(t.interfaces, t.inventory)}
     deliveries = delivery(con, sorted(set(all_enis) | peers), window)
 
     def conns_of(enis: Iterable[Interface]) -> list[Connection]:
@@ -1056,48 +969,52 @@ def propose(
         return resource_use_from_connections(conns_of(enis), options.top_sources)
 
     groups: list[GroupPlan] = []
-    for key, t in sorted(targets.items()):
-        enis = group_enis[key]
+    for t in resolved.groups:
+        enis = list(t.interfaces)
         coverage = coverage_of(enis, t.inventory, deliveries, window)
-        if t.group is None:
-            missing.append(f"{t.group_id}: not in security-groups.json")
+        group = t.inventory.security_groups.get(t.resource_id)
+        if group is None:
+            missing.append(f"{t.resource_id}: not in security-groups.json")
             continue
-        controls = sorted(t.controls, key=SECURITY_GROUP_CONTROLS.index)
         group_uses = (
-            {rule: uses[rule_ids[(key, rule)]] for rule in t.group.ingress}
+            {rule: uses[rule_ids[(_key(t), rule)]] for rule in group.ingress}
             if engine == "sql"
             else None
         )
         groups.append(
             plan_group(
-                t.group,
+                group,
                 t.inventory,
                 [] if engine == "sql" else conns_of(enis),
                 coverage,
                 options,
-                controls,
-                t.findings,
+                list(t.controls),
+                list(t.finding_ids),
                 group_uses,
             )
         )
     resources: list[ResourcePlan] = []
     outbound = (
         outbound_destinations(
-            con, [e.interface_id for enis in instance_enis.values() for e in enis], window
+            con, [e.interface_id for t in resolved.instances for e in t.interfaces], window
         )
-        if instances
+        if resolved.instances
         else []
     )
-    for f, inv, inst in instances:
-        enis = instance_enis[f.finding_id]
-        coverage = coverage_of(enis, inv, deliveries, window)
+    for t in resolved.instances:
+        enis = list(t.interfaces)
+        assert t.finding is not None  # resolve() gives every instance target its finding
+        coverage = coverage_of(enis, t.inventory, deliveries, window)
+        inst = t.inventory.instances[t.resource_id]
         resources.append(
-            plan_instance(inst, f, enis, resource_use(enis), outbound, coverage, options)
+            plan_instance(inst, t.finding, enis, resource_use(enis), outbound, coverage, options)
         )
-    for f, inv, db in dbs:
-        enis = db_enis[f.finding_id]
-        coverage = coverage_of(enis, inv, deliveries, window)
-        resources.append(plan_db(db, f, enis, resource_use(enis), coverage, options))
+    for t in resolved.dbs:
+        enis = list(t.interfaces)
+        assert t.finding is not None
+        coverage = coverage_of(enis, t.inventory, deliveries, window)
+        db = t.inventory.db_instances[t.resource_id]
+        resources.append(plan_db(db, t.finding, enis, resource_use(enis), coverage, options))
 
     wanted: set[SampleKey] = set()
     for g in groups:
