@@ -17,7 +17,7 @@ from sgharden.aws.clients import AwsContext
 from sgharden.change.apply import apply_plan
 from sgharden.change.rollback import rollback
 from sgharden.model import Rule
-from sgharden.planfile import load_plan
+from sgharden.plan.read import load_plan
 
 REGION = "us-east-1"
 

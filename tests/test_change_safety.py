@@ -15,7 +15,7 @@ from sgharden.change.apply import apply_plan
 from sgharden.change.report import render_report
 from sgharden.change.rollback import rollback
 from sgharden.errors import SafetyError
-from sgharden.planfile import load_plan
+from sgharden.plan.read import load_plan
 
 HOSTILE = "<script>alert(1)</script> & co"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"

@@ -22,7 +22,7 @@ from sgharden.change.ticket import write_tickets
 from sgharden.cli import main
 from sgharden.errors import EXIT_INPUT, InputError
 from sgharden.model import Rule
-from sgharden.planfile import load_plan, parse_plan
+from sgharden.plan.read import load_plan, parse_plan
 from sgharden.snapshot import load_snapshot
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "plan_small"

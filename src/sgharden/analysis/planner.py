@@ -33,17 +33,6 @@ from sgharden.analysis.connections import (
 from sgharden.analysis.coverage import Coverage, coverage_of, delivery, log_peers, verdict
 from sgharden.analysis.evidence import EvidenceSpec, SampleKey, fetch_samples, sample_keys
 from sgharden.analysis.matching import address_book, compile_rule, parse_address, rule_allows
-from sgharden.analysis.plan import (
-    NEEDS_DECISION,
-    NEEDS_MORE_DATA,
-    NO_CHANGE,
-    READY,
-    GroupPlan,
-    Plan,
-    ResourcePlan,
-    RuleDecision,
-    iso,
-)
 from sgharden.analysis.prefixes import aggregate
 from sgharden.analysis.rule_use import match_rules, prepare, rule_sources, use_counts, view_evidence
 from sgharden.model import (
@@ -55,6 +44,17 @@ from sgharden.model import (
     Rule,
     SecurityGroup,
     protocol_name,
+)
+from sgharden.plan.write import (
+    NEEDS_DECISION,
+    NEEDS_MORE_DATA,
+    NO_CHANGE,
+    READY,
+    GroupPlan,
+    Plan,
+    ResourcePlan,
+    RuleDecision,
+    iso,
 )
 from sgharden.resources import query
 from sgharden.snapshot import Snapshot

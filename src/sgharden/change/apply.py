@@ -29,7 +29,7 @@ from sgharden.change.awscli import new_rules, resource_commands
 from sgharden.change.rules import rule_text
 from sgharden.errors import InputError, SafetyError
 from sgharden.model import Rule
-from sgharden.planfile import Plan, PlanGroup, PlanResource
+from sgharden.plan.read import Plan, PlanGroup, PlanResource
 
 BACKUP_SCHEMA = "sgharden.backup/v1"
 DEFAULT_BACKUP_DIR = "sgharden-backups"

@@ -19,7 +19,7 @@ from sgharden.change import live
 from sgharden.change.awscli import new_rules
 from sgharden.change.rules import rule_text
 from sgharden.model import Rule
-from sgharden.planfile import Plan, PlanGroup, PlanResource
+from sgharden.plan.read import Plan, PlanGroup, PlanResource
 
 # EC2's default quota "Inbound or outbound rules per security group", enforced separately for IPv4
 # and IPv6 rules; a rule with a referenced group or prefix list counts towards both.

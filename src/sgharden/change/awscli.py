@@ -13,7 +13,7 @@ from dataclasses import replace
 from sgharden.change.rules import rule_description, rule_text
 from sgharden.errors import InputError
 from sgharden.model import Rule
-from sgharden.planfile import Plan, PlanGroup, PlanResource
+from sgharden.plan.read import Plan, PlanGroup, PlanResource
 from sgharden.render.escape import shell_arg, shell_comment
 
 SHEBANG = "#!/bin/sh\n{comment}\nset -eu\n"

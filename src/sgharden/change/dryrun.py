@@ -16,7 +16,7 @@ from sgharden.change.awscheck import INVALID, LACKS_PERMISSION, CallCheck, check
 from sgharden.change.replay import ReplayResult, group_ports, replay
 from sgharden.change.ticket import environment
 from sgharden.errors import InputError
-from sgharden.planfile import Plan
+from sgharden.plan.read import Plan
 from sgharden.snapshot import Snapshot
 from sgharden.workspace import open_workspace
 

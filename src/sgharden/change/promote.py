@@ -39,7 +39,7 @@ from sgharden.change.rules import rule_text
 from sgharden.change.soak import GroupSoak, SoakSource, iso_naive, soak_status
 from sgharden.change.stage import iso, refuse_drift, staged_groups
 from sgharden.errors import InputError, SafetyError
-from sgharden.planfile import Plan
+from sgharden.plan.read import Plan
 from sgharden.snapshot import Snapshot
 
 IAM_ACTIONS = (

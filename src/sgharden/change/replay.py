@@ -21,7 +21,7 @@ from sgharden.analysis.matching import rules_allow
 from sgharden.change.rules import rule_text
 from sgharden.errors import InputError
 from sgharden.model import Interface, Inventory, Rule
-from sgharden.planfile import Plan, PlanGroup, parse_time
+from sgharden.plan.read import Plan, PlanGroup, parse_time
 from sgharden.snapshot import Snapshot
 
 

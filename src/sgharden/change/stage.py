@@ -38,7 +38,7 @@ from sgharden.change.awscheck import DEFAULT_RULE_LIMIT, _families
 from sgharden.change.rules import rule_text
 from sgharden.errors import InputError, SafetyError
 from sgharden.model import Rule
-from sgharden.planfile import Plan, parse_time
+from sgharden.plan.read import Plan, parse_time
 
 STAGE_SCHEMA = "sgharden.stage/v1"
 IAM_ACTIONS = (

@@ -14,7 +14,7 @@ from pathlib import Path
 from sgharden.change import awscli, terraform
 from sgharden.change.rules import rule_text
 from sgharden.change.soak import DEFAULT_MIN_SOAK_DAYS
-from sgharden.planfile import Plan, PlanGroup
+from sgharden.plan.read import Plan, PlanGroup
 from sgharden.render.stage import _md
 
 STAGED_FILES = (

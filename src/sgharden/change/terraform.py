@@ -11,7 +11,7 @@ import re
 from sgharden.change.awscli import new_rules
 from sgharden.change.rules import rule_text
 from sgharden.model import Rule
-from sgharden.planfile import Plan, PlanGroup
+from sgharden.plan.read import Plan, PlanGroup
 from sgharden.render.escape import hcl_comment, hcl_string
 
 _PEER_ARGUMENT = {

@@ -30,7 +30,7 @@ from sgharden.change.staged_ticket import write_staged
 from sgharden.errors import InputError
 from sgharden.findings import SEVERITY_ORDER
 from sgharden.model import Finding, SecurityGroup
-from sgharden.planfile import Plan, PlanGroup, PlanResource, fragment, parse_time
+from sgharden.plan.read import Plan, PlanGroup, PlanResource, fragment, parse_time
 from sgharden.render.escape import markdown_code, markdown_code_block, markdown_text
 from sgharden.resources import sql_dir
 from sgharden.snapshot import Snapshot

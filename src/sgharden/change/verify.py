@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from sgharden.flowlogs.ingest import IngestOptions, IngestReport, ingest
-from sgharden.planfile import Plan, PlanGroup, parse_time
+from sgharden.plan.read import Plan, PlanGroup, parse_time
 from sgharden.resources import query
 from sgharden.snapshot import Snapshot
 

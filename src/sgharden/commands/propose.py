@@ -11,7 +11,6 @@ import click
 import duckdb
 
 from sgharden.analysis.connections import Window, data_window, floor_hour, snapshot_interface_ids
-from sgharden.analysis.plan import Plan
 from sgharden.analysis.planner import PlannerOptions, parse_public_ports, propose
 from sgharden.commands.engine_options import engine_options
 from sgharden.commands.ingest import progress_printer, report_lines, s3_factory_for
@@ -19,6 +18,7 @@ from sgharden.errors import InputError
 from sgharden.flowlogs.ingest import IngestOptions, IngestReport, ingest
 from sgharden.flowlogs.scope import s3_scope
 from sgharden.flowlogs.sources import FlowLogObject
+from sgharden.plan.write import Plan
 from sgharden.render import OutputFormat, renderer
 from sgharden.snapshot import Snapshot, load_snapshot
 from sgharden.workspace import DEFAULT_WORKSPACE, enable_s3, open_workspace

@@ -15,7 +15,7 @@ from sgharden.change.verify import ingest_after_change
 from sgharden.commands.aws_options import aws_options, make_context
 from sgharden.commands.propose import _iso
 from sgharden.errors import EXIT_ATTENTION
-from sgharden.planfile import load_plan
+from sgharden.plan.read import load_plan
 from sgharden.snapshot import load_snapshot
 from sgharden.workspace import DEFAULT_WORKSPACE, open_workspace
 

@@ -13,7 +13,7 @@ from sgharden.change.stage import staged_groups
 from sgharden.change.verify import ingest_after_change
 from sgharden.commands.stage_options import staged_plan_options
 from sgharden.errors import InputError
-from sgharden.planfile import load_plan
+from sgharden.plan.read import load_plan
 from sgharden.render.stage import soak_markdown, soak_table
 from sgharden.snapshot import load_snapshot
 from sgharden.workspace import open_workspace

@@ -8,7 +8,7 @@ import click
 
 from sgharden.change.report import write_report
 from sgharden.change.ticket import write_tickets
-from sgharden.planfile import load_plan
+from sgharden.plan.read import load_plan
 from sgharden.snapshot import load_snapshot
 
 
