@@ -45,17 +45,8 @@ from sgharden.model import (
     SecurityGroup,
     protocol_name,
 )
-from sgharden.plan.write import (
-    NEEDS_DECISION,
-    NEEDS_MORE_DATA,
-    NO_CHANGE,
-    READY,
-    GroupPlan,
-    Plan,
-    ResourcePlan,
-    RuleDecision,
-    iso,
-)
+from sgharden.plan.schema import NEEDS_DECISION, NEEDS_MORE_DATA, NO_CHANGE, READY, iso
+from sgharden.plan.write import GroupPlan, Plan, ResourcePlan, RuleDecision
 from sgharden.resources import query
 from sgharden.snapshot import Snapshot
 from sgharden.targets import ResourceTarget, resolve

@@ -21,7 +21,7 @@ from sgharden.analysis.connections import Connection, Thresholds, Window, floor_
 from sgharden.analysis.evidence import EvidenceSpec
 from sgharden.analysis.matching import address_book, compile_rule
 from sgharden.model import Interface, Inventory, Rule
-from sgharden.plan.write import iso
+from sgharden.plan.schema import iso
 from sgharden.resources import query
 
 
