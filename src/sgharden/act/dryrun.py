@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sgharden.act.awscheck import INVALID, LACKS_PERMISSION, CallCheck, check_aws
 from sgharden.aws.clients import AwsContext
-from sgharden.change.awscheck import INVALID, LACKS_PERMISSION, CallCheck, check_aws
 from sgharden.change.replay import ReplayResult, group_ports, replay
-from sgharden.change.ticket import environment
 from sgharden.errors import InputError
 from sgharden.plan.read import Plan
+from sgharden.render.ticket import environment
 from sgharden.snapshot import Snapshot
 from sgharden.workspace import open_workspace
 

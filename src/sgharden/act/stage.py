@@ -3,7 +3,7 @@
 A security group has no audit mode, but rules only add access: adding a group's narrow rules next to
 its wide one can cut nothing. The stage record then says what was added (with the rule ids AWS gave
 them), when, from which plan file, and where the backup is, so `stage status` can soak the change
-on flow logs and `promote` can revoke the wide rules later (`change/promote.py`).
+on flow logs and `promote` can revoke the wide rules later (`act/promote.py`).
 
 Same safety as `apply`: drift refused before anything changes, the rule quota checked at the peak
 (old + new rules stay together for the whole soak), the backup written first, a re-run does nothing.
@@ -22,9 +22,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from sgharden.aws.clients import AwsContext
-from sgharden.change import live
-from sgharden.change.apply import (
+from sgharden.act import live
+from sgharden.act.apply import (
     ApplyResult,
     ChangeFailed,
     GroupChange,
@@ -34,11 +33,12 @@ from sgharden.change.apply import (
     rule_json,
     write_backup,
 )
-from sgharden.change.awscheck import DEFAULT_RULE_LIMIT, _families
-from sgharden.change.rules import rule_text
+from sgharden.act.awscheck import DEFAULT_RULE_LIMIT, _families
+from sgharden.aws.clients import AwsContext
 from sgharden.errors import InputError, SafetyError
 from sgharden.model import Rule
 from sgharden.plan.read import Plan, parse_time
+from sgharden.render.rule_text import rule_text
 
 STAGE_SCHEMA = "sgharden.stage/v1"
 IAM_ACTIONS = (

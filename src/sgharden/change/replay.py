@@ -18,11 +18,11 @@ import duckdb
 
 from sgharden.analysis.connections import Connection, Thresholds, observed_connections
 from sgharden.analysis.matching import rules_allow
-from sgharden.change.rules import rule_text
 from sgharden.errors import InputError
 from sgharden.model import Interface, Inventory, Rule
 from sgharden.plan.read import Plan, PlanGroup, parse_time
 from sgharden.plan.schema import proposed_rules as plan_proposed_rules
+from sgharden.render.rule_text import rule_text
 from sgharden.snapshot import Snapshot
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from sgharden.change.promote import IAM_ACTIONS, promote
+from sgharden.act.promote import IAM_ACTIONS, promote
 from sgharden.change.verify import ingest_after_change
 from sgharden.commands.aws_options import aws_options, make_context
 from sgharden.commands.stage_options import staged_plan_options

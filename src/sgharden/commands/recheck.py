@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from sgharden.change.notify import IAM_ACTIONS, deliver, parse_target
+from sgharden.act.notify import IAM_ACTIONS, deliver, parse_target
 from sgharden.change.recheck import digest, load_state, recheck, save_state
 from sgharden.change.verify import ingest_after_change
 from sgharden.commands.aws_options import aws_options, make_context
