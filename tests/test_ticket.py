@@ -245,7 +245,7 @@ def test_plan_fragment_is_itself_a_plan(tickets: Path) -> None:
 def test_evidence_query_reproduces_every_rules_evidence(tickets: Path, tmp_path: Path) -> None:
     """Run the ticket's evidence.sql with each rule's evidence-params.json on a workspace of the
     snapshot's flow logs, as its header says: the numbers are the plan's."""
-    from sgharden.commands.propose import ingest_snapshot
+    from sgharden.pipeline import ingest_snapshot
     from sgharden.workspace import open_workspace
 
     folder = tickets / f"123456789012-us-east-1-{DB}"

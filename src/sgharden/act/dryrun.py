@@ -91,7 +91,7 @@ def dry_run(
         # not read_only: open_workspace (re)creates its macros, which a read-only database refuses
         con = open_workspace(workspace)
     else:
-        from sgharden.commands.propose import ingest_snapshot
+        from sgharden.pipeline import ingest_snapshot
 
         con = open_workspace(None)
         ingest_snapshot(con, snapshot)

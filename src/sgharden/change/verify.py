@@ -136,8 +136,7 @@ def ingest_after_change(
 ) -> IngestReport:
     """Read the flow logs since the change into the workspace (the inventory's addresses and
     every flow-logs.json of the snapshot help orient header-less records)."""
-    from sgharden.commands.ingest import s3_factory_for
-    from sgharden.commands.propose import flow_logs_json_files
+    from sgharden.pipeline import flow_logs_json_files, s3_factory_for
     from sgharden.workspace import enable_s3
 
     options = IngestOptions(
