@@ -34,9 +34,10 @@ from sgharden.act.apply import (
     group_change,
     write_backup,
 )
-from sgharden.act.stage import iso, refuse_drift, staged_groups
+from sgharden.act.stage import refuse_drift
 from sgharden.aws.clients import AwsContext
 from sgharden.change.soak import GroupSoak, SoakSource, iso_naive, soak_status
+from sgharden.change.stage_record import iso, staged_groups
 from sgharden.errors import InputError, SafetyError
 from sgharden.plan.read import Plan
 from sgharden.render.rule_text import rule_text

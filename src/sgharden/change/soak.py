@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from sgharden.act.stage import StagedGroup, iso
+from sgharden.change.stage_record import StagedGroup, iso
 from sgharden.analysis.connections import Connection
 from sgharden.change.replay import replay
 from sgharden.plan.read import Plan

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from sgharden.act.stage import staged_groups
 from sgharden.change.soak import soak_status, status_document
+from sgharden.change.stage_record import staged_groups
 from sgharden.change.verify import ingest_after_change
 from sgharden.commands.stage_options import staged_plan_options
 from sgharden.errors import InputError
