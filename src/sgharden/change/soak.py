@@ -16,9 +16,9 @@ from typing import Any
 
 import duckdb
 
-from sgharden.change.stage_record import StagedGroup, iso
 from sgharden.analysis.connections import Connection
 from sgharden.change.replay import replay
+from sgharden.change.stage_record import StagedGroup, iso
 from sgharden.plan.read import Plan
 from sgharden.snapshot import Snapshot
 
