@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from sgharden.analysis.planner import PlannerOptions
+from sgharden.analysis.options import PlannerOptions
 from sgharden.cli import main
 from sgharden.commands.demo import sample_snapshot
 from sgharden.pipeline import WindowRequest, propose_snapshot

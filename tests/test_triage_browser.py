@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from test_report_browser import CHROMIUM, load
 
-from sgharden.analysis.planner import PlannerOptions
+from sgharden.analysis.options import PlannerOptions
 from sgharden.analysis.triage import triage
 from sgharden.commands.demo import sample_snapshot
 from sgharden.pipeline import WindowRequest, propose_snapshot

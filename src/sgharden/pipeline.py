@@ -15,7 +15,8 @@ from pathlib import Path
 import duckdb
 
 from sgharden.analysis.connections import Window, data_window, floor_hour, snapshot_interface_ids
-from sgharden.analysis.planner import PlannerOptions, propose
+from sgharden.analysis.options import PlannerOptions
+from sgharden.analysis.planner import propose
 from sgharden.errors import InputError
 from sgharden.flowlogs.ingest import IngestOptions, IngestReport, Progress, ingest
 from sgharden.flowlogs.scope import s3_scope

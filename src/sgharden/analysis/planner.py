@@ -17,7 +17,7 @@ connection classified as real use and never allows anything the current rules de
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import duckdb
@@ -25,7 +25,6 @@ import duckdb
 from sgharden.analysis.connections import (
     INTERNAL_NETWORKS,
     Connection,
-    Thresholds,
     Window,
     observed_connections,
     outbound_destinations,
@@ -33,12 +32,22 @@ from sgharden.analysis.connections import (
 from sgharden.analysis.coverage import Coverage, coverage_of, delivery, log_peers, verdict
 from sgharden.analysis.evidence import EvidenceSpec, SampleKey, fetch_samples, sample_keys
 from sgharden.analysis.matching import address_book, compile_rule, parse_address, rule_allows
+from sgharden.analysis.options import (
+    PlannerOptions,
+    alternatives,
+    is_internet,
+    public_reason,
+)
 from sgharden.analysis.prefixes import aggregate
+from sgharden.analysis.resources import (
+    SourceClass,
+    plan_db,
+    plan_instance,
+    resource_use_from_connections,
+    sql_resource_use,
+)
 from sgharden.analysis.rule_use import match_rules, prepare, rule_sources, use_counts, view_evidence
 from sgharden.model import (
-    DbInstance,
-    Finding,
-    Instance,
     Interface,
     Inventory,
     Rule,
@@ -47,49 +56,8 @@ from sgharden.model import (
 )
 from sgharden.plan.schema import NEEDS_DECISION, NEEDS_MORE_DATA, NO_CHANGE, READY, iso
 from sgharden.plan.write import GroupPlan, Plan, ResourcePlan, RuleDecision
-from sgharden.resources import query
 from sgharden.snapshot import Snapshot
 from sgharden.targets import ResourceTarget, resolve
-
-
-@dataclass(frozen=True)
-class PlannerOptions:
-    """Every threshold a decision depends on; all of them are written into the plan's settings."""
-
-    thresholds: Thresholds = field(default_factory=Thresholds)
-    min_window_days: float = 14.0
-    max_gap_share: float = 0.02
-    # a narrowed world-open rule becomes at most this many prefixes per port
-    max_prefixes: int = 10
-    widest_prefix_v4: int = 24
-    widest_prefix_v6: int = 64
-    # EC2.18's authorizedTcpPorts / authorizedUdpPorts: world-open is fine here with public use
-    authorized_tcp_ports: tuple[int, ...] = (80, 443)
-    authorized_udp_ports: tuple[int, ...] = ()
-    # ports the user declares public (--public-port / settings): world-open kept with real use.
-    # No other port is ever "public": many sources are not a reason (scanners are many).
-    public_tcp_ports: tuple[int, ...] = ()
-    public_udp_ports: tuple[int, ...] = ()
-    # a group is referenced instead of addresses when this share of its ENIs was seen as sources
-    reference_min_member_share: float = 0.5
-    top_sources: int = 20
-    samples_per_rule: int = 5
-
-    def settings(self) -> dict[str, object]:
-        out = asdict(self)
-        out.update(out.pop("thresholds"))
-        out["authorized_tcp_ports"] = list(self.authorized_tcp_ports)
-        out["authorized_udp_ports"] = list(self.authorized_udp_ports)
-        out["public_tcp_ports"] = list(self.public_tcp_ports)
-        out["public_udp_ports"] = list(self.public_udp_ports)
-        out["evidence_query"] = "evidence"
-        return out
-
-
-def is_internet(address: str) -> bool:
-    """Whether the address is outside every private network (so its traffic came from the internet)."""
-    addr = parse_address(address)
-    return not any(addr.version == n.version and addr in n for n in INTERNAL_NETWORKS)
 
 
 def _port_label(protocol: int, port: int | None) -> str:
@@ -133,62 +101,6 @@ class RuleUse:
     ports: dict[tuple[int, int | None], PortUse]
     probe_addrs: set[str] | None  # None when not needed (no port to narrow)
     evidence: EvidenceRef  # everything the rule let in (real and probes)
-
-
-# EC2.19's high-risk ports (not customizable) with EC2.13/14/53/54's 22 and 3389: never kept
-# world-open, however many sources were counted, unless the user declares the port public.
-HIGH_RISK_PORTS = frozenset(
-    (20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432,
-     5500, 5601, 8080, 8088, 8888, 9200, 9300)
-)  # fmt: skip
-ADMIN_PORTS = frozenset((22, 3389))
-DATABASE_PORTS = frozenset((1433, 1434, 3306, 5432, 5500, 9200, 9300, 6379, 27017))
-
-
-def public_reason(options: PlannerOptions, use: PortUse) -> str | None:
-    """Why a world-open rule's port is a public service, or None if it is not.
-
-    Only an EC2.18 authorized port with internet use, or a port the user declared public with
-    real use, is one. A count of sources never is: scanners that pass as users are many.
-    """
-    authorized = (use.protocol == 6 and use.port in options.authorized_tcp_ports) or (
-        use.protocol == 17 and use.port in options.authorized_udp_ports
-    )
-    declared = (use.protocol == 6 and use.port in options.public_tcp_ports) or (
-        use.protocol == 17 and use.port in options.public_udp_ports
-    )
-    if declared and use.sources:
-        return f"public service on a port declared public: {use.sources} real source(s)"
-    if authorized and use.internet_sources:
-        return (
-            f"public service on an EC2.18 authorized port: {use.internet_sources} "
-            f"internet source(s) of {use.sources}"
-        )
-    return None
-
-
-def parse_public_ports(values: Iterable[str]) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """`443`, `tcp/8443`, `udp/53` -> (tcp ports, udp ports). ValueError names a bad one."""
-    tcp: set[int] = set()
-    udp: set[int] = set()
-    for value in values:
-        proto, _, number = value.strip().lower().rpartition("/")
-        if proto not in ("", "tcp", "udp") or not number.isdigit() or not 1 <= int(number) <= 65535:
-            raise ValueError(f"{value!r}: give PORT, tcp/PORT or udp/PORT with PORT 1-65535")
-        (udp if proto == "udp" else tcp).add(int(number))
-    return tuple(sorted(tcp)), tuple(sorted(udp))
-
-
-def alternatives(protocol: int, port: int | None) -> str:
-    """What to do instead of a world-open rule whose real sources do not fit in the limits."""
-    out = ["a customer-managed prefix list of the real sources (counts as its max entries)"]
-    if protocol in (6, -1) and (port in ADMIN_PORTS or port is None):
-        out.append("SSM Session Manager or an EC2 Instance Connect Endpoint (no inbound rule)")
-    if protocol in (6, -1) and (port in DATABASE_PORTS or port is None):
-        out.append("private connectivity for the database (VPN, Direct Connect, PrivateLink)")
-    if port is not None and port not in HIGH_RISK_PORTS:
-        out.append("declaring the port public (--public-port) if it is a public service")
-    return "; ".join(out)
 
 
 def _needs_narrowing(
@@ -712,192 +624,6 @@ def _finish(
 
 
 # -- resources (EC2.9, RDS.2) ------------------------------------------------------------------
-
-
-def _source_list(conns: Iterable[Connection], top: int) -> list[dict[str, object]]:
-    per: dict[str, int] = {}
-    for c in conns:
-        per[c.remote_addr] = per.get(c.remote_addr, 0) + c.connections
-    ranked = sorted(per.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [{"address": a, "connections": n} for a, n in ranked[:top]]
-
-
-@dataclass(frozen=True)
-class SourceClass:
-    """Sources of one kind that reached a resource: how many, their connections, the top ones."""
-
-    source_count: int = 0
-    connections: int = 0
-    sources: tuple[dict[str, object], ...] = ()
-
-
-# the kinds a resource's decision looks at
-RESOURCE_CLASSES = ("internet", "internal", "internet_probes")
-
-
-def resource_use_from_connections(
-    connections: Iterable[Connection], top: int
-) -> dict[str, SourceClass]:
-    """Real internet / real private / internet probe sources, from connections (pure path)."""
-    groups: dict[str, list[Connection]] = {k: [] for k in RESOURCE_CLASSES}
-    for c in connections:
-        internet = is_internet(c.remote_addr)
-        if not c.is_probe:
-            groups["internet" if internet else "internal"].append(c)
-        elif internet:
-            groups["internet_probes"].append(c)
-    return {
-        k: SourceClass(
-            len({c.remote_addr for c in v}),
-            sum(c.connections for c in v),
-            tuple(_source_list(v, top)),
-        )
-        for k, v in groups.items()
-    }
-
-
-def sql_resource_use(
-    con: duckdb.DuckDBPyConnection, interfaces: list[str], top: int
-) -> dict[str, SourceClass]:
-    """The same classes from the working set (sql/plan_resource_use.sql)."""
-    out = {k: SourceClass() for k in RESOURCE_CLASSES}
-    rows = con.execute(query("plan_resource_use"), {"interfaces": interfaces, "top": top})
-    for kind, count, conns, sources in rows.fetchall():
-        out[kind] = SourceClass(
-            int(count),
-            int(conns),
-            tuple({"address": s["address"], "connections": int(s["connections"])} for s in sources),
-        )
-    return out
-
-
-def _resource_coverage_reason(coverage: Coverage, options: PlannerOptions) -> str | None:
-    if not coverage.enis:
-        return "none of its ENIs is in network-interfaces.json"
-    check = verdict(coverage, options.min_window_days, options.max_gap_share)
-    return None if check.ok else "; ".join(check.reasons)
-
-
-def plan_instance(
-    instance: Instance,
-    finding: Finding,
-    enis: list[Interface],
-    use: dict[str, SourceClass],
-    outbound: Iterable[dict[str, object]],
-    coverage: Coverage,
-    options: PlannerOptions,
-) -> ResourcePlan:
-    """EC2.9: remove the public IPv4 address unless real internet clients reached the instance."""
-    ids = {e.interface_id for e in enis}
-    real, probes = use["internet"], use["internet_probes"]
-    out_public = [
-        o for o in outbound if o["interface_id"] in ids and is_internet(str(o["remote_addr"]))
-    ]
-    evidence: dict[str, object] = {
-        "public_ip": instance.public_ip,
-        "interfaces": sorted(ids),
-        "connections": real.connections,
-        "source_count": real.source_count,
-        "sources": list(real.sources),
-        "probes": {"source_count": probes.source_count, "connections": probes.connections},
-        "outbound_internet": {
-            "destination_count": len({o["remote_addr"] for o in out_public}),
-            "connections": sum(int(str(o["connections"])) for o in out_public),
-            "destinations": [
-                {
-                    "address": o["remote_addr"],
-                    "protocol": o["protocol"],
-                    "port": o["service_port"],
-                    "connections": o["connections"],
-                }
-                for o in out_public[: options.top_sources]
-            ],
-        },
-    }
-    base = {
-        "resource_id": instance.instance_id,
-        "resource_type": "AwsEc2Instance",
-        "control": "EC2.9",
-        "account_id": instance.account_id,
-        "region": instance.region,
-        "findings": finding.all_ids,
-    }
-    if real.source_count:
-        return ResourcePlan(
-            action="keep-public-ip",
-            reason=f"{real.source_count} real internet source(s) reached it through its public IP",
-            evidence=evidence,
-            **base,  # type: ignore[arg-type]
-        )
-    blocked = _resource_coverage_reason(coverage, options)
-    if blocked:
-        return ResourcePlan(action="needs-more-data", reason=blocked, evidence=evidence, **base)  # type: ignore[arg-type]
-    nat = (
-        f"; it opened {evidence['outbound_internet']['destination_count']} internet "  # type: ignore[index]
-        "destination(s): it needs a NAT gateway (or VPC endpoints) once the public IP is gone"
-        if out_public
-        else "; it made no outbound internet connections, so no NAT gateway is needed"
-    )
-    return ResourcePlan(
-        action="remove-public-ip",
-        reason=f"no real inbound connection from the internet in {coverage.window_days:.1f} days"
-        + nat,
-        evidence=evidence,
-        **base,  # type: ignore[arg-type]
-    )
-
-
-def plan_db(
-    db: DbInstance,
-    finding: Finding,
-    enis: list[Interface],
-    use: dict[str, SourceClass],
-    coverage: Coverage,
-    options: PlannerOptions,
-) -> ResourcePlan:
-    """RDS.2: disable public access unless real clients from outside the VPC used it."""
-    ids = {e.interface_id for e in enis}
-    outside, inside, probes = use["internet"], use["internal"], use["internet_probes"]
-    evidence: dict[str, object] = {
-        "endpoint": db.endpoint,
-        "port": db.port,
-        "interfaces": sorted(ids),
-        "connections": outside.connections,
-        "source_count": outside.source_count,
-        "sources": list(outside.sources),
-        "private_clients": list(inside.sources),
-        "probes": {"source_count": probes.source_count, "connections": probes.connections},
-    }
-    base = {
-        "resource_id": db.identifier,
-        "resource_type": "AwsRdsDbInstance",
-        "control": "RDS.2",
-        "account_id": db.account_id,
-        "region": db.region,
-        "findings": finding.all_ids,
-    }
-    if outside.source_count:
-        return ResourcePlan(
-            action="keep-public-access",
-            reason=f"{outside.source_count} real client(s) from outside the VPC",
-            evidence=evidence,
-            **base,  # type: ignore[arg-type]
-        )
-    blocked = _resource_coverage_reason(coverage, options)
-    if blocked:
-        return ResourcePlan(action="needs-more-data", reason=blocked, evidence=evidence, **base)  # type: ignore[arg-type]
-    return ResourcePlan(
-        action="disable-public-access",
-        reason=(
-            f"no real client from outside the VPC in {coverage.window_days:.1f} days; "
-            f"{inside.source_count} private client(s) keep working"
-        ),
-        evidence=evidence,
-        **base,  # type: ignore[arg-type]
-    )
-
-
-# -- the whole snapshot ------------------------------------------------------------------------
 
 
 def _key(t: ResourceTarget) -> tuple[str, str, str]:

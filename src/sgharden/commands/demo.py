@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from sgharden.analysis.planner import PlannerOptions
+from sgharden.analysis.options import PlannerOptions
 from sgharden.analysis.triage import triage
 from sgharden.errors import InputError
 from sgharden.pipeline import WindowRequest, propose_snapshot

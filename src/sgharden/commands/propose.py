@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from sgharden.analysis.planner import PlannerOptions, parse_public_ports
+from sgharden.analysis.options import PlannerOptions, parse_public_ports
 from sgharden.commands.engine_options import engine_options
 from sgharden.commands.ingest import progress_printer
 from sgharden.pipeline import WindowRequest, parse_moment, propose_snapshot

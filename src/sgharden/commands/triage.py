@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from sgharden.acceptance import apply_to_plan, load_acceptances, split_by_expiry
-from sgharden.analysis.planner import PlannerOptions
+from sgharden.analysis.options import PlannerOptions
 from sgharden.analysis.triage import Ordering, Triage, triage
 from sgharden.commands.ingest import progress_printer
 from sgharden.errors import InputError
