@@ -11,7 +11,7 @@ from sgharden.analysis.connections import INTERNAL_NETWORKS, Thresholds
 from sgharden.analysis.matching import parse_address
 
 if TYPE_CHECKING:
-    from sgharden.analysis.planner import PortUse
+    from sgharden.analysis.use import PortUse
 
 
 @dataclass(frozen=True)
