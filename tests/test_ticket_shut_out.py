@@ -57,8 +57,8 @@ def test_a_malformed_shut_out_is_one_line_naming_the_field(tmp_path: Path) -> No
 
 
 def test_the_html_report_says_it_too_and_escapes_a_hostile_line(tmp_path: Path) -> None:
-    from sgharden.change.report import write_report
-    from sgharden.planfile import load_plan
+    from sgharden.plan.read import load_plan
+    from sgharden.render.report import write_report
 
     good = _with_shut_out(tmp_path, {"line": LINE})
     html = write_report(load_plan(good), None, tmp_path / "r.html").read_text()

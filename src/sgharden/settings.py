@@ -49,7 +49,7 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 def load_planner_settings(path: Path | str) -> PlannerSettings:
     """The `[planner]` table of the file (none: the defaults)."""
-    from sgharden.analysis.planner import parse_public_ports
+    from sgharden.analysis.options import parse_public_ports
 
     path = Path(path)
     table = read_toml(path).get(SECTION, {})
