@@ -5,10 +5,10 @@ them from here, so that the three cannot disagree (docs/plan-schema.md is the co
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from enum import StrEnum
 
 from sgharden.model import Rule
+from sgharden.moments import iso as iso  # how a plan writes times: re-exported for the writer
 
 SCHEMA = "sgharden.plan/v1"
 
@@ -42,15 +42,6 @@ CHANGING_ACTIONS = (
     ResourceAction.REMOVE_PUBLIC_IP.value,
     ResourceAction.DISABLE_PUBLIC_ACCESS.value,
 )
-
-
-def iso(moment: datetime | None) -> str | None:
-    """ISO 8601 UTC with a Z; naive datetimes are UTC (the workspace stores UTC)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def proposed_rules(
