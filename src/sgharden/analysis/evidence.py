@@ -7,7 +7,6 @@ window and remote addresses, so a reviewer can re-run the query on the workspace
 from __future__ import annotations
 
 import heapq
-import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import duckdb
 
 from sgharden.analysis.connections import Connection, Thresholds, Window
+from sgharden.analysis.matching import peer_ranges
 from sgharden.model import Inventory, Rule
 from sgharden.moments import iso
 from sgharden.resources import query
@@ -147,32 +147,6 @@ def fetch_samples(
         if key in wanted:
             out.setdefault(key, []).append(record)
     return out
-
-
-def _hex_range(network: str) -> dict[str, Any]:
-    net = ipaddress.ip_network(network, strict=False)
-    width = 8 if net.version == 4 else 32
-    return {
-        "family": net.version,
-        "lo": f"{int(net.network_address):0{width}x}",
-        "hi": f"{int(net.broadcast_address):0{width}x}",
-    }
-
-
-def peer_ranges(rule: Rule, inventory: Inventory) -> list[dict[str, Any]]:
-    """The address ranges a rule's peer covers, as evidence.sql's $ranges."""
-    if rule.cidr_ipv4 is not None or rule.cidr_ipv6 is not None:
-        return [_hex_range(rule.peer)]
-    if rule.prefix_list_id is not None:
-        pl = inventory.prefix_lists.get(rule.prefix_list_id)
-        return [_hex_range(c) for c in (pl.cidrs if pl else ())]
-    members = [
-        a
-        for eni in inventory.interfaces.values()
-        if rule.referenced_group_id in eni.group_ids
-        for a in eni.addresses
-    ]
-    return [_hex_range(a) for a in members]
 
 
 def evidence_params(
