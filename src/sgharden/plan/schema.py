@@ -5,6 +5,7 @@ them from here, so that the three cannot disagree (docs/plan-schema.md is the co
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
 
 from sgharden.model import Rule
@@ -42,6 +43,21 @@ CHANGING_ACTIONS = (
     ResourceAction.REMOVE_PUBLIC_IP.value,
     ResourceAction.DISABLE_PUBLIC_ACCESS.value,
 )
+
+
+@dataclass(frozen=True)
+class GroupHeader:
+    """What a plan says a security group is: the writer (write.GroupPlan) and the reader
+    (read.PlanGroup) both start from it and add the coverage and rules in their own types."""
+
+    group_id: str
+    group_name: str
+    vpc_id: str | None
+    account_id: str
+    region: str
+    controls: tuple[str, ...]
+    findings: tuple[str, ...]
+    status: str
 
 
 def proposed_rules(
