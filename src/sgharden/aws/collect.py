@@ -1,3 +1,4 @@
+# Over ~400 lines: one read-only pass per account/region sharing one client set.
 """`collect`: read the in-scope Security Hub findings and the inventory around them into a snapshot.
 
 Read-only. Findings come from each Security Hub region asked for (the aggregation region alone is
