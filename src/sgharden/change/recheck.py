@@ -29,7 +29,7 @@ from sgharden.change.replay import replay
 from sgharden.change.verify import verify
 from sgharden.errors import InputError
 from sgharden.findings import in_scope
-from sgharden.planfile import Plan, parse_time
+from sgharden.plan.read import Plan, parse_time
 from sgharden.resources import query
 from sgharden.snapshot import Snapshot
 
