@@ -130,7 +130,8 @@ def _worker_rollup(files: list[str], source: str) -> str:
     target = Path(os.environ["BENCH_WORKSPACE"])
     for stale in target.parent.glob(target.name + "*"):
         stale.unlink()
-    con = duckdb.connect(str(target), config={"enable_progress_bar": False})
+    con = duckdb.connect(str(target))
+    con.execute("SET enable_progress_bar = false")
     con.execute(HAND_ROLLUP.format(source=source), {"files": files})
     (rows,) = con.execute("SELECT count(*) FROM rollup").fetchone()  # type: ignore[misc]
     con.close()
