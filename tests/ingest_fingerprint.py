@@ -226,7 +226,8 @@ def _root() -> Iterator[Path]:
 def fingerprint_case(case: Case) -> dict[str, Any]:
     """Ingest the case into a fresh workspace; the tables' digests and, for a snapshot, the plan's."""
     from sgharden.analysis.connections import data_window
-    from sgharden.analysis.planner import PlannerOptions, propose
+    from sgharden.analysis.options import PlannerOptions
+    from sgharden.analysis.planner import propose
     from sgharden.flowlogs.ingest import IngestOptions, ingest
     from sgharden.snapshot import load_snapshot
     from sgharden.workspace import open_workspace
