@@ -60,9 +60,8 @@ oriented AS (
 sided AS (
     SELECT rid, version, source, account_id, region, interface_id, protocol, packets, bytes,
            start, "end", action, tcp_flags, is_rx, start // 3600 AS hour_index,
-           ((start * 2 + (NOT is_rx)::INTEGER)::HUGEINT << 64)
-               + hash(version, account_id, srcaddr, dstaddr, srcport, dstport, packets, bytes,
-                      "end", action, parse_filename(source)) AS sample_order,
+           ((start * 2 + (NOT is_rx)::INTEGER)::HUGEINT << 72)
+               + ((hash(parse_filename(source)) >> 32)::HUGEINT << 40) + rid AS sample_order,
            CASE WHEN is_rx THEN dstaddr ELSE srcaddr END AS local_addr,
            CASE WHEN is_rx THEN dstport ELSE srcport END AS local_port,
            CASE WHEN is_rx THEN srcaddr ELSE dstaddr END AS remote_addr,
@@ -149,10 +148,10 @@ SELECT
     bit_or(tcp_flags) AS tcp_flags,
     min(start) AS first_start,
     max(coalesce("end", start)) AS last_end,
-    -- the sample: the earliest record, the remote -> interface one on a tie, then by content
-    -- (a hash of what the sample keeps and the object's file name), never by read order:
-    -- objects are read in parallel without insertion order, so "the first read" differed from
-    -- run to run (and with it the plan's quoted evidence)
+    -- the sample: the earliest record, the remote -> interface one on a tie, then the object
+    -- (by a hash of its file name), then the first read in it. Not "the first read" overall:
+    -- objects are read in parallel without insertion order, so which object came first differed
+    -- from run to run (and with it the plan's quoted evidence)
     arg_min(rid, sample_order) AS sample_rid,
     min(sample_order) AS sample_order,
     hash(interface_id, direction, protocol, service_port, remote_addr) AS key_hash
