@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sgharden.acceptance import AcceptanceState, apply_to_plan
 from sgharden.analysis.connections import Connection, Window
 from sgharden.analysis.coverage import Coverage
 from sgharden.analysis.evidence import EvidenceSpec, SampleKey, rule_evidence
@@ -141,6 +142,9 @@ class Plan:
     resources: tuple[ResourcePlan, ...] = ()
     samples: Mapping[SampleKey, list[str]] = field(default_factory=dict)
     evidence: Mapping[EvidenceSpec, dict[str, Any]] = field(default_factory=dict)
+    # risk acceptances (sgharden.toml): rules and resources they match are kept as
+    # `accepted-risk` with the entry and what they still admit (acceptance.apply_to_plan)
+    accepted: AcceptanceState | None = None
 
     def to_dict(self) -> dict[str, Any]:
         ctx = EvidenceContext(
@@ -149,7 +153,7 @@ class Plan:
             int(self.settings.get("top_sources", 20)),
             int(self.settings.get("samples_per_rule", 5)),
         )
-        return {
+        document = {
             "schema": SCHEMA,
             "generated_at": iso(self.generated_at),
             "window": {"start": iso(self.window.start), "end": iso(self.window.end)},
@@ -157,3 +161,6 @@ class Plan:
             "groups": [g.to_dict(ctx) for g in self.groups],
             "resources": [r.to_dict() for r in self.resources],
         }
+        if self.accepted is None or not self.accepted.in_force:
+            return document
+        return apply_to_plan(document, self.accepted)
