@@ -97,7 +97,8 @@ def test_security_group_faults_name_the_json_path(snapshot: Path, case: str) -> 
     with pytest.raises(SnapshotError) as caught:
         load_snapshot(snapshot)
     message = str(caught.value)
-    assert message.startswith("security-groups.json: "), message
+    # the file with its <account>/<region>/ folder: in a multi-account snapshot it says which set
+    assert message.startswith(f"{path}: SecurityGroups["), message
     assert expected in message
     assert "\n" not in message
 

@@ -25,6 +25,7 @@ GRAMMAR: dict[str, re.Pattern[str]] = {
     "instance": re.compile(rf"i-{_SUFFIX}"),
     "flow log": re.compile(rf"fl-{_SUFFIX}"),
     "vpc": re.compile(rf"vpc-{_SUFFIX}"),
+    "subnet": re.compile(rf"subnet-{_SUFFIX}"),
     "security group rule": re.compile(rf"sgr-{_SUFFIX}"),
 }
 
