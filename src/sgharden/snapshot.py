@@ -23,7 +23,7 @@ from typing import Any
 
 from sgharden.awsids import is_id, path_under
 from sgharden.errors import SnapshotError
-from sgharden.findings import finding_records, parse_finding
+from sgharden.findings import finding_records, in_scope, parse_finding
 from sgharden.model import (
     DbInstance,
     Finding,
@@ -337,7 +337,35 @@ def load_snapshot(root: Path | str) -> Snapshot:
         inventories[(account, region)] = inv
         if (directory / "flow-logs").is_dir():
             flow_dirs.append(directory / "flow-logs")
+    for directory, ar in set_dirs:
+        _refuse_missing_needed(directory, ar or _guess_account_region(directory), findings)
     return Snapshot(root, tuple(findings), inventories, tuple(flow_dirs))
+
+
+# optional file -> the control whose findings cannot be judged without it
+_NEEDED_BY = {"instances.json": "EC2.9", "db-instances.json": "RDS.2"}
+
+
+def _refuse_missing_needed(
+    directory: Path, where: tuple[str, str], findings: list[Finding]
+) -> None:
+    """An optional file left out while this set's findings need it: refused, naming the file.
+    Without it the findings would drop out of the plan, which would read as "nothing to do"."""
+    for name, control in _NEEDED_BY.items():
+        if (directory / name).exists():
+            continue
+        needing = sorted(
+            f.resource_id
+            for f in in_scope(findings, (control,))
+            if (f.account_id, f.region) == where
+        )
+        if needing:
+            _, command, _ = SNAPSHOT_FILES[name]
+            raise SnapshotError(
+                f"{directory / name}: missing, and {len(needing)} {control} finding(s) need it "
+                f"({', '.join(needing[:3])}{', …' if len(needing) > 3 else ''})",
+                hint=f"write it with `{command} --output json > {name}` (or `sgharden collect`)",
+            )
 
 
 def _findings(path: Path) -> list[Finding]:

@@ -164,6 +164,8 @@ class Plan:
     resources: tuple[ResourcePlan, ...] = ()
     samples: Mapping[SampleKey, list[str]] = field(default_factory=dict)
     evidence: Mapping[EvidenceSpec, dict[str, Any]] = field(default_factory=dict)
+    # what the plan rests on (sgharden.fingerprint.snapshot_inputs), checked by ticket/dry-run/apply
+    inputs: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         ctx = EvidenceContext(
@@ -179,4 +181,5 @@ class Plan:
             "settings": self.settings,
             "groups": [g.to_dict(ctx) for g in self.groups],
             "resources": [r.to_dict() for r in self.resources],
+            **({"inputs": dict(self.inputs)} if self.inputs is not None else {}),
         }

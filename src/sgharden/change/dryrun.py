@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sgharden.analysis.connections import snapshot_interface_ids
 from sgharden.aws.clients import AwsContext
 from sgharden.change.awscheck import INVALID, LACKS_PERMISSION, CallCheck, check_aws
 from sgharden.change.replay import ReplayResult, group_ports, replay
 from sgharden.change.ticket import environment
 from sgharden.errors import InputError
+from sgharden.fingerprint import check_against_workspace
 from sgharden.planfile import Plan
 from sgharden.snapshot import Snapshot
 from sgharden.workspace import open_workspace
@@ -96,6 +98,8 @@ def dry_run(
         con = open_workspace(None)
         ingest_snapshot(con, snapshot)
     try:
+        against = f"the workspace {workspace}" if workspace else f"the flow logs in {snapshot.root}"
+        check_against_workspace(plan, con, snapshot_interface_ids(snapshot), against)
         result = replay(con, plan, snapshot)
     finally:
         con.close()

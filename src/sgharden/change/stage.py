@@ -12,7 +12,6 @@ Same safety as `apply`: drift refused before anything changes, the rule quota ch
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -37,6 +36,7 @@ from sgharden.change.apply import (
 from sgharden.change.awscheck import DEFAULT_RULE_LIMIT, _families
 from sgharden.change.rules import rule_text
 from sgharden.errors import InputError, SafetyError
+from sgharden.fingerprint import plan_fingerprint
 from sgharden.model import Rule
 from sgharden.planfile import Plan, parse_time
 
@@ -46,15 +46,6 @@ IAM_ACTIONS = (
     "ec2:AuthorizeSecurityGroupIngress",
     "ec2:AuthorizeSecurityGroupEgress",
 )
-
-
-def plan_fingerprint(plan_path: Path) -> str:
-    """What identifies the plan a stage was made from: for now the sha256 of the plan file's bytes.
-
-    The one place to swap for the plan's snapshot fingerprint once it exists; `promote` refuses
-    when this differs from the stage record's.
-    """
-    return "sha256:" + hashlib.sha256(plan_path.read_bytes()).hexdigest()
 
 
 def iso(moment: datetime) -> str:

@@ -11,11 +11,12 @@ import click
 import duckdb
 
 from sgharden.analysis.connections import Window, data_window, floor_hour, snapshot_interface_ids
-from sgharden.analysis.plan import Plan
+from sgharden.analysis.plan import Plan, iso
 from sgharden.analysis.planner import PlannerOptions, parse_public_ports, propose
 from sgharden.commands.engine_options import engine_options
 from sgharden.commands.ingest import progress_printer, report_lines, s3_factory_for
 from sgharden.errors import InputError
+from sgharden.fingerprint import snapshot_inputs, workspace_inputs
 from sgharden.flowlogs.ingest import IngestOptions, IngestReport, ingest
 from sgharden.flowlogs.scope import s3_scope
 from sgharden.flowlogs.sources import FlowLogObject
@@ -128,7 +129,11 @@ def build_plan(
     if window is None:  # no interfaces at all: nothing needs traffic to be judged
         now = floor_hour(datetime.now(UTC))
         window = Window(now, now)
-    return propose(con, snapshot, window, options)
+    plan = propose(con, snapshot, window, options)
+    span = (iso(window.start) or "", iso(window.end) or "")
+    inputs = snapshot_inputs(snapshot, [g.group_id for g in plan.groups], span)
+    inputs["workspace"] = workspace_inputs(con, interfaces, span)
+    return replace(plan, inputs=inputs)
 
 
 def propose_snapshot(

@@ -8,6 +8,7 @@ import click
 
 from sgharden.change.report import write_report
 from sgharden.change.ticket import write_tickets
+from sgharden.fingerprint import check_against_snapshot
 from sgharden.planfile import load_plan
 from sgharden.snapshot import load_snapshot
 
@@ -44,6 +45,8 @@ def command(
     """
     plan = load_plan(plan_path)
     snapshot = load_snapshot(snapshot_dir) if snapshot_dir else None
+    for warning in check_against_snapshot(plan, snapshot) if snapshot else ():
+        click.echo(f"sgharden: warning: {warning}", err=True)
     folders = write_tickets(plan, snapshot, out_dir, groups)
     report = write_report(plan, snapshot, out_dir / "report.html")
     for folder in folders:
