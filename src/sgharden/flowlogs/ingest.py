@@ -54,6 +54,7 @@ from sgharden.flowlogs.textparse import (
     read_text_lines,
 )
 from sgharden.resources import query
+from sgharden.schema import check_snapshot_document, load_json_strict
 
 # Measured on the benchmark (5M records): 24 MiB batches ingest ~20% faster than 96 MiB, whose
 # larger roll-up hash tables cost more per record; smaller batches gain nothing more.
@@ -84,6 +85,8 @@ class IngestReport:
     rejected: int = 0  # malformed lines and unreadable objects
     unanalysable: int = 0  # well-formed records lacking what the roll-up needs
     rejected_objects: list[tuple[str, str]] = field(default_factory=list)
+    # objects with some lines rejected and some stored: (source, lines rejected, the first reason)
+    objects_with_rejects: list[tuple[str, int, str]] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -110,13 +113,9 @@ class _Formats:
         if path in self._loaded or not path.is_file():
             return
         self._loaded.add(path)
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-            flow_logs = document["FlowLogs"]
-        except (ValueError, KeyError, TypeError):
-            raise InputError(
-                f'{path}: not the output of `aws ec2 describe-flow-logs` ({{"FlowLogs": [...]}})'
-            ) from None
+        document = load_json_strict(path)  # through the schema layer, as snapshot.py reads it
+        check_snapshot_document(path, "FlowLogs", document, "aws ec2 describe-flow-logs")
+        flow_logs = document["FlowLogs"]
         for fl in flow_logs:
             if not fl.get("LogFormat"):
                 continue
@@ -592,6 +591,12 @@ class Ingester:
             self.report.rejected += bad - aside
             if bad - aside > 0 and records == 0:
                 self.report.rejected_objects.append((obj.source, rejects[obj.source][0].reason))
+            elif bad - aside > 0:
+                first = rejects[obj.source][0]
+                where = f"line {first.line}: " if first.line is not None else ""
+                self.report.objects_with_rejects.append(
+                    (obj.source, bad - aside, where + first.reason)
+                )
             manifest.append(
                 (
                     obj.source,

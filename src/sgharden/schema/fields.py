@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, ConfigDict
 
 from sgharden.awsids import expected, is_id
+from sgharden.flowlogs.fields import LogFormatError, parse_log_format
 
 # AWS adds fields to its outputs over time; unknown ones are kept, never an error. strict: a
 # port "22" or 22.0, a flag "false", is not what the AWS CLI writes, so it is refused, not coerced.
@@ -135,3 +136,16 @@ def _count(value: Any) -> Any:
 
 
 Count = Annotated[int, BeforeValidator(_count)]
+
+
+def _log_format(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("expected a string")
+    try:
+        parse_log_format(value)
+    except LogFormatError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+LogFormat = Annotated[str, BeforeValidator(_log_format)]

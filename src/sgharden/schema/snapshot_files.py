@@ -148,7 +148,7 @@ class FlowLogDestination(_Aws):
 class FlowLog(_Aws):
     FlowLogId: f.FlowLogId
     ResourceId: f.FlowLogResource
-    LogFormat: str = ""
+    LogFormat: f.LogFormat | None = None
     LogDestinationType: Literal["cloud-watch-logs", "s3", "kinesis-data-firehose"] = (
         "cloud-watch-logs"
     )
