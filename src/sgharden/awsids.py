@@ -12,9 +12,8 @@ from pathlib import Path
 
 from sgharden.errors import InputError
 
-# AWS issues resource ids as `<prefix>-` and 8 or 17 hex digits; the grammar accepts lowercase
-# letters and digits after the prefix (hand-made snapshots and tests name groups `sg-web`), which
-# keeps what matters for safety: no path separator, dot, quote, space or control character.
+# AWS issues resource ids as `<prefix>-` and 8 (older) or 17 lowercase hex digits; nothing else
+# passes, so no path separator, dot, quote, space or control character reaches a path or a script.
 _SUFFIX = r"(?:[0-9a-f]{8}|[0-9a-f]{17})"
 GRAMMAR: dict[str, re.Pattern[str]] = {
     "account": re.compile(r"[0-9]{12}"),
