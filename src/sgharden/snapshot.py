@@ -256,8 +256,16 @@ def _account_region(directory: Path, root: Path) -> tuple[str, str] | None:
 
 def _guess_account_region(directory: Path) -> tuple[str, str]:
     """For a single-set snapshot: take account/region from the groups' OwnerId and ENIs' AZ."""
-    groups = read_cli_json(directory / "security-groups.json", "SecurityGroups", "")
-    enis = read_cli_json(directory / "network-interfaces.json", "NetworkInterfaces", "")
+    groups = read_cli_json(
+        directory / "security-groups.json",
+        "SecurityGroups",
+        SNAPSHOT_FILES["security-groups.json"][1],
+    )
+    enis = read_cli_json(
+        directory / "network-interfaces.json",
+        "NetworkInterfaces",
+        SNAPSHOT_FILES["network-interfaces.json"][1],
+    )
     account = next((str(g["OwnerId"]) for g in groups if g.get("OwnerId")), "")
     region = ""
     for e in enis:
