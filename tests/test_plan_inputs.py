@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from sgharden.cli import main
-from sgharden.fingerprint import plan_fingerprint
+from sgharden.plan.fingerprint import plan_fingerprint
 
 FIXTURE = Path(__file__).parent / "fixtures" / "plan_small" / "snapshot"
 WEB = "sg-0a0000000000000aa"

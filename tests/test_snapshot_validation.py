@@ -292,7 +292,7 @@ def test_an_optional_file_no_finding_needs_may_be_left_out(snapshot: Path) -> No
 
 
 def test_a_plan_beyond_rfc_8259_is_refused(tmp_path: Path) -> None:
-    from sgharden.planfile import load_plan
+    from sgharden.plan.read import load_plan
 
     plan = tmp_path / "plan.json"
     plan.write_text('{"schema": "sgharden.plan/v1", "generated_at": NaN}')

@@ -2,10 +2,11 @@
 it back: a hand-edited or foreign plan is refused here, before anything is rendered or changed."""
 
 # No `from __future__ import annotations`; types come as `f.X`: see snapshot_files.py.
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, BeforeValidator, model_validator
 
+from sgharden.plan.schema import GROUP_STATUSES, RESOURCE_ACTIONS
 from sgharden.schema import fields as f
 
 
@@ -31,6 +32,22 @@ def _plan_protocol(value: Any) -> Any:
 PlanCount = Annotated[int, BeforeValidator(_plan_count)]
 PlanNumber = Annotated[float, BeforeValidator(_plan_float)]
 PlanProtocol = Annotated[f.Protocol, BeforeValidator(_plan_protocol)]
+
+
+def one_of(values: tuple[str, ...]) -> Any:
+    """A check for a string among `values` (declared once, in plan/schema.py)."""
+
+    def check(value: Any) -> Any:
+        if value not in values:
+            listed = ", ".join(f"'{v}'" for v in values[:-1]) + f" or '{values[-1]}'"
+            raise ValueError(f"expected {listed}, found {str(value)[:40]!r}")
+        return value
+
+    return check
+
+
+GroupStatus = Annotated[str, BeforeValidator(one_of(tuple(str(v) for v in GROUP_STATUSES)))]
+ResourceAction = Annotated[str, BeforeValidator(one_of(tuple(str(v) for v in RESOURCE_ACTIONS)))]
 PEERS = ("CidrIpv4", "CidrIpv6", "ReferencedGroupId", "PrefixListId")
 
 
@@ -119,7 +136,7 @@ class Group(_Plan):
     region: f.Region
     controls: list[str] | None = None
     findings: list[str] | None = None
-    status: Literal["ready", "needs-more-data", "needs-decision", "no-change"]
+    status: GroupStatus
     coverage: Coverage | None = None
     revoke: list[Rule] | None = None
     authorize: list[Rule] | None = None
@@ -131,13 +148,7 @@ class Resource(_Plan):
     resource_id: str
     resource_type: str | None = None
     control: str
-    action: Literal[
-        "remove-public-ip",
-        "keep-public-ip",
-        "disable-public-access",
-        "keep-public-access",
-        "needs-more-data",
-    ]
+    action: ResourceAction
     reason: str | None = None
     evidence: dict[str, Any] | None = None
     account_id: f.Account | None = None
