@@ -21,8 +21,8 @@ from sgharden.errors import InputError
 from sgharden.flowlogs.ingest import IngestOptions, IngestReport, Progress, ingest
 from sgharden.flowlogs.scope import s3_scope
 from sgharden.flowlogs.sources import FlowLogObject
+from sgharden.moments import iso
 from sgharden.plan.fingerprint import snapshot_inputs, workspace_inputs
-from sgharden.plan.schema import iso
 from sgharden.plan.write import Plan
 from sgharden.snapshot import Snapshot, load_snapshot
 from sgharden.workspace import enable_s3, open_workspace

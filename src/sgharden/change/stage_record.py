@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +16,6 @@ from sgharden.plan.fingerprint import plan_fingerprint
 from sgharden.plan.read import Plan, parse_time
 
 STAGE_SCHEMA = "sgharden.stage/v1"
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)

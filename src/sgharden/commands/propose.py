@@ -12,14 +12,11 @@ import click
 from sgharden.analysis.options import PlannerOptions, parse_public_ports
 from sgharden.commands.engine_options import engine_options
 from sgharden.commands.ingest import progress_printer
+from sgharden.moments import iso
 from sgharden.pipeline import WindowRequest, parse_moment, propose_snapshot
 from sgharden.render import OutputFormat, renderer
 from sgharden.snapshot import load_snapshot
 from sgharden.workspace import DEFAULT_WORKSPACE, open_workspace
-
-
-def _z(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def check_window(request: WindowRequest, now: datetime | None = None) -> None:
@@ -27,10 +24,10 @@ def check_window(request: WindowRequest, now: datetime | None = None) -> None:
     now = now or datetime.now(UTC)
     if request.since and request.until and request.until <= request.since:
         raise click.UsageError(
-            f"--until {_z(request.until)} is not after --since {_z(request.since)}"
+            f"--until {iso(request.until)} is not after --since {iso(request.since)}"
         )
     if request.since and request.since >= now:
-        raise click.UsageError(f"--since {_z(request.since)} is in the future: no traffic yet")
+        raise click.UsageError(f"--since {iso(request.since)} is in the future: no traffic yet")
     if request.days is not None and request.days <= 0:
         raise click.UsageError(f"--days {request.days:g} must be more than 0")
 

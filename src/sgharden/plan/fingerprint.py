@@ -85,7 +85,7 @@ def workspace_inputs(con: Any, interfaces: list[str], window: tuple[str, str]) -
     """The flow-log data the workspace holds for `interfaces` inside the plan's window (its first
     and last hour): a replay over other data would judge the plan on what it never saw."""
     from sgharden.analysis.connections import data_window
-    from sgharden.plan.schema import iso
+    from sgharden.moments import iso
 
     bounds = data_window(con, interfaces)
     if bounds is None:

@@ -1,3 +1,4 @@
+# Over ~400 lines: every field of the plan contract validated in one place.
 """The plan JSON (`sgharden.plan/v1`) read back into frozen dataclasses for ticket, dry-run, apply.
 
 The plan is a contract with users' scripts as well as with `propose`: unknown fields are kept out of
@@ -14,7 +15,13 @@ from typing import Any
 
 from sgharden.errors import InputError
 from sgharden.model import Rule
-from sgharden.plan.schema import CHANGING_ACTIONS, GROUP_STATUSES, RESOURCE_ACTIONS, SCHEMA
+from sgharden.plan.schema import (
+    CHANGING_ACTIONS,
+    GROUP_STATUSES,
+    RESOURCE_ACTIONS,
+    SCHEMA,
+    GroupHeader,
+)
 from sgharden.schema import check_plan_document, load_json_strict
 
 _PEERS = ("CidrIpv4", "CidrIpv6", "ReferencedGroupId", "PrefixListId")
@@ -73,15 +80,7 @@ class Coverage:
 
 
 @dataclass(frozen=True)
-class PlanGroup:
-    group_id: str
-    group_name: str
-    vpc_id: str | None
-    account_id: str
-    region: str
-    controls: tuple[str, ...]
-    findings: tuple[str, ...]
-    status: str
+class PlanGroup(GroupHeader):
     coverage: Coverage
     revoke: tuple[PlanRule, ...]
     authorize: tuple[PlanRule, ...]

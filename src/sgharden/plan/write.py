@@ -15,7 +15,7 @@ from sgharden.analysis.connections import Connection, Window
 from sgharden.analysis.coverage import Coverage
 from sgharden.analysis.evidence import EvidenceSpec, SampleKey, rule_evidence
 from sgharden.model import Rule
-from sgharden.plan.schema import SCHEMA, iso, proposed_rules
+from sgharden.plan.schema import SCHEMA, GroupHeader, iso, proposed_rules
 
 
 @dataclass(frozen=True)
@@ -55,15 +55,7 @@ class RuleDecision:
 
 
 @dataclass(frozen=True)
-class GroupPlan:
-    group_id: str
-    group_name: str
-    vpc_id: str | None
-    account_id: str
-    region: str
-    controls: tuple[str, ...]
-    findings: tuple[str, ...]
-    status: str
+class GroupPlan(GroupHeader):
     coverage: Coverage
     revoke: tuple[RuleDecision, ...] = ()
     authorize: tuple[RuleDecision, ...] = ()
