@@ -10,6 +10,7 @@ and of public ports (`plan_evidence*`). tests/test_planner.py checks both give t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -64,29 +65,7 @@ def match_rules(
                 "ranges": [] if compiled.world_family else peer_ranges(rule, inventory),
             }
         )
-    if not specs:  # an empty list has no struct type to unnest
-        specs = [
-            {
-                "rule_id": -1,
-                "interfaces": [],
-                "protocol": 0,
-                "lo": 0,
-                "hi": 0,
-                "any_port": False,
-                "world_family": 0,
-                "ranges": [],
-            }
-        ]
-    con.execute(query("plan_matches"), {"rules": _typed(specs)})
-
-
-def _typed(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    # give empty range lists a typed element that matches nothing, so DuckDB infers the struct
-    out = []
-    for s in specs:
-        ranges = s["ranges"] or [{"family": 0, "lo": "", "hi": ""}]
-        out.append({**s, "ranges": ranges})
-    return out
+    con.execute(query("plan_matches"), {"rules": json.dumps(specs)})
 
 
 def use_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
@@ -103,12 +82,10 @@ def rule_sources(
     """Per rule: the real connections of the given buckets, and its probe addresses."""
     if not buckets and not rule_ids:
         return {}
-    param = [{"rule_id": r, "protocol": p, "port_key": k} for r, p, k in buckets] or [
-        {"rule_id": -1, "protocol": -1, "port_key": -1}
-    ]
+    param = [{"rule_id": r, "protocol": p, "port_key": k} for r, p, k in buckets]
     rows = con.execute(
         query("plan_rule_sources"),
-        {"buckets": param, "rules": rule_ids or [-1], "start": window.start},
+        {"buckets": json.dumps(param), "rules": json.dumps(rule_ids), "start": window.start},
     ).fetchall()
     first_day = floor_hour(window.start).date()
     out: dict[int, tuple[list[Connection], set[str]]] = {}
@@ -151,10 +128,12 @@ def view_evidence(
     views = list(dict.fromkeys(views))
     if not views:
         return {}
-    param = [
-        {"view_id": i, "rule_id": v.rule_id, "protocol": v.protocol, "port_key": v.port_key}
-        for i, v in enumerate(views)
-    ]
+    param = json.dumps(
+        [
+            {"view_id": i, "rule_id": v.rule_id, "protocol": v.protocol, "port_key": v.port_key}
+            for i, v in enumerate(views)
+        ]
+    )
     empty: dict[str, Any] = {
         "connections": 0,
         "packets": 0,

@@ -61,6 +61,12 @@ class PlanRule:
     evidence: Evidence
     raw: dict[str, Any] = field(repr=False, compare=False, hash=False, default_factory=dict)
 
+    @property
+    def accepted_risk(self) -> dict[str, Any] | None:
+        """The risk acceptance that keeps this rule (sgharden.toml), as quoted in the plan."""
+        record = self.raw.get("accepted_risk")
+        return record if isinstance(record, dict) else None
+
 
 @dataclass(frozen=True)
 class Gap:

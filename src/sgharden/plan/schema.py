@@ -29,6 +29,8 @@ class ResourceAction(StrEnum):
     DISABLE_PUBLIC_ACCESS = "disable-public-access"
     KEEP_PUBLIC_ACCESS = "keep-public-access"
     NEEDS_MORE_DATA = "needs-more-data"
+    # a risk acceptance in force (sgharden.toml) keeps the resource as it is (acceptance.py)
+    ACCEPTED_RISK = "accepted-risk"
 
 
 READY = GroupStatus.READY.value

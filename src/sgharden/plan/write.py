@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sgharden.acceptance import AcceptanceState, apply_to_plan
 from sgharden.analysis.connections import Connection, Window
 from sgharden.analysis.coverage import Coverage
 from sgharden.analysis.evidence import EvidenceSpec, SampleKey, rule_evidence
@@ -140,6 +141,9 @@ class Plan:
     evidence: Mapping[EvidenceSpec, dict[str, Any]] = field(default_factory=dict)
     # what the plan rests on (sgharden.plan.fingerprint.snapshot_inputs), checked by ticket/dry-run/apply
     inputs: Mapping[str, Any] | None = None
+    # risk acceptances (sgharden.toml): rules and resources they match are kept as
+    # `accepted-risk` with the entry and what they still admit (acceptance.apply_to_plan)
+    accepted: AcceptanceState | None = None
 
     def to_dict(self) -> dict[str, Any]:
         ctx = EvidenceContext(
@@ -148,7 +152,7 @@ class Plan:
             int(self.settings.get("top_sources", 20)),
             int(self.settings.get("samples_per_rule", 5)),
         )
-        return {
+        document = {
             "schema": SCHEMA,
             "generated_at": iso(self.generated_at),
             "window": {"start": iso(self.window.start), "end": iso(self.window.end)},
@@ -157,3 +161,6 @@ class Plan:
             "resources": [r.to_dict() for r in self.resources],
             **({"inputs": dict(self.inputs)} if self.inputs is not None else {}),
         }
+        if self.accepted is None or not self.accepted.in_force:
+            return document
+        return apply_to_plan(document, self.accepted)
