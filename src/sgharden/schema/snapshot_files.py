@@ -240,6 +240,16 @@ class SecurityGroupRule(_Aws):
     PrefixListId: f.PrefixListId | None = None
     Description: str | None = None
 
+    @model_validator(mode="after")
+    def _one_peer(self) -> Self:
+        referenced = self.ReferencedGroupInfo and self.ReferencedGroupInfo.GroupId
+        peers = [self.CidrIpv4, self.CidrIpv6, referenced, self.PrefixListId]
+        if sum(p is not None for p in peers) != 1:
+            raise ValueError(
+                "needs exactly one of CidrIpv4, CidrIpv6, ReferencedGroupInfo.GroupId, PrefixListId"
+            )
+        return self
+
 
 class SecurityGroupRulesFile(_Aws):
     SecurityGroupRules: list[SecurityGroupRule]
