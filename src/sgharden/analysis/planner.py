@@ -45,6 +45,7 @@ from sgharden.analysis.plan import (
     iso,
 )
 from sgharden.analysis.prefixes import aggregate
+from sgharden.analysis.readiness import readiness
 from sgharden.analysis.rule_use import match_rules, prepare, rule_sources, use_counts, view_evidence
 from sgharden.findings import SECURITY_GROUP_CONTROLS, in_scope
 from sgharden.model import (
@@ -615,6 +616,7 @@ def plan_group(
     controls: Iterable[str] = (),
     findings: Iterable[str] = (),
     uses: Mapping[Rule, RuleUse] | None = None,
+    snapshot_root: str | None = None,
 ) -> GroupPlan:
     """The decision for one security group (pure).
 
@@ -645,12 +647,17 @@ def plan_group(
     check = verdict(coverage, options.min_window_days, options.max_gap_share)
     if planner.enis and not check.ok and (planner.revoke or authorize):
         warnings.extend(check.reasons)
-        warnings.append(
-            f"with complete coverage the plan would revoke {len(planner.revoke)} and "
-            f"authorize {len(authorize)} rule(s); nothing is changed until then"
+        ready = readiness(
+            coverage, inventory, options.min_window_days, options.max_gap_share, snapshot_root
         )
+        warnings.append(ready.line())
+        # what the recorded data shows is not "no real use" while part of it is missing
         held = [
-            replace(d, reason=f"needs more data before revoking: {d.reason}")
+            replace(
+                d,
+                reason=f"needs more data before revoking ({'; '.join(ready.missing)}); "
+                f"in the data recorded so far: {d.reason}",
+            )
             for d in planner.revoke
         ]
         return _finish(
@@ -1078,6 +1085,7 @@ def propose(
                 controls,
                 t.findings,
                 group_uses,
+                snapshot_root=str(snapshot.root),
             )
         )
     resources: list[ResourcePlan] = []

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from sgharden.change.ticket import assess, environment, findings_for, interfaces_of
+from sgharden.change.verdict import GroupVerdict, verdict_for
 from sgharden.planfile import Plan, PlanRule, parse_time
 from sgharden.snapshot import Snapshot
 
@@ -94,7 +95,9 @@ def chart(plan: Plan, rule: PlanRule) -> Chart:
     )
 
 
-def render_report(plan: Plan, snapshot: Snapshot | None) -> str:
+def render_report(
+    plan: Plan, snapshot: Snapshot | None, verdicts: dict[str, GroupVerdict] | None = None
+) -> str:
     env = environment()
     groups = []
     for group in plan.groups:
@@ -119,14 +122,20 @@ def render_report(plan: Plan, snapshot: Snapshot | None) -> str:
                 "interfaces": interfaces_of(snapshot, group),
                 "findings": findings_for(snapshot, group.findings),
                 "assessment": assess(plan, group) if group.has_changes else None,
+                "verdict": verdict_for(verdicts, group),
             }
         )
     return env.get_template("report.html.j2").render(
-        plan=plan, groups=groups, resources=plan.resources
+        plan=plan, groups=groups, resources=plan.resources, dry_run_done=verdicts is not None
     )
 
 
-def write_report(plan: Plan, snapshot: Snapshot | None, path: Path) -> Path:
+def write_report(
+    plan: Plan,
+    snapshot: Snapshot | None,
+    path: Path,
+    verdicts: dict[str, GroupVerdict] | None = None,
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(plan, snapshot), encoding="utf-8")
+    path.write_text(render_report(plan, snapshot, verdicts), encoding="utf-8")
     return path

@@ -23,10 +23,12 @@ from markupsafe import Markup
 from sgharden.analysis.connections import Window
 from sgharden.analysis.evidence import evidence_params
 from sgharden.change import awscli, terraform
+from sgharden.change.all_sources import AllSources
 from sgharden.change.extract import group_extract
 from sgharden.change.replay import thresholds_from
 from sgharden.change.rules import ports_text, rule_text
 from sgharden.change.staged_ticket import write_staged
+from sgharden.change.verdict import GroupVerdict, verdict_for
 from sgharden.errors import InputError
 from sgharden.findings import SEVERITY_ORDER
 from sgharden.model import Finding, SecurityGroup
@@ -213,13 +215,30 @@ def interfaces_of(snapshot: Snapshot | None, group: PlanGroup) -> list[dict[str,
     return rows
 
 
-def evidence_rows(group: PlanGroup) -> Iterator[dict[str, Any]]:
+def evidence_rows(group: PlanGroup, every: AllSources | None = None) -> Iterator[dict[str, Any]]:
+    """One row per source of each rule: all of them when `every` (read from the workspace)
+    holds the rule, else the top N the plan carries (TICKET.md then says so)."""
     for change, rules in (
         ("revoke", group.revoke),
         ("authorize", group.authorize),
         ("keep", group.keep),
     ):
         for pr in rules:
+            full = every.of((group.group_id, change, rule_text(pr.rule))) if every else None
+            if full is not None:
+                for row in full:
+                    yield {
+                        "group_id": group.group_id,
+                        "change": change,
+                        "rule": rule_text(pr.rule),
+                        "kind": "probe" if row.is_probe else "real",
+                        "address": row.address,
+                        "connections": row.connections,
+                        "bytes": row.bytes,
+                        "first_seen": row.first_seen or "",
+                        "last_seen": row.last_seen or "",
+                    }
+                continue
             for kind, sources in (
                 ("real", pr.evidence.sources),
                 ("probe", pr.evidence.probe_sources),
@@ -302,8 +321,50 @@ class TicketFolder:
     kind: str  # group | resource
 
 
+def evidence_completeness(group: PlanGroup, every: AllSources | None) -> Markup:
+    """What evidence.csv holds, in one Markdown sentence for TICKET.md (never "all" when it is
+    not)."""
+    inbound = [
+        (change, pr)
+        for change, rules in (
+            ("revoke", group.revoke),
+            ("authorize", group.authorize),
+            ("keep", group.keep),
+        )
+        for pr in rules
+        if not pr.rule.is_egress
+    ]
+    if every is not None and all(
+        every.of((group.group_id, c, rule_text(pr.rule))) is not None for c, pr in inbound
+    ):
+        return Markup(
+            "All sources of every inbound rule: `evidence.csv` (read from the workspace "
+            f"{markdown_text(every.workspace)}; its totals equal the plan's)."
+        )
+    carried = sum(len(pr.evidence.sources) + len(pr.evidence.probe_sources) for _, pr in inbound)
+    total = sum(pr.evidence.source_count + pr.evidence.probe_source_count for _, pr in inbound)
+    if carried >= total:
+        return Markup("All sources of every inbound rule: `evidence.csv`.")
+    return Markup(
+        f"`evidence.csv` holds the {carried} busiest of {total} sources (the top "
+        f"{plan_top(group)} per rule the plan carries): run `sgharden ticket` with "
+        "`--workspace` (the workspace the plan was made from) for all of them."
+    )
+
+
+def plan_top(group: PlanGroup) -> int:
+    return max(
+        [len(pr.evidence.sources) for pr in (*group.revoke, *group.authorize, *group.keep)] or [0]
+    )
+
+
 def write_tickets(
-    plan: Plan, snapshot: Snapshot | None, out: Path, only_groups: tuple[str, ...] = ()
+    plan: Plan,
+    snapshot: Snapshot | None,
+    out: Path,
+    only_groups: tuple[str, ...] = (),
+    every: AllSources | None = None,
+    verdicts: dict[str, GroupVerdict] | None = None,
 ) -> list[TicketFolder]:
     out.mkdir(parents=True, exist_ok=True)
     env = environment(markdown=True)
@@ -325,6 +386,8 @@ def write_tickets(
             "current_from": "snapshot" if sg else "plan (revoke + keep; no snapshot given)",
             "assessment": assess(plan, group),
             "new_rules": awscli.new_rules(plan, group),
+            "evidence_note": evidence_completeness(group, every),
+            "verdict": verdict_for(verdicts, group),
             "query": query[0] if query else None,
             "query_parameters": json.dumps(query_parameters(plan, group), indent=2),
             "apply_lines": awscli.apply_commands(plan, group),
@@ -338,7 +401,9 @@ def write_tickets(
         (folder / "TICKET.md").write_text(
             env.get_template("ticket.md.j2").render(**context), encoding="utf-8"
         )
-        (folder / "evidence.csv").write_text(evidence_csv(evidence_rows(group)), encoding="utf-8")
+        (folder / "evidence.csv").write_text(
+            evidence_csv(evidence_rows(group, every)), encoding="utf-8"
+        )
         if snapshot is not None:
             extract = group_extract(
                 snapshot, group.account_id, group.region, group.group_id, group.findings
