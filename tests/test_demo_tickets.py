@@ -180,6 +180,8 @@ def test_the_default_group_ticket(demo: dict[str, Path]) -> None:
     text = (folder / "TICKET.md").read_text()
     assert "| Interface |" not in text and "No network interface uses this group" in text
     assert "authorized **before**" not in text and "Nothing is authorized" in text
+    for section in text.split("### Revoke: egress")[1:]:  # outbound use is never measured
+        assert "real use: not analysed" in section.split("###")[0]
     tf = hcl2.loads((folder / "change.tf").read_text())  # python-hcl2 keeps the quotes
     groups = [r['"aws_default_security_group"'] for r in tf["resource"]]
     assert len(groups) == 1 and len(tf["resource"]) == 1
