@@ -30,11 +30,11 @@ def make_report(tmp: Path) -> Path:
     workspace, plan, out = tmp / "demo.duckdb", tmp / "plan.json", tmp / "tickets"
     runner = CliRunner()
     for argv in (
-        ["propose", "--snapshot", snapshot, "--workspace", str(workspace), "--quiet"]
-        + ["--format", "json", "--output", str(plan)],
-        ["ticket", str(plan), "--snapshot", snapshot, "--workspace", str(workspace)]
-        + ["--out", str(out)],
-    ):
+        ["propose", "--snapshot", snapshot, "--workspace", str(workspace), "--quiet",
+         "--format", "json", "--output", str(plan)],
+        ["ticket", str(plan), "--snapshot", snapshot, "--workspace", str(workspace),
+         "--out", str(out)],
+    ):  # fmt: skip
         result = runner.invoke(main, argv)
         if result.exit_code != 0:
             sys.exit(f"sgharden {argv[0]} failed ({result.exit_code}): {result.output}")

@@ -204,3 +204,46 @@ def test_the_needs_more_data_line_says_what_is_missing_and_when(demo: dict[str, 
     assert argv[argv.index("--destination") + 1] == "s3://acme-flow-logs-111122223333"
     held = [r["reason"] for r in group["keep"] if r["reason"].startswith("needs more data")]
     assert held and all("in the data recorded so far" in r for r in held)
+
+
+def test_the_ticket_names_in_vpc_sources_and_keeps_human_context(demo: dict[str, Path]) -> None:
+    db = group_folder(demo, "sg-0aa00000000000004")
+    rows = list(csv.DictReader((db / "evidence.csv").open()))
+    named = {r["address"]: r["source_name"] for r in rows}
+    assert (
+        named["10.0.2.11"]
+        == "eni-0bb00000000000004 (i-0cc00000000000004 app-2, sg-0aa00000000000003)"
+    )
+    text = (db / "TICKET.md").read_text()
+    assert "| 10.0.2.11 | eni-0bb00000000000004 (i-0cc00000000000004 app-2" in text
+    app = (group_folder(demo, "sg-0aa00000000000003") / "TICKET.md").read_text()
+    assert "| Owner | shop (tag `team`) |" in app  # the group's tag, not a guess
+    assert "| Change window | not tagged on the group: fill in |" in app
+    html = (demo["out"] / "report.html").read_text()
+    assert (
+        "<td>eni-0bb00000000000004 (i-0cc00000000000004 app-2, sg-0aa00000000000003)</td>" in html
+    )
+    assert (
+        '<details class="unchanged"><summary>6 unchanged rule(s)' in html
+    )  # the web group's keeps
+
+
+def test_resource_tickets_carry_evidence_csv_with_the_outbound_fix(demo: dict[str, Path]) -> None:
+    folder = next(demo["out"].glob("*-i-0cc00000000000005-EC2.9"))
+    rows = list(csv.DictReader((folder / "evidence.csv").open()))
+    outbound = [r for r in rows if r["kind"] == "outbound"]
+    assert len(outbound) == 5
+    ntp = [r for r in outbound if (r["protocol"], r["port"]) == ("udp", "123")]
+    assert ntp and all("Amazon Time Sync Service" in r["suggestion"] for r in ntp)
+    https = [r for r in outbound if r["port"] == "443"]
+    assert https and all("gateway endpoint" in r["suggestion"] for r in https)
+    assert (
+        "| 162.159.200.123 | udp 123 | 88 | NTP: use the Amazon Time Sync"
+        in (folder / "TICKET.md").read_text()
+    )
+    rds = next(demo["out"].glob("*-orders-db-RDS.2"))
+    clients = list(csv.DictReader((rds / "evidence.csv").open()))
+    assert {r["address"] for r in clients if r["kind"] == "private-client"} == {
+        "10.0.2.10",
+        "10.0.2.11",
+    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from sgharden.change.rules import rule_description, rule_text
+from sgharden.change.rules import kept_description, narrowed_from, rule_description, rule_text
 from sgharden.errors import InputError
 from sgharden.model import Rule
 from sgharden.planfile import Plan, PlanGroup, PlanResource
@@ -30,10 +30,17 @@ def _permission_command(verb: str, rule: Rule, region: str) -> str:
 
 def new_rules(plan: Plan, group: PlanGroup) -> list[Rule]:
     """The group's authorizations as they will exist in AWS: with a description naming the plan."""
-    return [
-        replace(pr.rule, description=rule_description(plan.label, pr.reason), rule_id=None)
-        for pr in group.authorize
-    ]
+    revoked = [pr.rule for pr in group.revoke]
+    out = []
+    for pr in group.authorize:
+        original = narrowed_from(pr.rule, revoked)
+        description = (
+            kept_description(original, plan.label)
+            if original
+            else rule_description(plan.label, pr.reason)
+        )
+        out.append(replace(pr.rule, description=description, rule_id=None))
+    return out
 
 
 def apply_commands(plan: Plan, group: PlanGroup) -> list[str]:

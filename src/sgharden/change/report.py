@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from sgharden.change.context import source_names
 from sgharden.change.ticket import assess, environment, findings_for, interfaces_of
 from sgharden.change.verdict import GroupVerdict, verdict_for
 from sgharden.planfile import Plan, PlanRule, parse_time
@@ -126,7 +127,11 @@ def render_report(
             }
         )
     return env.get_template("report.html.j2").render(
-        plan=plan, groups=groups, resources=plan.resources, dry_run_done=verdicts is not None
+        plan=plan,
+        groups=groups,
+        resources=plan.resources,
+        dry_run_done=verdicts is not None,
+        names=source_names(snapshot),
     )
 
 

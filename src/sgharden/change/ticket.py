@@ -24,8 +24,10 @@ from sgharden.analysis.connections import Window
 from sgharden.analysis.evidence import evidence_params
 from sgharden.change import awscli, terraform
 from sgharden.change.all_sources import AllSources
+from sgharden.change.context import name_of, source_names, ticket_fields
 from sgharden.change.extract import group_extract
 from sgharden.change.replay import thresholds_from
+from sgharden.change.resource_evidence import resource_csv, resource_rows
 from sgharden.change.rules import ports_text, rule_text
 from sgharden.change.staged_ticket import write_staged
 from sgharden.change.verdict import GroupVerdict, verdict_for
@@ -63,6 +65,7 @@ def environment(markdown: bool = False) -> Environment:
     env.filters["ports_text"] = ports_text
     env.filters["number"] = lambda n: f"{int(n or 0):,}"
     env.filters["md"] = markdown_cell
+    env.globals["name_of"] = name_of
     env.filters["code"] = lambda v: Markup(markdown_code(v))
     env.filters["code_block"] = lambda v: Markup(markdown_code_block(v))
     return env
@@ -215,7 +218,9 @@ def interfaces_of(snapshot: Snapshot | None, group: PlanGroup) -> list[dict[str,
     return rows
 
 
-def evidence_rows(group: PlanGroup, every: AllSources | None = None) -> Iterator[dict[str, Any]]:
+def evidence_rows(
+    group: PlanGroup, every: AllSources | None = None, names: dict[str, str] | None = None
+) -> Iterator[dict[str, Any]]:
     """One row per source of each rule: all of them when `every` (read from the workspace)
     holds the rule, else the top N the plan carries (TICKET.md then says so)."""
     for change, rules in (
@@ -237,6 +242,7 @@ def evidence_rows(group: PlanGroup, every: AllSources | None = None) -> Iterator
                         "bytes": row.bytes,
                         "first_seen": row.first_seen or "",
                         "last_seen": row.last_seen or "",
+                        "source_name": name_of(names or {}, row.address),
                     }
                 continue
             for kind, sources in (
@@ -254,6 +260,7 @@ def evidence_rows(group: PlanGroup, every: AllSources | None = None) -> Iterator
                         "bytes": s.bytes,
                         "first_seen": s.first_seen or "",
                         "last_seen": s.last_seen or "",
+                        "source_name": name_of(names or {}, s.address),
                     }
 
 
@@ -267,6 +274,7 @@ EVIDENCE_COLUMNS = (
     "bytes",
     "first_seen",
     "last_seen",
+    "source_name",  # in-VPC addresses: the ENI, its instance and Name tag, its groups
 )
 
 
@@ -370,6 +378,7 @@ def write_tickets(
     env = environment(markdown=True)
     written = []
     query = evidence_query(plan)
+    names = source_names(snapshot)
     for group in plan.groups_to_change(only_groups):
         folder = out / _slug(f"{group.account_id}-{group.region}-{group.group_id}")
         folder.mkdir(parents=True, exist_ok=True)
@@ -388,6 +397,8 @@ def write_tickets(
             "new_rules": awscli.new_rules(plan, group),
             "evidence_note": evidence_completeness(group, every),
             "verdict": verdict_for(verdicts, group),
+            "fields": ticket_fields(sg),
+            "names": names,
             "query": query[0] if query else None,
             "query_parameters": json.dumps(query_parameters(plan, group), indent=2),
             "apply_lines": awscli.apply_commands(plan, group),
@@ -402,7 +413,7 @@ def write_tickets(
             env.get_template("ticket.md.j2").render(**context), encoding="utf-8"
         )
         (folder / "evidence.csv").write_text(
-            evidence_csv(evidence_rows(group, every)), encoding="utf-8"
+            evidence_csv(evidence_rows(group, every, names)), encoding="utf-8"
         )
         if snapshot is not None:
             extract = group_extract(
@@ -473,10 +484,12 @@ def _resource_ticket(
         "evidence": json.dumps(resource.evidence, indent=2, sort_keys=True),
         "apply_lines": awscli.resource_commands(resource),
         "rollback_lines": awscli.resource_commands(resource, rollback=True),
+        "outbound": [r for r in resource_rows(resource) if r["kind"] == "outbound"],
     }
     (folder / "TICKET.md").write_text(
         env.get_template("resource_ticket.md.j2").render(**context), encoding="utf-8"
     )
+    (folder / "evidence.csv").write_text(resource_csv(resource), encoding="utf-8")
     (folder / "plan.json").write_text(
         json.dumps(fragment(plan, resource=resource), indent=2) + "\n", encoding="utf-8"
     )
