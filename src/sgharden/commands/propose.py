@@ -13,6 +13,7 @@ import duckdb
 from sgharden.analysis.connections import Window, data_window, floor_hour, snapshot_interface_ids
 from sgharden.analysis.plan import Plan
 from sgharden.analysis.planner import PlannerOptions, parse_public_ports, propose
+from sgharden.analysis.workspace_check import foreign_data_warning
 from sgharden.commands.engine_options import engine_options
 from sgharden.commands.ingest import progress_printer, report_lines, s3_factory_for
 from sgharden.errors import InputError
@@ -151,6 +152,9 @@ def propose_snapshot(
             if not quiet:
                 for line in report_lines(report):
                     click.echo(line, err=True)
+        foreign = foreign_data_warning(con, snapshot, workspace)
+        if foreign:
+            click.echo(f"warning: {foreign}", err=True)
         return build_plan(con, snapshot, request, options)
     finally:
         con.close()
