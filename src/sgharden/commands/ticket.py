@@ -58,10 +58,6 @@ def command(
     Each holds TICKET.md, evidence.csv, plan.json (this change only), the evidence query with its
     parameters, apply.sh, rollback.sh and (groups) change.tf; report.html covers the whole plan,
     dry-run.md the replay of the window (with the workspace).
-
-    \b
-    Example:
-      sgharden ticket plan.json --snapshot snapshot/ --workspace sgharden.duckdb --out tickets/
     """
     explicit = click_ctx.get_parameter_source("workspace") is not ParameterSource.DEFAULT
     if explicit and not workspace.exists():
