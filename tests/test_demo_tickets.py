@@ -247,3 +247,21 @@ def test_resource_tickets_carry_evidence_csv_with_the_outbound_fix(demo: dict[st
         "10.0.2.10",
         "10.0.2.11",
     }
+
+
+def test_the_report_charts_draw_the_flow_log_gaps_and_label_the_axes(demo: dict[str, Path]) -> None:
+    html = (demo["out"] / "report.html").read_text()
+    web = html.split(f'<section class="group" id="{WEB}">', 1)[1].split("</section>", 1)[0]
+    gap = re.search(r'<rect class="gap" x="([\d.]+)"[^>]*><title>([^<]+)</title>', web)
+    assert gap is not None
+    assert gap.group(2) == (
+        "no flow-log record of eni-0bb00000000000002 2026-10-09T03:00:00Z to "
+        "2026-10-09T05:00:00Z (skipdata)"
+    )
+    # 8 days and 3 hours into a 21-day axis of 520 px that starts at x=36
+    assert abs(float(gap.group(1)) - (36 + 520 * (8 + 3 / 24) / 21)) < 0.1
+    assert "day (UTC)" in web and ">per day</text>" in web
+    db = html.split('<section class="group" id="sg-0aa00000000000004">', 1)[1].split("</section>")[
+        0
+    ]
+    assert 'class="gap"' not in db  # no gap, none drawn

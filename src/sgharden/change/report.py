@@ -7,13 +7,13 @@ probes stacked); sources are in tables sortable by a few lines of inline JavaScr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sgharden.change.context import source_names
 from sgharden.change.ticket import assess, environment, findings_for, interfaces_of
 from sgharden.change.verdict import GroupVerdict, verdict_for
-from sgharden.planfile import Plan, PlanRule, parse_time
+from sgharden.planfile import Gap, Plan, PlanRule, parse_time
 from sgharden.snapshot import Snapshot
 
 CHART_WIDTH = 560
@@ -36,9 +36,20 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class GapSpan:
+    """A stretch of the window an interface's flow logs did not record, drawn on the chart: use in
+    it is unseen, which a flat zero would hide."""
+
+    x: float
+    width: float
+    label: str
+
+
+@dataclass(frozen=True)
 class Chart:
     bars: tuple[Bar, ...]
     peak: int
+    gaps: tuple[GapSpan, ...] = ()
     width: int = CHART_WIDTH
     height: int = CHART_HEIGHT
     left: int = CHART_PAD_LEFT
@@ -59,7 +70,29 @@ def window_days(plan: Plan) -> list[str]:
     return days
 
 
-def chart(plan: Plan, rule: PlanRule) -> Chart:
+def gap_spans(plan: Plan, gaps: tuple[Gap, ...], days: list[str]) -> tuple[GapSpan, ...]:
+    """Each gap's place on the day axis (bars are whole UTC days from days[0])."""
+    if not days:
+        return ()
+    origin = datetime.fromisoformat(days[0])
+    plot_width = CHART_WIDTH - CHART_PAD_LEFT - 4
+    per_second = plot_width / (len(days) * 86400)
+    out = []
+    for gap in gaps:
+        start, end = parse_time(gap.start), parse_time(gap.end)
+        x = CHART_PAD_LEFT + max((start - origin).total_seconds(), 0) * per_second
+        width = max((end - start).total_seconds() * per_second, 2.0)
+        out.append(
+            GapSpan(
+                round(x, 2),
+                round(width, 2),
+                f"no flow-log record of {gap.interface_id} {gap.start} to {gap.end} ({gap.kind})",
+            )
+        )
+    return tuple(out)
+
+
+def chart(plan: Plan, rule: PlanRule, gaps: tuple[Gap, ...] = ()) -> Chart:
     """Connections per day over the whole window (days without traffic drawn as zero)."""
     by_day = {d: (real, probes) for d, real, probes in rule.evidence.daily}
     days = window_days(plan) or sorted(by_day)
@@ -92,7 +125,11 @@ def chart(plan: Plan, rule: PlanRule) -> Chart:
             )
         )
     return Chart(
-        tuple(bars), peak, first_day=days[0] if days else "", last_day=days[-1] if days else ""
+        tuple(bars),
+        peak,
+        gap_spans(plan, gaps, days),
+        first_day=days[0] if days else "",
+        last_day=days[-1] if days else "",
     )
 
 
@@ -113,7 +150,9 @@ def render_report(
                     {
                         "change": heading,
                         "rule": pr,
-                        "chart": chart(plan, pr) if pr.evidence.daily else None,
+                        "chart": chart(plan, pr, group.coverage.gaps)
+                        if pr.evidence.daily
+                        else None,
                     }
                 )
         groups.append(
