@@ -265,3 +265,17 @@ def test_the_report_charts_draw_the_flow_log_gaps_and_label_the_axes(demo: dict[
         0
     ]
     assert 'class="gap"' not in db  # no gap, none drawn
+
+
+def test_the_week_view_adds_up_to_the_rules_real_use(demo: dict[str, Path]) -> None:
+    html = (demo["out"] / "report.html").read_text()
+    checked = 0
+    for div in html.split('<div class="rule ')[1:]:
+        div = div.split("</div>", 1)[0]
+        if 'class="week"' not in div:
+            continue
+        real = int(re.search(r"Real use: <strong>([\d,]+)</strong>", div).group(1).replace(",", ""))  # type: ignore[union-attr]
+        cells = [int(n) for n in re.findall(r'UTC: (\d+) connection\(s\)"', div)]
+        assert len(cells) == 7 * 24 and sum(cells) == real and real > 0
+        checked += 1
+    assert checked >= 8  # every inbound rule with real use in the sample

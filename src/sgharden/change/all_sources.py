@@ -12,7 +12,7 @@ than letting evidence.csv silently disagree with TICKET.md.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from sgharden.analysis.evidence import query_evidence
 from sgharden.change.rules import rule_text
 from sgharden.errors import InputError
 from sgharden.planfile import Plan, PlanGroup, PlanRule
+from sgharden.resources import query
 
 # rule key: (group_id, change, rule text) as evidence.csv names a rule
 RuleKey = tuple[str, str, str]
@@ -44,9 +45,14 @@ class AllSources:
 
     workspace: str
     rules: dict[RuleKey, tuple[SourceRow, ...]]
+    # per rule, real use by (ISO weekday 1-7, UTC hour 0-23) -> connections (sql/evidence_week.sql)
+    weeks: dict[RuleKey, dict[tuple[int, int], int]] = field(default_factory=dict)
 
     def of(self, key: RuleKey) -> tuple[SourceRow, ...] | None:
         return self.rules.get(key)
+
+    def week(self, key: RuleKey) -> dict[tuple[int, int], int] | None:
+        return self.weeks.get(key)
 
 
 def _iso(moment: Any) -> str | None:
@@ -100,6 +106,7 @@ def read_all_sources(
     """All sources of the groups' inbound rules. `parameters(group)` gives each rule's
     sql/evidence.sql parameters (None: cannot be computed, e.g. without the snapshot)."""
     out: dict[RuleKey, tuple[SourceRow, ...]] = {}
+    weeks: dict[RuleKey, dict[tuple[int, int], int]] = {}
     for group in groups:
         items = parameters(group)
         if items is None:
@@ -118,5 +125,8 @@ def read_all_sources(
             rows = _rows(query_evidence(con, item["parameters"]))
             if key in by_key:
                 _check(plan, group, item["rule"], by_key[key], rows)
-            out[(group.group_id, item["change"], item["rule"])] = rows
-    return AllSources(workspace, out)
+            full_key = (group.group_id, item["change"], item["rule"])
+            out[full_key] = rows
+            cells = con.execute(query("evidence_week"), item["parameters"]).fetchall()
+            weeks[full_key] = {(int(d), int(h)): int(n) for d, h, n in cells}
+    return AllSources(workspace, out, weeks)

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from sgharden.change.all_sources import AllSources
 from sgharden.change.context import source_names
+from sgharden.change.rules import rule_text
 from sgharden.change.ticket import assess, environment, findings_for, interfaces_of
 from sgharden.change.verdict import GroupVerdict, verdict_for
 from sgharden.planfile import Gap, Plan, PlanRule, parse_time
@@ -133,8 +135,40 @@ def chart(plan: Plan, rule: PlanRule, gaps: tuple[Gap, ...] = ()) -> Chart:
     )
 
 
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class WeekGrid:
+    """Real use by UTC weekday (rows) and hour of day (columns); `rows[d][h]` = (connections,
+    shade 0-1 relative to the busiest cell)."""
+
+    rows: tuple[tuple[str, tuple[tuple[int, float], ...]], ...]
+    peak: int
+
+
+def week_grid(cells: dict[tuple[int, int], int] | None) -> WeekGrid | None:
+    if not cells:
+        return None
+    peak = max(cells.values())
+    rows = tuple(
+        (
+            name,
+            tuple(
+                (cells.get((day, hour), 0), round(cells.get((day, hour), 0) / peak, 3))
+                for hour in range(24)
+            ),
+        )
+        for day, name in enumerate(WEEKDAYS, start=1)
+    )
+    return WeekGrid(rows, peak)
+
+
 def render_report(
-    plan: Plan, snapshot: Snapshot | None, verdicts: dict[str, GroupVerdict] | None = None
+    plan: Plan,
+    snapshot: Snapshot | None,
+    verdicts: dict[str, GroupVerdict] | None = None,
+    every: AllSources | None = None,
 ) -> str:
     env = environment()
     groups = []
@@ -153,6 +187,11 @@ def render_report(
                         "chart": chart(plan, pr, group.coverage.gaps)
                         if pr.evidence.daily
                         else None,
+                        "week": week_grid(
+                            every.week((group.group_id, heading, rule_text(pr.rule)))
+                            if every
+                            else None
+                        ),
                     }
                 )
         groups.append(
@@ -179,7 +218,8 @@ def write_report(
     snapshot: Snapshot | None,
     path: Path,
     verdicts: dict[str, GroupVerdict] | None = None,
+    every: AllSources | None = None,
 ) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(plan, snapshot, verdicts), encoding="utf-8")
+    path.write_text(render_report(plan, snapshot, verdicts, every), encoding="utf-8")
     return path

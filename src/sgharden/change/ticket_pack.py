@@ -65,5 +65,5 @@ def write_pack(
         verdicts = group_verdicts(plan, snapshot, result)
         dry_run_md, _ = write_dry_run(DryRunReport(plan, result), out)
     folders = write_tickets(plan, snapshot, out, groups, every, verdicts)
-    report = write_report(plan, snapshot, out / "report.html", verdicts)
+    report = write_report(plan, snapshot, out / "report.html", verdicts, every)
     return TicketPack(tuple(folders), report, dry_run_md, tuple(warnings))
