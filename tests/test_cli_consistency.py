@@ -45,3 +45,29 @@ def test_top_level_help_lists_commands_in_pipeline_order() -> None:
     listed = [line.split()[0] for line in text.split("Commands:", 1)[1].strip().splitlines()]
     assert listed == [c for c in PIPELINE_ORDER if c in COMMANDS]
     assert set(listed) == set(COMMANDS)
+
+
+def _kind(param_type: click.ParamType) -> str:
+    for base in (
+        click.types.FloatParamType,
+        click.types.IntParamType,
+        click.types.BoolParamType,
+        click.Choice,
+        click.Path,
+        click.types.StringParamType,
+    ):
+        if isinstance(param_type, base):
+            return base.__name__
+    return type(param_type).__name__
+
+
+def test_an_option_has_the_same_type_in_every_command() -> None:
+    """`--min-days` was a float in propose and an integer in flow-logs status."""
+    kinds: dict[str, dict[str, list[str]]] = {}
+    for name, command in leaves():
+        for param in command.params:
+            if isinstance(param, click.Option):
+                for opt in param.opts:
+                    kinds.setdefault(opt, {}).setdefault(_kind(param.type), []).append(name)
+    mixed = {opt: seen for opt, seen in kinds.items() if len(seen) > 1}
+    assert mixed == {}

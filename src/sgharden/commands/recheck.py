@@ -35,7 +35,13 @@ __all__ = ["IAM_ACTIONS", "command"]
     "--applied", is_flag=True, help="The plan was applied: check what it should have fixed."
 )
 @click.option("--since", help="After apply: when the change landed (ISO 8601); checks rejections.")
-@click.option("--workspace", default=DEFAULT_WORKSPACE, show_default=True, help="DuckDB workspace.")
+@click.option(
+    "--workspace",
+    type=click.Path(dir_okay=False),
+    default=DEFAULT_WORKSPACE,
+    show_default=True,
+    help="DuckDB workspace.",
+)
 @click.option("--flow-logs", "flow_logs", multiple=True, help="New flow logs to ingest first.")
 @click.option(
     "--format",
