@@ -18,11 +18,11 @@ import hcl2
 import pytest
 from click.testing import CliRunner, Result
 
-from sgharden.change.rules import rule_text
 from sgharden.cli import main
 from sgharden.commands.demo import sample_snapshot
 from sgharden.errors import EXIT_INPUT
-from sgharden.planfile import load_plan
+from sgharden.plan.read import load_plan
+from sgharden.render.rule_text import rule_text
 
 DEFAULT = "sg-0aa00000000000001"
 WEB = "sg-0aa00000000000002"

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sgharden.change.awscli import new_rules
-from sgharden.change.rules import DESCRIPTION_MAX
-from sgharden.planfile import parse_plan
+from sgharden.plan.read import parse_plan
+from sgharden.render.awscli import new_rules
+from sgharden.render.rule_text import DESCRIPTION_MAX
 
 PLAN = Path(__file__).resolve().parent / "fixtures" / "plan_small" / "plan.json"
 WEB = "sg-0a0000000000000aa"

@@ -19,9 +19,9 @@ from typing import Any
 import duckdb
 
 from sgharden.analysis.evidence import query_evidence
-from sgharden.change.rules import rule_text
 from sgharden.errors import InputError
-from sgharden.planfile import Plan, PlanGroup, PlanRule
+from sgharden.plan.read import Plan, PlanGroup, PlanRule
+from sgharden.render.rule_text import rule_text
 from sgharden.resources import query
 
 # rule key: (group_id, change, rule text) as evidence.csv names a rule

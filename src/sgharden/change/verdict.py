@@ -11,12 +11,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sgharden.change.awscheck import DEFAULT_RULE_LIMIT, _families
-from sgharden.change.awscli import new_rules
 from sgharden.change.replay import ReplayResult
 from sgharden.model import Rule
-from sgharden.planfile import Plan, PlanGroup
+from sgharden.plan.read import Plan, PlanGroup
+from sgharden.render.awscli import new_rules
 from sgharden.snapshot import Snapshot
+
+# EC2's default quota "Inbound or outbound rules per security group", enforced separately for IPv4
+# and IPv6 rules; a rule with a referenced group or prefix list counts towards both. Declared here
+# (offline) so the ticket's verdict and act/awscheck's live check count the same way.
+DEFAULT_RULE_LIMIT = 60
+
+
+def quota_families(rule: Rule) -> tuple[int, ...]:
+    """The address families whose quota a rule counts towards."""
+    if rule.cidr_ipv4 is not None:
+        return (4,)
+    if rule.cidr_ipv6 is not None:
+        return (6,)
+    return (4, 6)
 
 
 @dataclass(frozen=True)
@@ -58,7 +71,7 @@ def _peak(current: list[Rule], additions: list[Rule]) -> tuple[tuple[str, str, i
     keys = {r.key() for r in current}
     counts: dict[tuple[str, str], int] = {}
     for r in current + [a for a in additions if a.key() not in keys]:
-        for family in _families(r):
+        for family in quota_families(r):
             key = ("egress" if r.is_egress else "ingress", f"IPv{family}")
             counts[key] = counts.get(key, 0) + 1
     return tuple((d, f, n) for (d, f), n in sorted(counts.items()))

@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from sgharden.change.ticket_pack import write_pack
 from sgharden.errors import InputError
-from sgharden.planfile import load_plan
+from sgharden.plan.read import load_plan
+from sgharden.review_pack import write_pack
 from sgharden.snapshot import load_snapshot
 from sgharden.workspace import DEFAULT_WORKSPACE
 

@@ -13,7 +13,7 @@ import csv
 import io
 from typing import Any
 
-from sgharden.planfile import PlanResource
+from sgharden.plan.read import PlanResource
 
 COLUMNS = ("resource_id", "kind", "address", "protocol", "port", "connections", "suggestion")
 _PROTOCOLS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6"}

@@ -14,16 +14,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from sgharden.act import live
 from sgharden.aws.clients import AwsContext
-from sgharden.change import live
-from sgharden.change.awscli import new_rules
-from sgharden.change.rules import rule_text
+from sgharden.change.verdict import DEFAULT_RULE_LIMIT as DEFAULT_RULE_LIMIT
+from sgharden.change.verdict import quota_families as _families
 from sgharden.model import Rule
-from sgharden.planfile import Plan, PlanGroup, PlanResource
-
-# EC2's default quota "Inbound or outbound rules per security group", enforced separately for IPv4
-# and IPv6 rules; a rule with a referenced group or prefix list counts towards both.
-DEFAULT_RULE_LIMIT = 60
+from sgharden.plan.read import Plan, PlanGroup, PlanResource
+from sgharden.render.awscli import new_rules
+from sgharden.render.rule_text import rule_text
 
 WOULD_SUCCEED = "would-succeed"
 LACKS_PERMISSION = "lacks-permission"
@@ -77,15 +75,6 @@ def _dry_run(call: Any, **params: Any) -> tuple[str, str]:
         return INVALID, f"{code}: {exc.response.get('Error', {}).get('Message', '')}"
     # A real EC2 never completes a dry run; an endpoint that does is not a check.
     return NOT_CHECKABLE, "the endpoint ignored DryRun"
-
-
-def _families(rule: Rule) -> tuple[int, ...]:
-    """The address families whose quota a rule counts towards."""
-    if rule.cidr_ipv4 is not None:
-        return (4,)
-    if rule.cidr_ipv6 is not None:
-        return (6,)
-    return (4, 6)
 
 
 def check_group(plan: Plan, group: PlanGroup, ctx: AwsContext, rule_limit: int) -> list[CallCheck]:
@@ -221,7 +210,7 @@ def check_resource(resource: PlanResource, ctx: AwsContext) -> list[CallCheck]:
         ]
     if resource.action != "remove-public-ip":
         return []
-    from sgharden.change.apply import read_resource
+    from sgharden.act.apply import read_resource
 
     try:
         change = read_resource(ctx, resource)

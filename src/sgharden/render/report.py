@@ -11,11 +11,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sgharden.change.all_sources import AllSources
-from sgharden.change.context import source_names
-from sgharden.change.rules import rule_text
-from sgharden.change.ticket import assess, environment, findings_for, interfaces_of
 from sgharden.change.verdict import GroupVerdict, verdict_for
-from sgharden.planfile import Gap, Plan, PlanRule, parse_time
+from sgharden.plan.read import Gap, Plan, PlanRule, parse_time
+from sgharden.render.context import source_names
+from sgharden.render.rule_text import rule_text
+from sgharden.render.ticket import assess, environment, findings_for, interfaces_of
 from sgharden.snapshot import Snapshot
 
 CHART_WIDTH = 560

@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sgharden.act.dryrun import DryRunReport
+from sgharden.act.dryrun import write_report as write_dry_run
 from sgharden.change.all_sources import AllSources, read_all_sources
-from sgharden.change.dryrun import DryRunReport
-from sgharden.change.dryrun import write_report as write_dry_run
 from sgharden.change.replay import replay
-from sgharden.change.report import write_report
-from sgharden.change.ticket import TicketFolder, rule_query_parameters, write_tickets
 from sgharden.change.verdict import GroupVerdict, group_verdicts
-from sgharden.planfile import Plan
+from sgharden.plan.read import Plan
+from sgharden.render.report import write_report
+from sgharden.render.ticket import TicketFolder, rule_query_parameters, write_tickets
 from sgharden.snapshot import Snapshot
 from sgharden.workspace import open_workspace
 
