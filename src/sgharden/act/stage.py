@@ -33,11 +33,12 @@ from sgharden.act.apply import (
     write_backup,
 )
 from sgharden.aws.clients import AwsContext
-from sgharden.change.stage_record import STAGE_SCHEMA, iso, plan_fingerprint
+from sgharden.change.stage_record import STAGE_SCHEMA, plan_fingerprint
 from sgharden.change.verdict import DEFAULT_RULE_LIMIT
 from sgharden.change.verdict import quota_families as _families
 from sgharden.errors import SafetyError
 from sgharden.model import Rule
+from sgharden.moments import iso
 from sgharden.plan.read import Plan
 from sgharden.render.rule_text import rule_text
 
