@@ -70,7 +70,7 @@ def group(document: Any, gid: str) -> Any:
 def test_the_same_snapshot_passes_without_a_word(copy: tuple[Path, Path], tmp_path: Path) -> None:
     snap, plan = copy
     code, err = run("ticket", str(plan), "--snapshot", str(snap), "--out", str(tmp_path / "t"))
-    assert code == 0 and "warning" not in err and "error" not in err, err
+    assert code == 0 and "sgharden: warning" not in err and "error" not in err, err
 
 
 def test_a_rule_added_since_the_plan_is_refused_by_ticket_and_dry_run(
