@@ -81,6 +81,8 @@ SCHEMA = pa.schema(
         ("category_uid", pa.int32()), ("category_name", pa.string()),
         ("class_uid", pa.int32()), ("class_name", pa.string()),
         ("type_uid", pa.int64()), ("severity_id", pa.int32()), ("severity", pa.string()),
+        # Security Lake 2.0 (Iceberg) partitions by time_dt, region and accountid: data columns
+        ("region", pa.string()), ("accountid", pa.string()),
     ]
 )  # fmt: skip
 
@@ -183,7 +185,9 @@ def parquet_objects(records: list[dict[str, Any]]) -> dict[str, bytes]:
 
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for r in records:
-        groups.setdefault(partition(r), []).append(to_ocsf(r))
+        region, account, day = partition(r)
+        row = {**to_ocsf(r), "region": region, "accountid": account}
+        groups.setdefault((region, account, day), []).append(row)
     out = {}
     for part, rows in sorted(groups.items()):
         buf = io.BytesIO()

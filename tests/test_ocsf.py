@@ -58,7 +58,7 @@ def test_ocsf_ingest_equals_original_records(vectors: Path) -> None:
     original = open_workspace(None)
     report = ingest(original, [str(vectors / "flowlogs" / f) for f in SOURCE_FILES])
     lake = open_workspace(None)
-    lake_report = ingest(lake, [str(FIXTURES)])
+    lake_report = ingest(lake, [str(FIXTURES / "aws")])
     assert lake_report.rejected == 0 and lake_report.records == report.records > 0
     expected, got = summary(original), summary(lake)
     assert expected["rollup"] and expected["samples"] and expected["hours"]

@@ -81,8 +81,10 @@ def projections(present: frozenset[str] | None = None) -> dict[str, exp.Expr]:
 def record_filter() -> exp.Expr:
     """The mapping's WHERE (only Network Activity records)."""
     where = mapping().args.get("where")
-    assert where is not None, "sql/ocsf_stage.sql lost its WHERE class_uid = 4001"
-    return where.this
+    if not isinstance(where, exp.Where):
+        raise AssertionError("sql/ocsf_stage.sql lost its WHERE class_uid = 4001")
+    condition: exp.Expr = where.this
+    return condition
 
 
 def missing_required(present: frozenset[str]) -> list[str]:

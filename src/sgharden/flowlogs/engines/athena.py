@@ -23,6 +23,7 @@ import sqlglot
 import sqlglot.expressions as exp
 
 from sgharden.errors import InputError
+from sgharden.flowlogs import ocsf
 from sgharden.flowlogs.engines.athena_client import QueryProgress, run_statement
 from sgharden.flowlogs.engines.athena_sql import RollupScope, statements
 from sgharden.flowlogs.engines.athena_tables import (
@@ -32,6 +33,7 @@ from sgharden.flowlogs.engines.athena_tables import (
     identifier,
     layout_of,
     s3_location,
+    security_lake_layout,
 )
 from sgharden.flowlogs.ingest import IngestReport
 from sgharden.flowlogs.sources import split_s3_url
@@ -141,7 +143,11 @@ class AthenaEngine:
         storage = found.get("StorageDescriptor", {})
         columns = frozenset(c["Name"].lower() for c in storage.get("Columns", []))
         keys = [k["Name"] for k in found.get("PartitionKeys", [])]
-        layout = layout_of(keys, f"{self.options.database}.{self.options.table}")
+        name = f"{self.options.database}.{self.options.table}"
+        if ocsf.is_ocsf(columns):  # Security Lake's table: its records mapped by flowlogs/ocsf.py
+            layout = security_lake_layout(keys, columns, name)
+        else:
+            layout = layout_of(keys, name)
         location = s3_location(str(storage.get("Location", "")), "the table's location")
         return layout, columns, location
 

@@ -81,6 +81,10 @@ def _col(name: str) -> exp.Column:
 
 def stage_select(scope: RollupScope) -> exp.Select:
     """The window's records of the snapshot's interfaces, as the local `stage` holds them."""
+    if scope.layout.ocsf:
+        from sgharden.flowlogs.engines.athena_ocsf import ocsf_stage_select
+
+        return ocsf_stage_select(scope)
     projections: list[exp.Expr] = []
     for column, sql_type in STAGE_TYPES.items():
         value: exp.Expr = _col(column) if column in scope.columns else exp.Null()
@@ -267,10 +271,13 @@ def coverage_queries(scope: RollupScope) -> dict[str, exp.Select]:
 def to_athena(tree: exp.Expr) -> str:
     """Trino SQL for Athena. DuckDB's any_value ignores NULLs, as Trino's arbitrary does, but
     Trino takes no IGNORE NULLS clause on it. DuckDB's string contains(s, x) is strpos(s, x) > 0
-    in Trino, whose contains() is the array function (sqlglot 30 writes CONTAINS for both)."""
+    in Trino, whose contains() is the array function (sqlglot 30 writes CONTAINS for both).
+    DuckDB's list[i] is NULL past the end, Trino's fails: element_at is Trino's NULL form."""
     tree = tree.copy()
     for node in list(tree.find_all(exp.IgnoreNulls)):
         node.replace(node.this)
+    for bracket in tree.find_all(exp.Bracket):
+        bracket.set("safe", True)  # DuckDB's list[i] is NULL past the end: Trino's element_at
     for contains in list(tree.find_all(exp.Contains)):
         position = exp.StrPosition(this=contains.this.copy(), substr=contains.expression.copy())
         contains.replace(exp.paren(exp.GT(this=position, expression=exp.Literal.number(0))))
