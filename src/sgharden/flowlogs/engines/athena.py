@@ -24,6 +24,7 @@ import sqlglot.expressions as exp
 
 from sgharden.errors import InputError
 from sgharden.flowlogs import ocsf
+from sgharden.flowlogs.engines import athena_learned
 from sgharden.flowlogs.engines.athena_client import QueryProgress, run_statement
 from sgharden.flowlogs.engines.athena_sql import RollupScope, statements
 from sgharden.flowlogs.engines.athena_tables import (
@@ -186,7 +187,7 @@ class AthenaEngine:
             regions=regions,
             days=todo,
             interfaces=tuple(sorted(snapshot.interfaces)),
-            known_addresses=snapshot.known_addresses,
+            known_addresses=self._known_addresses(snapshot),
             known_listeners=self._known_listeners(snapshot.interfaces),
         )
         run_folder = f"{self.results}sgharden/{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:8]}/"
@@ -245,6 +246,18 @@ class AthenaEngine:
     def _manifest_prefix(self) -> str:
         return f"athena://{self.options.database}.{self.options.table}/"
 
+    def _known_addresses(self, snapshot: Snapshot) -> tuple[tuple[str, str, str], ...]:
+        """The inventory's addresses, and for interfaces it has none for, those an earlier run
+        inferred (kept in the workspace): inferred once, as a local ingest does."""
+        from_inventory = {i for i, _, _ in snapshot.known_addresses}
+        rows = self.con.execute(
+            "SELECT DISTINCT interface_id, address, origin FROM interface_addresses "
+            "WHERE list_contains($i, interface_id) AND NOT list_contains($k, interface_id) "
+            "ORDER BY ALL",
+            {"i": list(snapshot.interfaces), "k": sorted(from_inventory)},
+        ).fetchall()
+        return snapshot.known_addresses + tuple((str(i), str(a), str(o)) for i, a, o in rows)
+
     def _known_listeners(self, interfaces: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
         rows = self.con.execute(
             "SELECT interface_id, protocol, port FROM listeners WHERE list_contains($i, interface_id)",
@@ -281,6 +294,7 @@ class AthenaEngine:
                     con.execute(query("rollup_insert"))
                     con.execute(query("athena_load_samples"), {"files": parts["rollup"]})
                     con.execute(_samples_insert_by_rid())
+                    athena_learned.load(con, parts["rollup"])  # for the next run
                 for table in ("interface_hours", "coverage_events"):
                     if parts[table]:
                         con.execute(_insert_positional(con, table), {"files": parts[table]})

@@ -235,11 +235,18 @@ def _with(ctes: list[tuple[str, exp.Query]], body: exp.Select) -> exp.Select:
     return body
 
 
-def rollup_query(scope: RollupScope) -> exp.Select:
-    """The roll-up rows, each inbound one with its sample record (columns `sample_*`)."""
-    ctes = [*_learning_ctes(scope), ("batch_rollup", rollup_select())]
+def rollup_query(scope: RollupScope) -> exp.Query:
+    """The roll-up rows, each inbound one with its sample record (columns `sample_*`), then
+    the listeners and inferred addresses the run knew (athena_learned.py)."""
+    from sgharden.flowlogs.engines.athena_learned import learned_rows
+
+    batch = rollup_select()
+    ctes = [*_learning_ctes(scope), ("batch_rollup", batch)]
     sample_columns = [*STAGE_TYPES, "source"]
-    body = (
+    columns = [p.alias_or_name for p in batch.expressions] + [
+        SAMPLE_PREFIX + c for c in sample_columns
+    ]
+    rollup = (
         exp.select(
             "b.*",
             *[
@@ -252,12 +259,15 @@ def rollup_query(scope: RollupScope) -> exp.Select:
             "stage AS s", on="s.rowid = b.sample_rid AND b.direction = 'inbound'", join_type="left"
         )
     )
-    return _with(ctes, body)
+    body = exp.union(rollup, learned_rows(columns), distinct=False)
+    for name, cte in ctes:
+        body = body.with_(name, as_=cte, copy=False)
+    return body
 
 
-def coverage_queries(scope: RollupScope) -> dict[str, exp.Select]:
+def coverage_queries(scope: RollupScope) -> dict[str, exp.Query]:
     """hours_insert.sql's two SELECTs (interface_hours, coverage_events) over the stage."""
-    out: dict[str, exp.Select] = {}
+    out: dict[str, exp.Query] = {}
     for insert in _statements("hours_insert"):
         target = insert.this.name
         select = _select_of(insert)
