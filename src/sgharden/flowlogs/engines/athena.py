@@ -25,8 +25,9 @@ import sqlglot.expressions as exp
 from sgharden.errors import InputError
 from sgharden.flowlogs import ocsf
 from sgharden.flowlogs.engines import athena_learned
+from sgharden.flowlogs.engines.athena_chunks import QUERY_LIMIT, chunked_statements
 from sgharden.flowlogs.engines.athena_client import QueryProgress, run_statement
-from sgharden.flowlogs.engines.athena_sql import RollupScope, statements
+from sgharden.flowlogs.engines.athena_sql import PARTS, RollupScope
 from sgharden.flowlogs.engines.athena_tables import (
     LAYOUTS,
     TableLayout,
@@ -69,6 +70,7 @@ class AthenaOptions:
     dry_run: bool = False
     max_scan_gb: float | None = None
     price_per_tb: float = DEFAULT_PRICE_PER_TB
+    query_limit: int = QUERY_LIMIT  # bytes a statement may have (Athena's limit; tests lower it)
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,7 @@ class AthenaEngine:
             known_listeners=self._known_listeners(snapshot.interfaces),
         )
         run_folder = f"{self.results}sgharden/{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:8]}/"
-        report.statements = statements(scope, run_folder)
+        report.statements = chunked_statements(scope, run_folder, self.options.query_limit)
         prefixes = [
             layout.prefix(location, a, r, d) for a, r in snapshot.accounts_regions for d in todo
         ]
@@ -283,7 +285,7 @@ class AthenaEngine:
         con = self.con
         with tempfile.TemporaryDirectory(prefix="sgharden-athena-") as tmp:
             parts = {}
-            for part in report.statements:
+            for part in PARTS:  # every chunk's result is under its part's folder
                 folder = Path(tmp) / part
                 folder.mkdir()
                 parts[part] = self._download(f"{run_folder}{part}/", folder)

@@ -135,25 +135,17 @@ def _strings(values: Iterable[str]) -> list[exp.Expr]:
 def _rows_or_empty(
     rows: Iterable[tuple[object, ...]], names: tuple[str, ...], types: tuple[str, ...]
 ) -> exp.Query:
-    """The rows as a SELECT ... UNION ALL ..., or a typed empty SELECT."""
-    selects = [
-        exp.select(
-            *[
-                exp.alias_(exp.cast(_literal(v), t), n)
-                for v, n, t in zip(row, names, types, strict=True)
-            ]
-        )
-        for row in rows
+    """The rows as a typed SELECT over VALUES (one short tuple a row: thousands of interfaces
+    stay within Athena's query length), or a typed empty SELECT."""
+    values = [tuple(_literal(v) for v in row) for row in rows]
+    typed = [
+        exp.alias_(exp.cast(exp.column(n) if values else exp.Null(), t), n)
+        for n, t in zip(names, types, strict=True)
     ]
-    if not selects:
-        empty = exp.select(
-            *[exp.alias_(exp.cast(exp.Null(), t), n) for n, t in zip(names, types, strict=True)]
-        )
-        return empty.where("1 = 0")
-    result: exp.Query = selects[0]
-    for s in selects[1:]:
-        result = exp.union(result, s, distinct=False)
-    return result
+    if not values:
+        return exp.select(*typed).where("1 = 0")
+    table = exp.values(values, alias="v", columns=list(names))
+    return exp.select(*typed).from_(table)
 
 
 def _literal(value: object) -> exp.Expr:
@@ -300,7 +292,14 @@ def unload(select_sql: str, location: str) -> str:
     return f"UNLOAD ({select_sql}) TO '{target}' WITH (format = 'PARQUET')"
 
 
-def statements(scope: RollupScope, results: str) -> dict[str, str]:
-    """Part name -> the UNLOAD statement Athena runs; `results` is this run's folder."""
+PARTS = ("rollup", "interface_hours", "coverage_events")
+
+
+def statements(scope: RollupScope, results: str, chunk: int = 0) -> dict[str, str]:
+    """Part name -> the UNLOAD statement Athena runs; `results` is this run's folder, each part
+    and chunk (athena_chunks.py) an empty folder of its own under it, as UNLOAD requires."""
     parts = {"rollup": rollup_query(scope), **coverage_queries(scope)}
-    return {name: unload(to_athena(q), f"{results}{name}/") for name, q in parts.items()}
+    assert tuple(parts) == PARTS
+    return {
+        name: unload(to_athena(q), f"{results}{name}/{chunk:03d}/") for name, q in parts.items()
+    }

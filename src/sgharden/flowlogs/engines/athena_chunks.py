@@ -1,0 +1,88 @@
+"""Athena's query length limit: the snapshot's interfaces split so no statement passes it.
+
+Athena refuses a query string over 256 KB. A statement names its interfaces (the pruning IN
+list, their inventory addresses, their listeners), so a snapshot of a few thousand interfaces
+passes the limit. Everything the roll-up decides is per interface (addresses, listeners,
+direction, keys, hours), so a run over groups of interfaces gives exactly the roll-up of one run
+over all: the interfaces are split into as few groups as keep every statement under the limit.
+The price: each group's statements read the window's partitions again (the dry run's estimate
+counts every statement).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from sgharden.errors import InputError
+from sgharden.flowlogs.engines.athena_sql import RollupScope, statements
+
+QUERY_LIMIT = 262_144  # bytes: Athena's maximum query string (UTF-8)
+_FILL = 0.9  # of the room left: interfaces differ in how many addresses/listeners they bring
+
+
+def restrict(scope: RollupScope, interfaces: tuple[str, ...]) -> RollupScope:
+    """The scope of some of its interfaces, with only their known addresses and listeners."""
+    keep = set(interfaces)
+    return replace(
+        scope,
+        interfaces=interfaces,
+        known_addresses=tuple(a for a in scope.known_addresses if a[0] in keep),
+        known_listeners=tuple(a for a in scope.known_listeners if a[0] in keep),
+    )
+
+
+def _longest(found: dict[str, str]) -> int:
+    return max(len(s.encode("utf-8")) for s in found.values())
+
+
+def _first_split(scope: RollupScope, limit: int) -> list[tuple[str, ...]]:
+    """Groups sized from a sample: a statement's bytes grow about linearly with its interfaces."""
+    interfaces = scope.interfaces
+    sample = interfaces[:: max(1, len(interfaces) // 200)]  # spread over the whole snapshot
+    one = _longest(statements(restrict(scope, sample[:1]), "s3://b/"))
+    many = _longest(statements(restrict(scope, sample), "s3://b/"))
+    per_interface = max((many - one) / max(len(sample) - 1, 1), 1.0)
+    room = (limit - one) * _FILL
+    if room < per_interface:
+        raise InputError(
+            f"an Athena statement for one interface is {one:,} bytes, near Athena's "
+            f"{limit:,}-byte query limit",
+            hint="the snapshot gives some interfaces very many addresses or listeners",
+        )
+    size = max(1, int(room // per_interface))
+    groups = math.ceil(len(interfaces) / size)
+    step = math.ceil(len(interfaces) / groups)
+    return [interfaces[i : i + step] for i in range(0, len(interfaces), step)]
+
+
+def chunked_statements(
+    scope: RollupScope, results: str, limit: int = QUERY_LIMIT
+) -> dict[str, str]:
+    """Part -> statement for every group of interfaces; the first group's parts keep their
+    names (`rollup`), later ones are `rollup#2`, ...; each statement is under `limit` bytes."""
+    pending = _first_split(scope, limit)
+    out: dict[str, str] = {}
+    chunk = 0
+    while pending:
+        group = pending.pop(0)
+        found = statements(restrict(scope, group), results, chunk)
+        if _longest(found) > limit:
+            if len(group) == 1:
+                raise InputError(
+                    f"the Athena statements for interface {group[0]} alone pass Athena's "
+                    f"{limit:,}-byte query limit",
+                    hint="the snapshot gives it very many addresses or listeners",
+                )
+            half = len(group) // 2
+            pending[:0] = [group[:half], group[half:]]
+            continue
+        for part, statement in found.items():
+            out[part if chunk == 0 else f"{part}#{chunk + 1}"] = statement
+        chunk += 1
+    return out
+
+
+def part_of(name: str) -> str:
+    """`rollup` of `rollup#3`."""
+    return name.split("#", 1)[0]
