@@ -92,10 +92,13 @@ _DIRECTIONS = {"ingress": ("Inbound", 1), "egress": ("Outbound", 2)}
 
 def source_records(vectors: Path) -> list[dict[str, Any]]:
     """The analysable records of SOURCE_FILES, every field, as the local engine parses them."""
+    return records_from([str(vectors / "flowlogs" / f) for f in SOURCE_FILES])
+
+
+def records_from(paths: list[str]) -> list[dict[str, Any]]:
+    """The analysable records of flow-log files or folders, every field."""
     con = open_workspace(None)
-    ingest(
-        con, [str(vectors / "flowlogs" / f) for f in SOURCE_FILES], IngestOptions(keep_records=True)
-    )
+    ingest(con, paths, IngestOptions(keep_records=True))
     columns = ", ".join(f'"{c}"' for c in KNOWN_COLUMNS)
     cursor = con.execute(
         f"SELECT {columns} FROM flow_records WHERE interface_id IS NOT NULL AND start IS NOT NULL "
