@@ -1,6 +1,6 @@
 """Athena's 256 KB query limit: a snapshot of more than 10,000 interfaces is split into groups
 whose every statement fits, each interface in exactly one group with its own addresses and
-listeners. (That the split roll-up equals the whole one is tested over the OCSF vectors with a
+listeners, and only its own accounts' partitions. (That the split roll-up equals the whole one is tested over the OCSF vectors with a
 lowered limit, tests/test_athena_ocsf.py.)"""
 
 from __future__ import annotations
@@ -13,6 +13,14 @@ from sgharden.flowlogs.engines.athena_sql import PARTS, RollupScope
 from sgharden.flowlogs.engines.athena_tables import HIVE_PARQUET
 
 _IN_LIST = re.compile(r'"interface_id" IN \(([^)]*)\)')
+_ACCOUNTS = re.compile(r'"aws-account-id" IN \(([^)]*)\)')
+
+
+def account_of(index: int) -> str:
+    """30 accounts of 350 interfaces each."""
+    return f"{100000000000 + index // 350}"
+
+
 _VALUES_ADDRESS = re.compile(r"\('(eni-[0-9a-f]+)', '(10\.[0-9.]+)', 'inventory'\)")
 
 
@@ -24,8 +32,9 @@ def test_more_than_ten_thousand_interfaces_fit_athenas_query_limit() -> None:
     )
     scope = RollupScope(
         "flowlogs", "vpc_flow_logs", HIVE_PARQUET, frozenset({"interface_id", "srcaddr"}),
-        ("123456789012",), ("eu-west-1",), (date(2026, 11, 30), date(2026, 12, 1)), interfaces,
+        tuple(sorted({account_of(i) for i in range(len(interfaces))})), ("eu-west-1",), (date(2026, 11, 30), date(2026, 12, 1)), interfaces,
         addresses, tuple((eni, 6, 443) for eni in interfaces[::7]),
+        places=tuple((eni, account_of(i), "eu-west-1") for i, eni in enumerate(interfaces)),
     )  # fmt: skip
     found = chunked_statements(scope, "s3://results/run/")
     sizes = {name: len(sql.encode()) for name, sql in found.items()}
@@ -40,6 +49,16 @@ def test_more_than_ten_thousand_interfaces_fit_athenas_query_limit() -> None:
         # each statement carries exactly its own interfaces' addresses
         assert {eni for eni, _ in _VALUES_ADDRESS.findall(sql)} == set(group)
     assert sorted(seen) == list(interfaces)  # every interface once
+    # a group selects only its interfaces' accounts: 30 accounts are read about once, not
+    # once per group
+    reads = 0
+    for sql in rollups:
+        (accounts,) = _ACCOUNTS.findall(sql)
+        group = re.findall(r"'(eni-[0-9a-f]+)'", _IN_LIST.findall(sql)[0])
+        named = set(re.findall(r"'(\d{12})'", accounts))
+        assert named == {account_of(int(eni[4:], 16)) for eni in group}
+        reads += len(named)
+    assert reads <= 30 + len(rollups) - 1
     # each chunk writes to a folder of its own (UNLOAD needs an empty one)
     targets = re.findall(r"TO '([^']+)'", " ".join(found.values()))
     assert len(set(targets)) == len(targets)

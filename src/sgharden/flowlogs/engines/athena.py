@@ -25,7 +25,7 @@ import sqlglot.expressions as exp
 from sgharden.errors import InputError
 from sgharden.flowlogs import ocsf
 from sgharden.flowlogs.engines import athena_learned
-from sgharden.flowlogs.engines.athena_chunks import QUERY_LIMIT, chunked_statements
+from sgharden.flowlogs.engines.athena_chunks import QUERY_LIMIT, chunks
 from sgharden.flowlogs.engines.athena_client import QueryProgress, run_statement
 from sgharden.flowlogs.engines.athena_sql import PARTS, RollupScope
 from sgharden.flowlogs.engines.athena_tables import (
@@ -55,7 +55,8 @@ IAM_ACTIONS = (
     "s3:GetObject",  # the flow-log bucket (read by Athena as the caller) and the results
     "s3:PutObject",  # the results location (written by Athena as the caller)
 )
-# Athena reads every statement's partitions itself: the estimate is bytes x statements.
+# Athena reads every statement's partitions itself: the estimate is, per statement, the bytes of
+# the accounts and regions it selects.
 MANIFEST_KIND = "athena"
 
 
@@ -80,6 +81,7 @@ class Snapshot:
     accounts_regions: tuple[tuple[str, str], ...]
     interfaces: tuple[str, ...]
     known_addresses: tuple[tuple[str, str, str], ...] = ()
+    places: tuple[tuple[str, str, str], ...] = ()  # interface, account, region
 
 
 @dataclass
@@ -191,14 +193,22 @@ class AthenaEngine:
             interfaces=tuple(sorted(snapshot.interfaces)),
             known_addresses=self._known_addresses(snapshot),
             known_listeners=self._known_listeners(snapshot.interfaces),
+            places=snapshot.places,
         )
         run_folder = f"{self.results}sgharden/{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:8]}/"
-        report.statements = chunked_statements(scope, run_folder, self.options.query_limit)
-        prefixes = [
-            layout.prefix(location, a, r, d) for a, r in snapshot.accounts_regions for d in todo
-        ]
-        report.partition_bytes = self._bytes_under(prefixes)
-        report.estimated_scan_bytes = report.partition_bytes * len(report.statements)
+        groups = chunks(scope, run_folder, self.options.query_limit)
+        report.statements = {name: sql for _, found in groups for name, sql in found.items()}
+        held = {
+            (a, r): self._bytes_under([layout.prefix(location, a, r, d) for d in todo])
+            for a, r in snapshot.accounts_regions
+        }
+        report.partition_bytes = sum(held.values())
+        # each statement reads its group's accounts x regions (those the snapshot has)
+        report.estimated_scan_bytes = sum(
+            len(found) * sum(n for (a, r), n in held.items()
+                             if a in group.accounts and r in group.regions)
+            for group, found in groups
+        )  # fmt: skip
         report.estimated_cost = report.estimated_scan_bytes / 1e12 * self.options.price_per_tb
         limit = self.options.max_scan_gb
         if limit is not None and report.estimated_scan_bytes > limit * 1e9:

@@ -57,6 +57,7 @@ class RollupScope:
     interfaces: tuple[str, ...]
     known_addresses: tuple[tuple[str, str, str], ...] = ()  # interface, address, origin
     known_listeners: tuple[tuple[str, int, int], ...] = ()  # interface, protocol, port
+    places: tuple[tuple[str, str, str], ...] = ()  # interface, account, region (when known)
 
 
 def _parse(sql: str) -> exp.Expr:
