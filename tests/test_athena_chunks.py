@@ -9,7 +9,7 @@ import re
 from datetime import date
 
 from sgharden.flowlogs.engines.athena_chunks import QUERY_LIMIT, chunked_statements, part_of
-from sgharden.flowlogs.engines.athena_sql import PARTS, RollupScope
+from sgharden.flowlogs.engines.athena_sql import PARTS, RollupScope, partition_predicate
 from sgharden.flowlogs.engines.athena_tables import HIVE_PARQUET
 
 _IN_LIST = re.compile(r'"interface_id" IN \(([^)]*)\)')
@@ -62,3 +62,16 @@ def test_more_than_ten_thousand_interfaces_fit_athenas_query_limit() -> None:
     # each chunk writes to a folder of its own (UNLOAD needs an empty one)
     targets = re.findall(r"TO '([^']+)'", " ".join(found.values()))
     assert len(set(targets)) == len(targets)
+
+
+def test_partitions_are_the_snapshots_account_regions_not_their_cross_product() -> None:
+    """Account A only in eu-west-1, B only in us-east-1: A's us-east-1 partitions are not read."""
+    a, b = "111111111111", "222222222222"
+    scope = RollupScope(
+        "flowlogs", "vpc_flow_logs", HIVE_PARQUET, frozenset(), (a, b), ("eu-west-1", "us-east-1"),
+        (date(2026, 11, 30),), ("eni-1",), pairs=((a, "eu-west-1"), (b, "us-east-1")),
+    )  # fmt: skip
+    where = partition_predicate(scope).sql(dialect="trino")
+    assert f"(\"aws-account-id\" = '{a}' AND \"aws-region\" = 'eu-west-1')" in where
+    assert f"(\"aws-account-id\" = '{b}' AND \"aws-region\" = 'us-east-1')" in where
+    assert f"'{a}' AND \"aws-region\" = 'us-east-1'" not in where

@@ -27,7 +27,7 @@ from sgharden.flowlogs import ocsf
 from sgharden.flowlogs.engines import athena_learned
 from sgharden.flowlogs.engines.athena_chunks import QUERY_LIMIT, chunks
 from sgharden.flowlogs.engines.athena_client import QueryProgress, run_statement
-from sgharden.flowlogs.engines.athena_sql import PARTS, RollupScope
+from sgharden.flowlogs.engines.athena_sql import PARTS, RollupScope, read_pairs
 from sgharden.flowlogs.engines.athena_tables import (
     LAYOUTS,
     TableLayout,
@@ -194,6 +194,7 @@ class AthenaEngine:
             known_addresses=self._known_addresses(snapshot),
             known_listeners=self._known_listeners(snapshot.interfaces),
             places=snapshot.places,
+            pairs=tuple(sorted(snapshot.accounts_regions)),
         )
         run_folder = f"{self.results}sgharden/{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:8]}/"
         groups = chunks(scope, run_folder, self.options.query_limit)
@@ -205,8 +206,7 @@ class AthenaEngine:
         report.partition_bytes = sum(held.values())
         # each statement reads its group's accounts x regions (those the snapshot has)
         report.estimated_scan_bytes = sum(
-            len(found) * sum(n for (a, r), n in held.items()
-                             if a in group.accounts and r in group.regions)
+            len(found) * sum(n for pair, n in held.items() if pair in read_pairs(group))
             for group, found in groups
         )  # fmt: skip
         report.estimated_cost = report.estimated_scan_bytes / 1e12 * self.options.price_per_tb

@@ -34,6 +34,7 @@ def restrict(scope: RollupScope, interfaces: tuple[str, ...]) -> RollupScope:
         accounts=tuple(sorted({a for a, _ in places})) if located else scope.accounts,
         regions=tuple(sorted({r for _, r in places})) if located else scope.regions,
         places=tuple(p for p in scope.places if p[0] in keep),
+        pairs=tuple(sorted(set(places))) if located else scope.pairs,
         known_addresses=tuple(a for a in scope.known_addresses if a[0] in keep),
         known_listeners=tuple(a for a in scope.known_listeners if a[0] in keep),
     )

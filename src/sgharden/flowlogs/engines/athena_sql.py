@@ -58,6 +58,7 @@ class RollupScope:
     known_addresses: tuple[tuple[str, str, str], ...] = ()  # interface, address, origin
     known_listeners: tuple[tuple[str, int, int], ...] = ()  # interface, protocol, port
     places: tuple[tuple[str, str, str], ...] = ()  # interface, account, region (when known)
+    pairs: tuple[tuple[str, str], ...] = ()  # the snapshot's account-regions (when known)
 
 
 def _parse(sql: str) -> exp.Expr:
@@ -122,11 +123,29 @@ def partition_predicate(scope: RollupScope) -> exp.Expr:
     """Only the snapshot's accounts and regions and the window's days (partition columns)."""
     layout = scope.layout
     days = exp.or_(*[exp.paren(layout.day_predicate(d)) for d in scope.days])
-    return exp.and_(
-        exp.In(this=_col(layout.account), expressions=_strings(scope.accounts)),
-        exp.In(this=_col(layout.region), expressions=_strings(scope.regions)),
-        exp.paren(days),
-    )
+    accounts = exp.In(this=_col(layout.account), expressions=_strings(scope.accounts))
+    regions = exp.In(this=_col(layout.region), expressions=_strings(scope.regions))
+    crossed = {(a, r) for a in scope.accounts for r in scope.regions}
+    wanted = read_pairs(scope)
+    if wanted != crossed:
+        # not every account is in every region: name the pairs, or Athena reads the others too
+        pairs = [
+            exp.paren(exp.and_(_eq(layout.account, a), _eq(layout.region, r)))
+            for a, r in sorted(wanted)
+        ]
+        return exp.and_(accounts, regions, exp.paren(exp.or_(*pairs)), exp.paren(days))
+    return exp.and_(accounts, regions, exp.paren(days))
+
+
+def read_pairs(scope: RollupScope) -> set[tuple[str, str]]:
+    """The account-regions a scope's statements read: its pairs, else accounts x regions."""
+    crossed = {(a, r) for a in scope.accounts for r in scope.regions}
+    wanted = {p for p in scope.pairs if p in crossed}
+    return wanted or crossed
+
+
+def _eq(column: str, value: str) -> exp.Expr:
+    return exp.EQ(this=_col(column), expression=exp.Literal.string(value))
 
 
 def _strings(values: Iterable[str]) -> list[exp.Expr]:
