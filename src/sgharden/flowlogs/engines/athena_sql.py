@@ -38,6 +38,7 @@ STAGE_TYPES: dict[str, str] = {
     "flow_direction": "VARCHAR", "region": "VARCHAR",
 }  # fmt: skip
 SAMPLE_PREFIX = "sample_"
+_SAMPLE_KEY = "concat(lpad(CAST(start * 2 + (NOT is_rx)::INTEGER AS VARCHAR), 20, '0'), rid)"
 _SAMPLE_ORDER = (
     "arg_min(rid, concat(lpad(CAST(start * 2 + (NOT is_rx)::INTEGER AS VARCHAR), 20, '0'), rid))"
 )
@@ -229,6 +230,16 @@ def rollup_select() -> exp.Select:
     if not any(p.alias_or_name == "sample_rid" for p in kept):
         raise AssertionError("rollup_batch.sql no longer selects sample_rid: update athena_sql.py")
     select.set("expressions", kept)
+    # rollup_batch.sql's `sample_order` packs (start, side, file hash, rowid) in a HUGEINT with
+    # DuckDB's hash(): Athena has neither, so the same order up to the last tie is a string
+    # (start, side, then the record's md5), the order `sample_rid` above uses.
+    for cte in select.find_all(exp.CTE):
+        body = cte.this
+        if cte.alias_or_name != "sided" or not isinstance(body, exp.Select):
+            continue
+        for projection in body.expressions:
+            if projection.alias_or_name == "sample_order":
+                projection.set("this", _parse(_SAMPLE_KEY))
     return select
 
 
