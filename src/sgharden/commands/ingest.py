@@ -50,7 +50,11 @@ def progress_printer(quiet: bool) -> object:
 @click.command("ingest")
 @click.argument("sources", nargs=-1)
 @click.option(
-    "--workspace", default=DEFAULT_WORKSPACE, show_default=True, help="DuckDB workspace file."
+    "--workspace",
+    type=click.Path(dir_okay=False),
+    default=DEFAULT_WORKSPACE,
+    show_default=True,
+    help="DuckDB workspace file.",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
