@@ -30,6 +30,7 @@ from typing import Any
 import duckdb
 
 from sgharden.errors import InputError
+from sgharden.flowlogs import ocsf
 from sgharden.flowlogs.fields import (
     BY_COLUMN,
     FIELDS,
@@ -427,6 +428,7 @@ class Ingester:
         self, objects: list[FlowLogObject], rejects: dict[str, list[Reject]]
     ) -> list[FlowLogObject]:
         by_columns: dict[tuple[tuple[str, ...], str | None, str | None], list[FlowLogObject]] = {}
+        ocsf_objects: list[FlowLogObject] = []
         for obj in objects:
             try:
                 cols = tuple(
@@ -442,6 +444,9 @@ class Ingester:
                     Reject(None, f"unreadable Parquet: {_first_line(exc)}", "")
                 )
                 continue
+            if ocsf.is_ocsf_leaves(cols):  # Security Lake: mapped by flowlogs/ocsf.py
+                ocsf_objects.append(obj)
+                continue
             missing = [c for c in REQUIRED_FOR_ROLLUP if c not in cols]
             if missing:
                 rejects[obj.source].append(
@@ -449,6 +454,8 @@ class Ingester:
                 )
                 continue
             by_columns.setdefault((cols, obj.account_id, obj.region), []).append(obj)
+        stage_types = {c: BY_COLUMN[c].sql_type for c in self.stage_columns}
+        ocsf.stage_objects(self.con, ocsf_objects, stage_types, rejects)
         for (cols, _, _), group in by_columns.items():
             sql = (
                 f"INSERT INTO stage SELECT {_parquet_projection(cols, self.stage_columns)} "
