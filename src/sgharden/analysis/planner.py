@@ -77,6 +77,7 @@ def propose(
             list(t.controls),
             list(t.finding_ids),
             group_uses,
+            snapshot_root=str(snapshot.root),
         )
         if planned.status == READY:  # who its change shuts out (analysis/shut_out.py)
             revoked = [d.rule for d in planned.revoke if not d.rule.is_egress]
