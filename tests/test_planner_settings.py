@@ -17,12 +17,12 @@ from sgharden.errors import EXIT_INPUT
 
 def _world(tmp_path: Path) -> Path:
     world = World(tmp_path / "world")
-    world.group("sg-api", "api", [ingress(8443, "0.0.0.0/0")])
-    world.eni("eni-a", "10.0.1.10", ["sg-api"])
-    world.sg_finding("EC2.18", "sg-api")
+    world.group("sg-000000a1", "api", [ingress(8443, "0.0.0.0/0")])
+    world.eni("eni-000000a1", "10.0.1.10", ["sg-000000a1"])
+    world.sg_finding("EC2.18", "sg-000000a1")
     for i in range(3):  # real API clients on the internet, each back a week later
         for day in (1, 8):
-            world.traffic("eni-a", "10.0.1.10", f"198.18.{i}.7", 8443, conns=2, day=day)
+            world.traffic("eni-000000a1", "10.0.1.10", f"198.18.{i}.7", 8443, conns=2, day=day)
     return world.write()
 
 
@@ -48,7 +48,7 @@ def test_a_port_declared_public_in_the_settings_file_keeps_its_world_open_rule(
     code, err, plan = _propose(tmp_path, snap, "--settings", str(settings))
     assert code == 0, err
     assert plan is not None
-    g = group_of(plan, "sg-api")
+    g = group_of(plan, "sg-000000a1")
     kept = [r for r in g["keep"] if not r["IsEgress"]]
     assert bool(kept) == declared
     assert (plan["settings"]["public_tcp_ports"] == [25, 8443]) == declared
@@ -73,12 +73,12 @@ def test_classifier_thresholds_come_from_the_settings_file(
 ) -> None:
     """25 failed SSH logins within a minute: a burst by default; not with a higher bar."""
     world = World(tmp_path / "world")
-    world.group("sg-ssh", "bastion", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
-    world.sg_finding("EC2.13", "sg-ssh")
-    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3)
-    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3, day=8)
-    world.traffic("eni-b", "10.0.1.10", "203.0.113.66", 22, conns=25, bytes_in=3000, packets_in=18)
+    world.group("sg-00000cc1", "bastion", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-0000000b", "10.0.1.10", ["sg-00000cc1"])
+    world.sg_finding("EC2.13", "sg-00000cc1")
+    world.traffic("eni-0000000b", "10.0.1.10", "198.51.100.10", 22, conns=3)
+    world.traffic("eni-0000000b", "10.0.1.10", "198.51.100.10", 22, conns=3, day=8)
+    world.traffic("eni-0000000b", "10.0.1.10", "203.0.113.66", 22, conns=25, bytes_in=3000, packets_in=18)
     snap = world.write()
     settings = tmp_path / "sgharden.toml"
     body = f"burst_min_sessions = {burst_min_sessions}\n" if burst_min_sessions else ""
@@ -87,7 +87,7 @@ def test_classifier_thresholds_come_from_the_settings_file(
     assert code == 0, err
     assert plan is not None
     assert plan["settings"]["burst_min_sessions"] == (burst_min_sessions or 3)
-    allowed = {r["CidrIpv4"] for r in group_of(plan, "sg-ssh")["authorize"]}
+    allowed = {r["CidrIpv4"] for r in group_of(plan, "sg-00000cc1")["authorize"]}
     assert ("203.0.113.66/32" in allowed) == (burst_min_sessions == 100)
 
 

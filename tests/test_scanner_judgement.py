@@ -46,10 +46,10 @@ def world(tmp_path: Path) -> World:
 def test_ec2_9_a_brute_forcer_is_no_reason_to_keep_a_public_ip(
     world: World, days: int, action: str
 ) -> None:
-    world.group("sg-i", "i", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-i", "10.0.1.10", ["sg-i"], Attachment={"InstanceId": "i-b"})
-    _instance(world, "i-b", "eni-i")
-    brute_force(world, "eni-i", "10.0.1.10", ATTACKER, 22, days)
+    world.group("sg-0000000a", "i", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-0000000a", "10.0.1.10", ["sg-0000000a"], Attachment={"InstanceId": "i-0000000b"})
+    _instance(world, "i-0000000b", "eni-0000000a")
+    brute_force(world, "eni-0000000a", "10.0.1.10", ATTACKER, 22, days)
     (r,) = run_propose(world)["resources"]
     assert r["action"] == action
     if days == 1:
@@ -67,12 +67,12 @@ def test_ec2_9_a_brute_forcer_is_no_reason_to_keep_a_public_ip(
 )
 def test_rds_2_a_brute_forcer_is_no_outside_client(world: World, days: int, action: str) -> None:
     _db(world, public_client=False)
-    world.sg_finding("EC2.19", "sg-db")
-    brute_force(world, "eni-rds", "10.0.3.10", ATTACKER, 5432, days)
+    world.sg_finding("EC2.19", "sg-000000db")
+    brute_force(world, "eni-00000bdc", "10.0.3.10", ATTACKER, 5432, days)
     plan = run_propose(world)
     (r,) = plan["resources"]
     assert r["action"] == action
-    g = group_of(plan, "sg-db")
+    g = group_of(plan, "sg-000000db")
     assert g["status"] == "ready"
     allowed = {r.get("CidrIpv4") for r in g["authorize"]}
     assert (f"{ATTACKER}/32" in allowed) == (days == 2)
@@ -94,14 +94,14 @@ def test_rds_2_a_brute_forcer_is_no_outside_client(world: World, days: int, acti
 
 
 def test_a_protocol_probe_is_a_probe_with_its_reason(world: World) -> None:
-    world.group("sg-db", "db", [ingress(5432, "0.0.0.0/0")])
-    world.eni("eni-d", "10.0.3.10", ["sg-db"])
-    world.sg_finding("EC2.19", "sg-db")
-    world.traffic("eni-d", "10.0.3.10", "10.0.2.10", 5432, conns=20)
-    world.traffic("eni-d", "10.0.3.10", "10.0.2.10", 5432, conns=20, day=9)
+    world.group("sg-000000db", "db", [ingress(5432, "0.0.0.0/0")])
+    world.eni("eni-0000000d", "10.0.3.10", ["sg-000000db"])
+    world.sg_finding("EC2.19", "sg-000000db")
+    world.traffic("eni-0000000d", "10.0.3.10", "10.0.2.10", 5432, conns=20)
+    world.traffic("eni-0000000d", "10.0.3.10", "10.0.2.10", 5432, conns=20, day=9)
     # SSLRequest + StartupMessage (6 packets, 340 B with headers), answered with 'N' + an error
-    world.traffic("eni-d", "10.0.3.10", ATTACKER, 5432, bytes_in=340, packets_in=6)
-    g = group_of(run_propose(world), "sg-db")
+    world.traffic("eni-0000000d", "10.0.3.10", ATTACKER, 5432, bytes_in=340, packets_in=6)
+    g = group_of(run_propose(world), "sg-000000db")
     ev = next(x for x in g["revoke"] if x["FromPort"] == 5432)["evidence"]
     (probe,) = ev["probes"]["sources"]
     assert (probe["address"], probe["verdict"]) == (ATTACKER, "probe")
@@ -112,12 +112,12 @@ def test_a_protocol_probe_is_a_probe_with_its_reason(world: World) -> None:
 def test_verify_does_not_count_a_former_scanner_as_a_real_user_cut_off(
     tmp_path: Path, world: World, days: int, exit_code: int
 ) -> None:
-    world.group("sg-ssh", "bastion", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
-    world.sg_finding("EC2.13", "sg-ssh")
-    world.traffic("eni-b", "10.0.1.10", ADMIN, 22, conns=3)
-    world.traffic("eni-b", "10.0.1.10", ADMIN, 22, conns=3, day=8)
-    brute_force(world, "eni-b", "10.0.1.10", ATTACKER, 22, days)
+    world.group("sg-00000cc1", "bastion", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-0000000b", "10.0.1.10", ["sg-00000cc1"])
+    world.sg_finding("EC2.13", "sg-00000cc1")
+    world.traffic("eni-0000000b", "10.0.1.10", ADMIN, 22, conns=3)
+    world.traffic("eni-0000000b", "10.0.1.10", ADMIN, 22, conns=3, day=8)
+    brute_force(world, "eni-0000000b", "10.0.1.10", ATTACKER, 22, days)
     snap = world.write()
     ws, plan_path = str(tmp_path / "ws.duckdb"), tmp_path / "plan.json"
     runner = CliRunner()
@@ -127,7 +127,7 @@ def test_verify_does_not_count_a_former_scanner_as_a_real_user_cut_off(
          "--output", str(plan_path), "--quiet"],
     )  # fmt: skip
     assert made.exit_code == 0, made.output
-    group = group_of(json.loads(plan_path.read_text()), "sg-ssh")
+    group = group_of(json.loads(plan_path.read_text()), "sg-00000cc1")
     assert group["status"] == "ready"
     if days == 2:
         # the returning source is a user: the plan keeps it, so play a change that cut it anyway
@@ -141,7 +141,7 @@ def test_verify_does_not_count_a_former_scanner_as_a_real_user_cut_off(
     log.write_text(
         "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
         "start end action log-status\n"
-        f"2 {ACCOUNT} eni-b {ATTACKER} 10.0.1.10 51000 22 6 1 60 {t} {t + 5} REJECT OK\n"
+        f"2 {ACCOUNT} eni-0000000b {ATTACKER} 10.0.1.10 51000 22 6 1 60 {t} {t + 5} REJECT OK\n"
     )
     verdict = runner.invoke(
         main,
