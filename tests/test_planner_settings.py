@@ -78,7 +78,9 @@ def test_classifier_thresholds_come_from_the_settings_file(
     world.sg_finding("EC2.13", "sg-00000cc1")
     world.traffic("eni-0000000b", "10.0.1.10", "198.51.100.10", 22, conns=3)
     world.traffic("eni-0000000b", "10.0.1.10", "198.51.100.10", 22, conns=3, day=8)
-    world.traffic("eni-0000000b", "10.0.1.10", "203.0.113.66", 22, conns=25, bytes_in=3000, packets_in=18)
+    world.traffic(
+        "eni-0000000b", "10.0.1.10", "203.0.113.66", 22, conns=25, bytes_in=3000, packets_in=18
+    )
     snap = world.write()
     settings = tmp_path / "sgharden.toml"
     body = f"burst_min_sessions = {burst_min_sessions}\n" if burst_min_sessions else ""
