@@ -30,7 +30,7 @@ from typing import Any
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
-VPC = "vpc-0c0"
+VPC = "vpc-0c000000"
 VPC_CIDR = "10.20.0.0/16"
 T0 = 1790812800  # 2026-10-01T00:00:00Z
 DAYS = 15
@@ -533,7 +533,7 @@ def snapshot_docs(fields: list[str], file_format: str) -> dict[str, Any]:
             "NetworkInterfaceId": h.eni,
             "OwnerId": ACCOUNT,
             "VpcId": VPC,
-            "SubnetId": "subnet-0c01",
+            "SubnetId": "subnet-0c000001",
             "AvailabilityZone": f"{REGION}a",
             "Groups": [{"GroupId": g, "GroupName": g} for g in h.groups],
             "PrivateIpAddress": h.ip,
