@@ -25,6 +25,7 @@ done
 ((${#tests[@]})) || tests=(tests/)
 
 work=${MUTATION_DIR:-$(mktemp -d -t sgharden-mutation.XXXXXX)}
+mkdir -p "$work"
 echo "mutation: working copy in $work" >&2
 (cd "$repo" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) |
     (cd "$work" && tar -xf -)
