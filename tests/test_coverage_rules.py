@@ -4,7 +4,12 @@ hour "quiet" would let a plan revoke a rule in use; calling a quiet hour a gap k
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from sgharden.analysis.connections import Window
 from sgharden.analysis.coverage import (
@@ -12,11 +17,13 @@ from sgharden.analysis.coverage import (
     Gap,
     InterfaceDelivery,
     coverage_of,
+    delivery,
     flow_log_for,
     log_peers,
     verdict,
 )
 from sgharden.model import FlowLog, Interface, Inventory
+from sgharden.workspace import open_workspace
 
 T0 = datetime(2026, 11, 1)
 DAY = Window(T0, T0 + timedelta(hours=24))
@@ -106,7 +113,10 @@ def test_an_eni_level_log_with_no_data_in_the_window_is_uncovered() -> None:
     a = eni("eni-a")
     c = cover([a], [log("eni-a")], InterfaceDelivery("eni-a", 0))
     assert c.uncovered_enis == ("eni-a",)
-    assert "delivered no data in the window" in c.notes[0]
+    assert c.notes == (
+        "eni-a: flow log fl-1 delivered no data in the window "
+        "(ingest its objects, or widen the window)",
+    )
     assert cover([a], [log("eni-a")]).uncovered_enis == ("eni-a",)  # nothing ingested at all
 
 
@@ -178,7 +188,7 @@ def test_an_hour_the_shared_log_delivered_nothing_at_all_is_a_gap() -> None:
     a, b, idle = eni("eni-a"), eni("eni-b"), eni("eni-idle")
     deliveries = (
         got("eni-a", silent=(3, 4)),
-        got("eni-b", silent=(4,)),
+        got("eni-b", silent=(4, 5)),
         # an interface with no record at all says nothing about the log's hours
         InterfaceDelivery("eni-idle", 0, (Gap("eni-idle", hour(0), hour(24), "no-delivery"),)),
     )
@@ -188,8 +198,11 @@ def test_an_hour_the_shared_log_delivered_nothing_at_all_is_a_gap() -> None:
         Gap(i, hour(4), hour(5), "no-delivery") for i in ("eni-a", "eni-b", "eni-idle")
     )
     assert c.gap_share == 1 / 24
+    assert c.window == DAY and c.window_days == 1
     assert c.quiet == (
         "eni-a: no record in 1 of 24 hours; flow log fl-1 active and delivering throughout: "
+        "quiet, not unseen",
+        "eni-b: no record in 1 of 24 hours; flow log fl-1 active and delivering throughout: "
         "quiet, not unseen",
         "eni-idle: no record in 23 of 24 hours; flow log fl-1 active and delivering throughout: "
         "quiet, not unseen",
@@ -268,3 +281,100 @@ def test_the_verdict_names_each_uncovered_interface() -> None:
     assert not noted.ok and noted.reasons == ("eni-a: why",)
     bare = verdict(coverage(uncovered=("eni-a", "eni-b")), 14, 0.05)
     assert bare.reasons == ("ENIs without flow-log data: eni-a, eni-b",)
+
+
+def test_each_uncovered_interface_is_judged_on_its_own() -> None:
+    # one interface per reason to be uncovered, each followed by a covered one
+    enis = [eni(f"eni-{i}") for i in "abcdef"]
+    logs = [
+        log("eni-b", "fl-b", deliver_logs_status="FAILED"),
+        log("eni-c", "fl-c"),
+        log("eni-d", "fl-d"),
+        log("eni-e", "fl-e"),
+        log("eni-f", "fl-f"),
+    ]
+    deliveries = [got(i, skip=(1,)) for i in ("eni-b", "eni-d", "eni-f")]
+    c = cover(enis, logs, *deliveries, InterfaceDelivery("eni-e", 0))
+    assert c.uncovered_enis == ("eni-a", "eni-b", "eni-c", "eni-e")
+    assert [g.interface_id for g in c.gaps] == ["eni-d", "eni-f"]
+
+
+def test_a_neighbour_the_workspace_knows_nothing_about_proves_nothing() -> None:
+    a, b, c = eni("eni-a"), eni("eni-b"), eni("eni-c")
+    silent_a = InterfaceDelivery("eni-a", 0, (Gap("eni-a", hour(0), hour(24), "no-delivery"),))
+    # eni-b is in the inventory but not among the deliveries at all
+    assert cover([a], [log("vpc-1")], silent_a, also=[b]).uncovered_enis == ("eni-a",)
+    got_gaps = cover(
+        [a], [log("vpc-1")], got("eni-a", silent=(4,)), got("eni-c", silent=(4,)), also=[b, c]
+    )
+    assert got_gaps.uncovered_enis == ()
+    assert got_gaps.gaps == (Gap("eni-a", hour(4), hour(5), "no-delivery"),)
+
+
+def test_a_neighbours_records_prove_a_shared_log_was_recording() -> None:
+    a, b = eni("eni-a"), eni("eni-b")
+    silent_a = InterfaceDelivery("eni-a", 0, (Gap("eni-a", hour(0), hour(24), "no-delivery"),))
+    recreated = log("vpc-1", creation_time="2026-11-01T10:00:00Z")
+    c = cover([a], [recreated], silent_a, got("eni-b", silent=(0, 1)), also=[b])
+    assert c.gaps == (Gap("eni-a", hour(0), hour(2), "not-recording"),)
+
+
+def test_log_peers_of_several_interfaces_are_all_their_logs_peers() -> None:
+    a, b = eni("eni-a", subnet="subnet-1"), eni("eni-b", subnet="subnet-2")
+    c = eni("eni-c", subnet="subnet-2")
+    logs = [log("subnet-1", "fl-1"), log("subnet-2", "fl-2")]
+    assert log_peers([a, b], inv([a, b, c], logs)) == {"eni-a", "eni-b", "eni-c"}
+
+
+@pytest.fixture
+def far_from_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The machine's local time zone is not UTC (timestamps must not depend on it)."""
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("far_from_utc")
+def test_timestamps_mean_the_same_hour_whatever_the_local_time_zone() -> None:
+    naive = eni("eni-a", attach="2026-11-01T03:00:00")  # AWS's naive times are UTC
+    c = cover([naive], [log("eni-a")], got("eni-a", silent=(0, 1, 2)))
+    assert c.gaps == (Gap("eni-a", hour(0), hour(3), "not-recording"),)
+    zoned = eni("eni-a", attach="2026-11-01T09:00:00+02:00")
+    c = cover([zoned], [log("eni-a")], got("eni-a", silent=tuple(range(7))))
+    assert c.gaps == (Gap("eni-a", hour(0), hour(7), "not-recording"),)
+
+
+def test_delivery_reads_the_workspaces_hours(tmp_path: Path) -> None:
+    con = open_workspace(tmp_path / "w.duckdb")
+    rows = [("eni-a", h, 0) for h in range(24) if h not in (3, 4, 9)]
+    rows += [("eni-b", h, 1 if h in (7, 8) else 0) for h in range(20)]
+    con.executemany(
+        "INSERT INTO interface_hours VALUES ('1', 'r', ?, ?, 1, 0, ?)",
+        [(i, hour(h), skip) for i, h, skip in rows],
+    )
+    got_ = delivery(con, ["eni-b", "eni-a", "eni-a", "eni-none"], DAY)
+    assert list(got_) == ["eni-a", "eni-b", "eni-none"]
+    assert got_["eni-a"] == InterfaceDelivery(
+        "eni-a",
+        21,
+        (
+            Gap("eni-a", hour(3), hour(5), "no-delivery"),
+            Gap("eni-a", hour(9), hour(10), "no-delivery"),
+        ),
+    )
+    assert got_["eni-b"] == InterfaceDelivery(
+        "eni-b",
+        20,
+        (
+            Gap("eni-b", hour(7), hour(9), "skipdata"),
+            Gap("eni-b", hour(20), hour(24), "no-delivery"),
+        ),
+    )
+    assert got_["eni-none"] == InterfaceDelivery(
+        "eni-none", 0, (Gap("eni-none", hour(0), hour(24), "no-delivery"),)
+    )
+    assert delivery(con, [], DAY) == {}
+    empty = Window(T0, T0)
+    assert delivery(con, ["eni-a"], empty) == {"eni-a": InterfaceDelivery("eni-a", 0)}
