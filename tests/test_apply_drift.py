@@ -209,3 +209,27 @@ def test_findings_are_noted_under_security_hubs_product_in_their_own_region() ->
 
 def _text(rule: Rule) -> str:
     return rule_text(rule)
+
+
+def test_every_group_that_needs_a_change_is_summarised(plan: Plan) -> None:
+    # a group with nothing left to do first must not hide the groups after it
+    done = GroupChange(plan.group("sg-0b0000000000000bb"), (), (), (), ())
+    g = web(plan)
+    lines = summary_lines(ApplyResult(groups=[done, group_change(plan, g, as_planned(g))]))
+    assert lines[0] == "sg-0b0000000000000bb: already as planned, nothing to do"
+    assert lines[1] == f"{WEB} ({g.group_name}) in {g.account_id}/{g.region}:"
+
+
+def test_a_second_backup_goes_beside_the_first(tmp_path: Path) -> None:
+    first = write_backup({"n": 1}, tmp_path / "b", datetime(2026, 12, 1, tzinfo=UTC))
+    second = write_backup({"n": 2}, tmp_path / "b", datetime(2026, 12, 2, tzinfo=UTC))
+    assert first != second and first.exists() and second.exists()
+
+
+def test_product_arns_of_short_or_odd_finding_ids() -> None:
+    hub = "::product/aws/securityhub"
+    assert product_arn("arn:aws:securityhub", "eu-west-1") == f"arn:aws:securityhub:eu-west-1{hub}"
+    assert (
+        product_arn("arn:aws:securityhub:eu-west-2", "x") == f"arn:aws:securityhub:eu-west-2{hub}"
+    )
+    assert product_arn("arn:aws-cn", "cn-north-1") == f"arn:aws-cn:securityhub:cn-north-1{hub}"
