@@ -5,6 +5,7 @@
 #   bench/mutation.sh                                   # every module of analysis/ and change/
 #   bench/mutation.sh src/sgharden/analysis/prefixes.py -- tests/test_planner.py
 #   MUTATION_JOBS=1 bench/mutation.sh MODULE... [-- TEST_FILE...]
+#   MUTATION_NAMES='sgharden.change.apply.x_group_change*' bench/mutation.sh ...  # some functions
 #
 # Modules before `--` are mutated; test files after it are the tests mutmut may run (default: all
 # of tests/; mutmut then runs, per mutant, only the tests that executed the mutated function).
@@ -53,7 +54,9 @@ cd "$work"
 mkdir -p "$work/mutants/src"
 # the copy's src/ must shadow the editable install's path to the worktree
 export PYTHONPATH="$work/mutants/src${PYTHONPATH:+:$PYTHONPATH}"
-"$python" -m mutmut run --max-children "$jobs" || true
+# MUTATION_NAMES: mutant name patterns (space-separated) to run instead of all of them
+read -r -a names <<<"${MUTATION_NAMES:-}"
+"$python" -m mutmut run --max-children "$jobs" "${names[@]}" || true
 "$python" -m mutmut results --all true >"$work/results.txt" || true
 "$python" - "$work/results.txt" <<'PY'
 import collections, sys
