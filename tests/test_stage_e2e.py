@@ -8,7 +8,7 @@ status` and `promote` read the time from), then writes records inside that soak.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,12 @@ def soak_logs(path: Path, start: datetime, days: int, extra: list[str] = ()) -> 
     the group reference), a scanner on SSH and 8080 (probes)."""
     lines = []
     for day in range(days):
-        t = int((start + timedelta(days=day, hours=3)).timestamp())
+        first = start + timedelta(days=day, hours=3)
+        # one day's connections on one UTC date (the soak counts per date), whatever the time of
+        # day the test runs at: 45 minutes before a midnight, they move past it
+        if (first + timedelta(hours=1)).date() != first.date():
+            first = datetime.combine(first.date() + timedelta(days=1), time(), tzinfo=UTC)
+        t = int(first.timestamp())
         lines += connection(WEB_ENI, "198.51.100.10", WEB_IP, 22, t)
         lines += connection(WEB_ENI, "2001:db8:77::5", WEB_IP, 22, t + 600)
         lines += connection(DB_ENI, WEB_IP, DB_IP, 5432, t + 1200)
