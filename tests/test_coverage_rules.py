@@ -350,6 +350,7 @@ def test_delivery_reads_the_workspaces_hours(tmp_path: Path) -> None:
     con = open_workspace(tmp_path / "w.duckdb")
     rows = [("eni-a", h, 0) for h in range(24) if h not in (3, 4, 9)]
     rows += [("eni-b", h, 1 if h in (7, 8) else 0) for h in range(20)]
+    rows += [("eni-full", h, 0) for h in range(24)]
     con.executemany(
         "INSERT INTO interface_hours VALUES ('1', 'r', ?, ?, 1, 0, ?)",
         [(i, hour(h), skip) for i, h, skip in rows],
@@ -375,6 +376,12 @@ def test_delivery_reads_the_workspaces_hours(tmp_path: Path) -> None:
     assert got_["eni-none"] == InterfaceDelivery(
         "eni-none", 0, (Gap("eni-none", hour(0), hour(24), "no-delivery"),)
     )
+    assert delivery(con, ["eni-full"], DAY) == {"eni-full": InterfaceDelivery("eni-full", 24)}
+    one_hour = Window(hour(9), hour(10))
+    assert delivery(con, ["eni-a", "eni-b"], one_hour) == {
+        "eni-a": InterfaceDelivery("eni-a", 0, (Gap("eni-a", hour(9), hour(10), "no-delivery"),)),
+        "eni-b": InterfaceDelivery("eni-b", 1),
+    }
     assert delivery(con, [], DAY) == {}
     empty = Window(T0, T0)
     assert delivery(con, ["eni-a"], empty) == {"eni-a": InterfaceDelivery("eni-a", 0)}
