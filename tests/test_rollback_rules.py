@@ -216,8 +216,12 @@ def test_rollback_makes_a_database_public_again_only_if_it_was(rds: Any, tmp_pat
     assert not _db_public(rds)
     path = _backup(tmp_path, [], [_db(True)])
     seen: list[str] = []
-    assert rollback(path, SESSION, progress=seen.append).done == [
-        "orders-db: public access restored"
+    recorder = CallRecorder()
+    ctx = AwsContext(region="us-east-1", hooks=(recorder.hook(),))
+    assert rollback(path, ctx, progress=seen.append).done == ["orders-db: public access restored"]
+    # at once, not in the next maintenance window (moto applies it at once either way)
+    assert [p for a, p in recorder.params if a == "rds:ModifyDBInstance"] == [
+        {"DBInstanceIdentifier": "orders-db", "PubliclyAccessible": True, "ApplyImmediately": True}
     ]
     assert seen == ["orders-db: public access restored"]
     assert _db_public(rds)
@@ -286,3 +290,32 @@ def test_rollback_leaves_an_instance_that_had_no_public_ip(
     path = _backup(tmp_path, [], [_ip(instance, public_ip=None), unknown])
     assert rollback(path, ctx).done == []
     assert recorder.actions == []
+
+
+def test_rollback_acts_in_the_member_account_the_backup_names(aws: str, tmp_path: Path) -> None:
+    # an organisation-wide apply: the group and the database live in a member account, reached
+    # through an assumed role (moto keeps each account's resources apart)
+    member = "222233334444"
+    ctx = AwsContext(region="us-east-1", role_name="OrganizationAccountAccessRole")
+    ec2 = ctx.client("ec2", region=HOME, account_id=member)
+    rds = ctx.client("rds", region=HOME, account_id=member)
+    gid = ec2.create_security_group(GroupName="m", Description="m")["GroupId"]
+    rds.create_db_instance(
+        DBInstanceIdentifier="orders-db",
+        DBInstanceClass="db.t3.micro",
+        Engine="postgres",
+        MasterUsername="orders",
+        MasterUserPassword="correct-horse-battery",
+        AllocatedStorage=20,
+        PubliclyAccessible=False,
+    )
+    rule = Rule(gid, False, "tcp", 80, 80, cidr_ipv4="192.0.2.0/24", description="web")
+    group = {"group_id": gid, "region": HOME, "account_id": member, "revoked": [], "authorized": []}
+    database = {**_db(True), "account_id": member}
+    path = _backup(tmp_path, [{**group, "rules_before": [rule_json(rule)]}], [database])
+    assert rollback(path, ctx).done == [
+        f"{gid}: restored {rule_text(rule)}",
+        "orders-db: public access restored",
+    ]
+    assert _rules(ec2, gid) == {(80, "192.0.2.0/24", "web")}
+    assert _db_public(rds)
