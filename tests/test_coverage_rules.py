@@ -326,10 +326,11 @@ def test_log_peers_of_several_interfaces_are_all_their_logs_peers() -> None:
     assert log_peers([a, b], inv([a, b, c], logs)) == {"eni-a", "eni-b", "eni-c"}
 
 
-@pytest.fixture
-def far_from_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The machine's local time zone is not UTC (timestamps must not depend on it)."""
-    monkeypatch.setenv("TZ", "Asia/Kolkata")
+@pytest.fixture(params=["Asia/Kolkata", "America/New_York"])
+def far_from_utc(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[None]:
+    """The machine's local time zone is not UTC (timestamps must not depend on it): east of it,
+    a misread time is too early; west of it, too late (both would be hidden otherwise)."""
+    monkeypatch.setenv("TZ", request.param)
     time.tzset()
     yield
     monkeypatch.undo()
