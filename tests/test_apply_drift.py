@@ -233,3 +233,10 @@ def test_product_arns_of_short_or_odd_finding_ids() -> None:
         product_arn("arn:aws:securityhub:eu-west-2", "x") == f"arn:aws:securityhub:eu-west-2{hub}"
     )
     assert product_arn("arn:aws-cn", "cn-north-1") == f"arn:aws-cn:securityhub:cn-north-1{hub}"
+
+
+def test_a_re_run_on_a_group_that_keeps_nothing_is_not_drift(plan: Plan) -> None:
+    # every old rule revoked, only the new ones live: exactly the new rules, no more
+    g = replace(web(plan), keep=())
+    change = group_change(plan, g, live(new_rules(plan, g), "sgr-new"))
+    assert change.drift == () and not change.needed
