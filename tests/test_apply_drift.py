@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from change_world import FIXTURE
 
-from sgharden.change.apply import (
+from sgharden.act.apply import (
     ApplyResult,
     GroupChange,
     ResourceChange,
@@ -22,10 +22,10 @@ from sgharden.change.apply import (
     summary_lines,
     write_backup,
 )
-from sgharden.change.awscli import new_rules
-from sgharden.change.rules import rule_text
 from sgharden.model import Rule
-from sgharden.planfile import Plan, PlanGroup, load_plan
+from sgharden.plan.read import Plan, PlanGroup, load_plan
+from sgharden.render.awscli import new_rules
+from sgharden.render.rule_text import rule_text
 
 WEB = "sg-0a0000000000000aa"
 

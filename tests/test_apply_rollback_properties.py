@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sgharden.act.apply import apply_plan
+from sgharden.act.rollback import rollback
 from sgharden.aws.clients import AwsContext
-from sgharden.change.apply import apply_plan
-from sgharden.change.rollback import rollback
 from sgharden.model import Rule
-from sgharden.planfile import load_plan
+from sgharden.plan.read import load_plan
 
 REGION = "us-east-1"
 

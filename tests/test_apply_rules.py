@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from change_world import FIXTURE, REGION, World, build_world
 
+from sgharden.act.apply import apply_plan
 from sgharden.aws.clients import AwsContext
-from sgharden.change.apply import apply_plan
-from sgharden.change.awscli import resource_commands
 from sgharden.errors import InputError, SafetyError
-from sgharden.planfile import load_plan
+from sgharden.plan.read import load_plan
+from sgharden.render.awscli import resource_commands
 
 LEGACY = "sg-0c0000000000000cc"  # needs-more-data in the sample plan
 

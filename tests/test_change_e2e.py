@@ -12,9 +12,9 @@ from aws_seed import CallRecorder
 from change_world import World, build_world
 from click.testing import CliRunner, Result
 
-from sgharden.change import apply as apply_module
-from sgharden.change import awscheck
-from sgharden.change import rollback as rollback_module
+from sgharden.act import apply as apply_module
+from sgharden.act import awscheck
+from sgharden.act import rollback as rollback_module
 from sgharden.cli import main
 from sgharden.errors import EXIT_INPUT, EXIT_PARTIAL, EXIT_SAFETY
 

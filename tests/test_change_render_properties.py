@@ -14,11 +14,11 @@ from hcl_spec import hcl_literal
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from sgharden.change.awscli import _permission_command
-from sgharden.change.rules import DESCRIPTION_MAX, rule_description
-from sgharden.change.terraform import rule_block
 from sgharden.model import Rule
+from sgharden.render.awscli import _permission_command
 from sgharden.render.escape import hcl_string as _hcl_string
+from sgharden.render.rule_text import DESCRIPTION_MAX, rule_description
+from sgharden.render.terraform import rule_block
 
 ports = st.integers(min_value=0, max_value=65535)
 ipv4 = st.ip_addresses(v=4).map(lambda a: f"{a}/32")

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from change_world import FIXTURE, REGION, World, build_world
 
+from sgharden.act.apply import apply_plan
+from sgharden.act.rollback import rollback
 from sgharden.aws.clients import AwsContext
-from sgharden.change.apply import apply_plan
-from sgharden.change.report import render_report
-from sgharden.change.rollback import rollback
 from sgharden.errors import SafetyError
-from sgharden.planfile import load_plan
+from sgharden.plan.read import load_plan
+from sgharden.render.report import render_report
 
 HOSTILE = "<script>alert(1)</script> & co"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"

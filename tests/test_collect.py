@@ -28,11 +28,11 @@ from aws_seed import (
 from click.testing import CliRunner, Result
 
 from sgharden.aws.collect import COLLECT_IAM_ACTIONS, REPORT_FILE, finding_filters
-from sgharden.aws.flow_logs import targets
 from sgharden.cli import main
 from sgharden.errors import EXIT_INPUT, EXIT_PARTIAL, EXIT_USAGE
 from sgharden.findings import IN_SCOPE_CONTROLS
 from sgharden.snapshot import load_snapshot
+from sgharden.targets import interface_targets
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def test_collect_end_to_end(world: World, tmp_path: Path) -> None:
 
     # The snapshot reads back, and its targets are the ENIs behind the findings.
     snapshot = load_snapshot(out)
-    by_eni = {t.interface_id: t for t in targets(snapshot)}
+    by_eni = {t.interface_id: t for t in interface_targets(snapshot)}
     assert set(by_eni) == {*world.web_enis, world.bastion_eni, world.db_eni, world.member_eni}
     assert by_eni[world.db_eni].serves == ("orders",)
     assert set(by_eni[world.web_enis[0]].serves) == {world.ssh_group, world.web_group}

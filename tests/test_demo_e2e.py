@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from sgharden.analysis.planner import PlannerOptions
+from sgharden.analysis.options import PlannerOptions
 from sgharden.cli import main
 from sgharden.commands.demo import sample_snapshot
-from sgharden.commands.propose import WindowRequest, propose_snapshot
+from sgharden.pipeline import WindowRequest, propose_snapshot
 
 WEB = "sg-0aa00000000000002"
 APP = "sg-0aa00000000000003"

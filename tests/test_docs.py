@@ -41,8 +41,8 @@ def render_cli_md() -> str:
 
 def render_iam_table() -> str:
     """The README's IAM table, from the constants each command declares (and its tests check)."""
+    from sgharden.act import apply, awscheck, notify, promote, rollback, stage, suppress
     from sgharden.aws import collect, flow_logs
-    from sgharden.change import apply, awscheck, notify, promote, rollback, stage, suppress
     from sgharden.flowlogs.engines import Engine, iam_actions
 
     rows = [

@@ -295,8 +295,9 @@ def test_since_is_utc_minutes() -> None:
 
 
 def test_a_vpc_or_subnet_flow_log_covers_the_eni() -> None:
-    from sgharden.aws.flow_logs import coverage_label, covering
+    from sgharden.aws.flow_logs import coverage_label
     from sgharden.model import Interface
+    from sgharden.targets import covering
 
     eni = Interface("eni-1", "1", REGION, "vpc-1", "subnet-1", ("sg-1",), ("10.0.0.5",))
     on_vpc = FlowLog("fl-v", "vpc-1", "1", REGION, LOG_FORMAT, "s3", "arn")

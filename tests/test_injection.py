@@ -23,11 +23,11 @@ from hcl_spec import hcl_literal
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sgharden.change import awscli, terraform
-from sgharden.change.ticket import environment
 from sgharden.model import Rule
-from sgharden.planfile import Coverage, Evidence, Plan, PlanGroup, PlanRule
+from sgharden.plan.read import Coverage, Evidence, Plan, PlanGroup, PlanRule
+from sgharden.render import awscli, terraform
 from sgharden.render.escape import hcl_string, markdown_text, shell_comment, terminal_text
+from sgharden.render.ticket import environment
 
 HOSTILE = [
     "x\nrm -rf / #",

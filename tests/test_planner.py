@@ -16,7 +16,8 @@ import pytest
 
 from sgharden.analysis.connections import Thresholds, Window, data_window, observed_connections
 from sgharden.analysis.evidence import evidence_params, query_evidence
-from sgharden.analysis.planner import PlannerOptions, propose
+from sgharden.analysis.options import PlannerOptions
+from sgharden.analysis.planner import propose
 from sgharden.analysis.prefixes import aggregate
 from sgharden.flowlogs.ingest import IngestOptions, ingest
 from sgharden.model import Rule

@@ -21,7 +21,8 @@ from test_planner import (
 )
 
 from sgharden.analysis.connections import data_window
-from sgharden.analysis.planner import PlannerOptions, propose
+from sgharden.analysis.options import PlannerOptions
+from sgharden.analysis.planner import propose
 from sgharden.flowlogs.ingest import IngestOptions, ingest
 from sgharden.snapshot import load_snapshot
 from sgharden.workspace import open_workspace

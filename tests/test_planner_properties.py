@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from sgharden.analysis.connections import Connection, Window
 from sgharden.analysis.coverage import Coverage
+from sgharden.analysis.decide import plan_group
 from sgharden.analysis.matching import rule_allows, rules_allow
-from sgharden.analysis.planner import PlannerOptions, plan_group
+from sgharden.analysis.options import PlannerOptions
 from sgharden.model import Interface, Inventory, PrefixList, Rule, SecurityGroup
 
 G = "sg-target"

@@ -17,7 +17,7 @@ import pytest
 from aws_seed import CallRecorder
 from click.testing import CliRunner, Result
 
-from sgharden.change.notify import IAM_ACTIONS
+from sgharden.act.notify import IAM_ACTIONS
 from sgharden.cli import main
 from sgharden.commands.demo import sample_snapshot
 from sgharden.errors import EXIT_ATTENTION

@@ -25,7 +25,8 @@ def test_unknown_format_is_refused() -> None:
 
 @pytest.fixture(scope="module")
 def plan(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from sgharden.analysis.planner import PlannerOptions, propose
+    from sgharden.analysis.options import PlannerOptions
+    from sgharden.analysis.planner import propose
 
     world = World(Path(tmp_path_factory.mktemp("render")))
     world.group("sg-ssh", "bastion", [ingress(22, "0.0.0.0/0"), ingress(9200, "0.0.0.0/0")])

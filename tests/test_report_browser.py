@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from sgharden.change.report import write_report
-from sgharden.planfile import load_plan
+from sgharden.plan.read import load_plan
+from sgharden.render.report import write_report
 from sgharden.snapshot import load_snapshot
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "plan_small"

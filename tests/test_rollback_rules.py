@@ -13,13 +13,13 @@ import boto3
 import pytest
 from aws_seed import CallRecorder
 
+from sgharden.act import live
+from sgharden.act.apply import BACKUP_SCHEMA, rule_json
+from sgharden.act.rollback import load_backup, rollback
 from sgharden.aws.clients import AwsContext
-from sgharden.change import live
-from sgharden.change.apply import BACKUP_SCHEMA, rule_json
-from sgharden.change.rollback import load_backup, rollback
-from sgharden.change.rules import rule_text
 from sgharden.errors import InputError, SafetyError
 from sgharden.model import Rule
+from sgharden.render.rule_text import rule_text
 
 HOME = "eu-west-1"  # where the resources are
 SESSION = AwsContext(region="us-east-1")

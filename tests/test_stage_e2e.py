@@ -17,8 +17,8 @@ from aws_seed import CallRecorder
 from change_world import World, build_world
 from click.testing import CliRunner, Result
 
-from sgharden.change import promote as promote_module
-from sgharden.change import stage as stage_module
+from sgharden.act import promote as promote_module
+from sgharden.act import stage as stage_module
 from sgharden.cli import main
 from sgharden.errors import EXIT_SAFETY
 

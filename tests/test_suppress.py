@@ -17,7 +17,7 @@ from botocore.awsrequest import AWSResponse
 from click.testing import CliRunner, Result
 
 from sgharden.acceptance import load_acceptances, split_by_expiry
-from sgharden.change.suppress import IAM_ACTIONS, planned_updates
+from sgharden.act.suppress import IAM_ACTIONS, planned_updates
 from sgharden.cli import main
 from sgharden.commands.demo import sample_snapshot
 from sgharden.errors import EXIT_PARTIAL

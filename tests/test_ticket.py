@@ -15,14 +15,14 @@ import hcl2
 import pytest
 from click.testing import CliRunner
 
-from sgharden.change.awscli import apply_commands, resource_commands, rollback_commands
-from sgharden.change.rules import DESCRIPTION_MAX, rule_description
-from sgharden.change.terraform import rule_block
-from sgharden.change.ticket import write_tickets
 from sgharden.cli import main
 from sgharden.errors import EXIT_INPUT, InputError
 from sgharden.model import Rule
-from sgharden.planfile import load_plan, parse_plan
+from sgharden.plan.read import load_plan, parse_plan
+from sgharden.render.awscli import apply_commands, resource_commands, rollback_commands
+from sgharden.render.rule_text import DESCRIPTION_MAX, rule_description
+from sgharden.render.terraform import rule_block
+from sgharden.render.ticket import write_tickets
 from sgharden.snapshot import load_snapshot
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "plan_small"
@@ -245,7 +245,7 @@ def test_plan_fragment_is_itself_a_plan(tickets: Path) -> None:
 def test_evidence_query_reproduces_every_rules_evidence(tickets: Path, tmp_path: Path) -> None:
     """Run the ticket's evidence.sql with each rule's evidence-params.json on a workspace of the
     snapshot's flow logs, as its header says: the numbers are the plan's."""
-    from sgharden.commands.propose import ingest_snapshot
+    from sgharden.pipeline import ingest_snapshot
     from sgharden.workspace import open_workspace
 
     folder = tickets / f"123456789012-us-east-1-{DB}"
@@ -275,7 +275,7 @@ def test_evidence_query_reproduces_every_rules_evidence(tickets: Path, tmp_path:
 def test_evidence_query_missing_is_said_not_crashed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sgharden.change.ticket as ticket_module
+    import sgharden.render.ticket as ticket_module
 
     empty = tmp_path / "sql"
     empty.mkdir()
@@ -459,7 +459,7 @@ def test_verify_needs_flow_logs() -> None:
 
 
 def test_risk_follows_the_evidence(tmp_path: Path) -> None:
-    from sgharden.change.ticket import assess
+    from sgharden.render.ticket import assess
 
     plan = load_plan(PLAN)
     assert assess(plan, plan.group(WEB)).risk == "medium"  # used rules revoked, their sources kept

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from sgharden.analysis.planner import PlannerOptions
+from sgharden.analysis.options import PlannerOptions
 from sgharden.analysis.triage import Bucket, Ordering, triage
 from sgharden.cli import main
 from sgharden.commands.demo import sample_snapshot
-from sgharden.commands.propose import WindowRequest, propose_snapshot
 from sgharden.findings import in_scope
+from sgharden.pipeline import WindowRequest, propose_snapshot
 from sgharden.render.triage import TriageFormat, render_csv, render_markdown, triage_renderer
 from sgharden.snapshot import load_snapshot
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from test_report_browser import CHROMIUM, load
 
-from sgharden.analysis.planner import PlannerOptions
+from sgharden.analysis.options import PlannerOptions
 from sgharden.analysis.triage import triage
 from sgharden.commands.demo import sample_snapshot
-from sgharden.commands.propose import WindowRequest, propose_snapshot
+from sgharden.pipeline import WindowRequest, propose_snapshot
 from sgharden.render.triage import render_html
 from sgharden.snapshot import load_snapshot
 

@@ -19,7 +19,7 @@ from sgharden.analysis.matching import rule_allows
 from sgharden.analysis.planner import propose
 from sgharden.flowlogs.ingest import IngestOptions, ingest
 from sgharden.model import Rule
-from sgharden.planfile import parse_plan
+from sgharden.plan.read import parse_plan
 from sgharden.snapshot import load_snapshot
 from sgharden.workspace import open_workspace
 

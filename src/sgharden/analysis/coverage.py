@@ -18,6 +18,7 @@ import duckdb
 from sgharden.analysis.connections import Window, ceil_hour
 from sgharden.model import FlowLog, Interface, Inventory
 from sgharden.resources import query
+from sgharden.targets import recording_log, records
 
 
 @dataclass(frozen=True)
@@ -97,13 +98,7 @@ def flow_log_for(eni: Interface, inventory: Inventory) -> str | None:
 
 
 def _flow_log(eni: Interface, inventory: Inventory) -> FlowLog | None:
-    # the most specific log first: an ENI-level log says more about the ENI than its VPC's
-    for target in (eni.interface_id, eni.subnet_id, eni.vpc_id):
-        for fl in inventory.flow_logs:
-            active = fl.status.upper() == "ACTIVE" and fl.traffic_type.upper() != "REJECT"
-            if target is not None and fl.resource_id == target and active:
-                return fl
-    return None
+    return recording_log(eni, inventory.flow_logs)
 
 
 def log_peers(enis: Iterable[Interface], inventory: Inventory) -> set[str]:
@@ -113,12 +108,8 @@ def log_peers(enis: Iterable[Interface], inventory: Inventory) -> set[str]:
     for eni in enis:
         fl = _flow_log(eni, inventory)
         if fl is not None and fl.resource_id != eni.interface_id:
-            out |= {e.interface_id for e in inventory.interfaces.values() if _logs(fl, e)}
+            out |= {e.interface_id for e in inventory.interfaces.values() if records(fl, e)}
     return out
-
-
-def _logs(fl: FlowLog, eni: Interface) -> bool:
-    return fl.resource_id in (eni.interface_id, eni.subnet_id, eni.vpc_id)
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -195,7 +186,7 @@ def coverage_of(
             )
             continue
         eni_level = fl.resource_id == eni.interface_id
-        peers = [] if eni_level else [e for e in inventory.interfaces.values() if _logs(fl, e)]
+        peers = [] if eni_level else [e for e in inventory.interfaces.values() if records(fl, e)]
         log_delivered = got.delivered_hours or any(
             deliveries.get(p.interface_id, InterfaceDelivery(p.interface_id, 0)).delivered_hours
             for p in peers

@@ -20,8 +20,8 @@ import duckdb
 from sgharden.analysis.connections import Connection, Thresholds, Window, floor_hour
 from sgharden.analysis.evidence import EvidenceSpec
 from sgharden.analysis.matching import address_book, compile_rule
-from sgharden.analysis.plan import iso
 from sgharden.model import Interface, Inventory, Rule
+from sgharden.plan.schema import iso
 from sgharden.resources import query
 
 

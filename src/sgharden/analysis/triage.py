@@ -29,6 +29,7 @@ from typing import Any
 from sgharden.analysis.matching import rule_allows
 from sgharden.findings import SEVERITY_ORDER, in_scope
 from sgharden.model import Finding, Inventory, Rule
+from sgharden.plan.schema import CHANGING_ACTIONS
 from sgharden.snapshot import Snapshot
 
 
@@ -47,7 +48,6 @@ class Ordering(StrEnum):
     EFFORT = "effort"  # fewest rules to change first
 
 
-CHANGING_ACTIONS = ("remove-public-ip", "disable-public-access")
 KEEP_ACTIONS = ("keep-public-ip", "keep-public-access")
 
 

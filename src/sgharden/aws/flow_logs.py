@@ -19,9 +19,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from sgharden.aws.clients import AwsContext
 from sgharden.errors import InputError
-from sgharden.findings import in_scope
-from sgharden.model import FlowLog, Interface, Inventory
-from sgharden.snapshot import Snapshot, flow_log_from_cli
+from sgharden.model import FlowLog, Interface
+from sgharden.snapshot import flow_log_from_cli
+from sgharden.targets import InterfaceTarget as Target
+from sgharden.targets import covering
 
 # The fields the analysis reads: v2 plus direction (tcp-flags, flow-direction, pkt-*addr behind
 # NAT/ELB), place (vpc/subnet/instance/region/az) and AWS-service attribution.
@@ -70,86 +71,6 @@ AUTHORIZATION_ONLY = frozenset(
 
 _FIELD = re.compile(r"\$\{([a-z0-9-]+)\}")
 RESOURCE_FILTER_VALUES = 100
-RDS_ENI_DESCRIPTION = "RDSNetworkInterface"
-
-
-# --- targets -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Target:
-    """An ENI whose traffic is evidence for one or more findings."""
-
-    account_id: str
-    region: str
-    interface: Interface
-    serves: tuple[str, ...]  # the flagged resources: sg-..., i-..., DB identifiers
-    controls: tuple[str, ...]
-    finding_ids: tuple[str, ...]
-
-    @property
-    def interface_id(self) -> str:
-        return self.interface.interface_id
-
-
-def _db_interfaces(inv: Inventory, identifier: str) -> list[Interface]:
-    """The ENIs of a DB instance: in its VPC, carrying one of its groups, and described
-    'RDSNetworkInterface' (AWS also marks them requester-managed; the description is what names
-    RDS, and an ENI made by hand with that description and the DB's group is treated the same)."""
-    db = inv.db_instances.get(identifier)
-    if db is None:
-        return []
-    return [
-        eni
-        for eni in inv.interfaces.values()
-        if eni.description == RDS_ENI_DESCRIPTION
-        and eni.vpc_id == db.vpc_id
-        and set(db.group_ids) & set(eni.group_ids)
-    ]
-
-
-def targets(snapshot: Snapshot) -> list[Target]:
-    """The ENIs behind the snapshot's in-scope findings, one Target per ENI."""
-    acc: dict[tuple[str, str, str], dict[str, set[str]]] = {}
-    enis: dict[tuple[str, str, str], Interface] = {}
-    for finding in in_scope(snapshot.findings):
-        inv = snapshot.inventory(finding.account_id, finding.region)
-        if inv is None:
-            continue
-        if finding.resource_type == "AwsEc2SecurityGroup":
-            hits = [e for e in inv.interfaces.values() if finding.resource_id in e.group_ids]
-        elif finding.resource_type == "AwsEc2Instance":
-            instance = inv.instances.get(finding.resource_id)
-            ids = set(instance.interface_ids) if instance else set()
-            hits = [e for e in inv.interfaces.values() if e.interface_id in ids]
-        elif finding.resource_type == "AwsRdsDbInstance":
-            hits = _db_interfaces(inv, finding.resource_id)
-        else:
-            hits = []
-        for eni in hits:
-            key = (finding.account_id, finding.region, eni.interface_id)
-            enis[key] = eni
-            entry = acc.setdefault(key, {"serves": set(), "controls": set(), "findings": set()})
-            entry["serves"].add(finding.resource_id)
-            entry["controls"].add(finding.control)
-            entry["findings"].update(finding.all_ids)
-    return [
-        Target(
-            account,
-            region,
-            enis[(account, region, eni_id)],
-            tuple(sorted(v["serves"])),
-            tuple(sorted(v["controls"])),
-            tuple(sorted(v["findings"])),
-        )
-        for (account, region, eni_id), v in sorted(acc.items())
-    ]
-
-
-def flagged_without_interfaces(snapshot: Snapshot) -> list[str]:
-    """Flagged resources with no ENI in the inventory (e.g. an unused group: nothing to log)."""
-    served = {s for t in targets(snapshot) for s in t.serves}
-    return sorted({f.resource_id for f in in_scope(snapshot.findings)} - served)
 
 
 # --- format and coverage -------------------------------------------------------------------------
@@ -172,12 +93,6 @@ def is_sufficient(flow_log: FlowLog) -> bool:
         and flow_log.traffic_type in SUFFICIENT_TRAFFIC
         and not missing_fields(flow_log)
     )
-
-
-def covering(flow_logs: Iterable[FlowLog], eni: Interface) -> list[FlowLog]:
-    """Flow logs that record the ENI: on the ENI itself, its subnet or its VPC."""
-    scopes = {eni.interface_id, eni.subnet_id, eni.vpc_id} - {None}
-    return [fl for fl in flow_logs if fl.resource_id in scopes and fl.status == "ACTIVE"]
 
 
 def coverage_label(flow_logs: Iterable[FlowLog], eni: Interface) -> str:

@@ -12,14 +12,12 @@ from sgharden.aws.flow_logs import (
     DisableOutcome,
     EnableReport,
     StatusRow,
-    Target,
     coverage_label,
-    flagged_without_interfaces,
-    targets,
 )
 from sgharden.findings import SEVERITY_ORDER
 from sgharden.model import Finding
 from sgharden.snapshot import Snapshot
+from sgharden.targets import InterfaceTarget, flagged_without_interfaces, interface_targets
 
 RESOURCE_ROWS = 50  # the per-resource table stops here; the snapshot holds them all
 
@@ -57,9 +55,9 @@ def collect_summary(result: CollectResult, snapshot: Snapshot | None) -> str:
     per_resource: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
     for f in findings:
         per_resource[(f.account_id, f.region, f.resource_id)].append(f)
-    by_resource: dict[tuple[str, str, str], list[Target]] = defaultdict(list)
+    by_resource: dict[tuple[str, str, str], list[InterfaceTarget]] = defaultdict(list)
     if snapshot is not None:
-        for t in targets(snapshot):
+        for t in interface_targets(snapshot):
             for served in t.serves:
                 by_resource[(t.account_id, t.region, served)].append(t)
     written = set(result.sets_written)

@@ -1,5 +1,3 @@
-"""From a plan to a production change: tickets, dry-run, apply, rollback, verify (issue 5).
-
-Rendering (`ticket`, `report`, `terraform`, `awscli`) is pure; `awscheck`, `apply` and `rollback`
-are the only modules here that write to (or ask) AWS, always through `sgharden.aws.clients`.
-"""
+"""A change after the plan, judged from flow data: replay (current vs proposed rules), the soak of
+a staged rollout, verify (who is turned away) and recheck (the plan against a fresh snapshot).
+No AWS writes here (act/) and no rendering (render/)."""

@@ -26,7 +26,7 @@ import duckdb
 from sgharden.change.verify import verify
 from sgharden.errors import InputError
 from sgharden.findings import in_scope
-from sgharden.planfile import Plan
+from sgharden.plan.read import Plan
 from sgharden.snapshot import Snapshot
 
 SCHEMA = "sgharden.recheck/v1"

@@ -18,10 +18,11 @@ import duckdb
 
 from sgharden.analysis.connections import Connection, Thresholds, observed_connections
 from sgharden.analysis.matching import rules_allow
-from sgharden.change.rules import rule_text
 from sgharden.errors import InputError
 from sgharden.model import Interface, Inventory, Rule
-from sgharden.planfile import Plan, PlanGroup, parse_time
+from sgharden.plan.read import Plan, PlanGroup, parse_time
+from sgharden.plan.schema import proposed_rules as plan_proposed_rules
+from sgharden.render.rule_text import rule_text
 from sgharden.snapshot import Snapshot
 
 
@@ -152,10 +153,9 @@ def check_snapshot_matches(plan: Plan, snapshot: Snapshot) -> None:
 
 
 def proposed_rules(group_rules: tuple[Rule, ...], plan_group: PlanGroup) -> list[Rule]:
-    gone = {pr.rule.key() for pr in plan_group.revoke}
-    kept = [r for r in group_rules if r.key() not in gone]
-    have = {r.key() for r in kept}
-    return kept + [pr.rule for pr in plan_group.authorize if pr.rule.key() not in have]
+    return plan_proposed_rules(
+        group_rules, (pr.rule for pr in plan_group.revoke), (pr.rule for pr in plan_group.authorize)
+    )
 
 
 def thresholds_from(settings: dict[str, Any]) -> Thresholds:

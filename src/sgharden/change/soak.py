@@ -18,8 +18,8 @@ import duckdb
 
 from sgharden.analysis.connections import Connection
 from sgharden.change.replay import replay
-from sgharden.change.stage import StagedGroup, iso
-from sgharden.planfile import Plan
+from sgharden.change.stage_record import StagedGroup, iso
+from sgharden.plan.read import Plan
 from sgharden.snapshot import Snapshot
 
 DEFAULT_MIN_SOAK_DAYS = 7

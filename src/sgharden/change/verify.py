@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from sgharden.flowlogs.ingest import IngestOptions, IngestReport, ingest
-from sgharden.planfile import Plan, PlanGroup, parse_time
+from sgharden.plan.read import Plan, PlanGroup, parse_time
 from sgharden.resources import query
 from sgharden.snapshot import Snapshot
 
@@ -136,8 +136,7 @@ def ingest_after_change(
 ) -> IngestReport:
     """Read the flow logs since the change into the workspace (the inventory's addresses and
     every flow-logs.json of the snapshot help orient header-less records)."""
-    from sgharden.commands.ingest import s3_factory_for
-    from sgharden.commands.propose import flow_logs_json_files
+    from sgharden.pipeline import flow_logs_json_files, s3_factory_for
     from sgharden.workspace import enable_s3
 
     options = IngestOptions(

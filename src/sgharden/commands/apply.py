@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
-from sgharden.change.apply import DEFAULT_BACKUP_DIR, IAM_ACTIONS, apply_plan
-from sgharden.change.awscheck import DEFAULT_RULE_LIMIT
-from sgharden.change.stage import stage_plan
+from sgharden.act.apply import DEFAULT_BACKUP_DIR, IAM_ACTIONS, apply_plan
+from sgharden.act.awscheck import DEFAULT_RULE_LIMIT
+from sgharden.act.stage import stage_plan
 from sgharden.commands.aws_options import aws_options, make_context
 from sgharden.errors import EXIT_PARTIAL
-from sgharden.planfile import load_plan
+from sgharden.plan.read import load_plan
 
 __all__ = ["IAM_ACTIONS", "command"]
 

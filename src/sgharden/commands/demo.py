@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from sgharden.analysis.planner import PlannerOptions
+from sgharden.analysis.options import PlannerOptions
 from sgharden.analysis.triage import triage
-from sgharden.commands.propose import WindowRequest, propose_snapshot
 from sgharden.errors import InputError
+from sgharden.pipeline import WindowRequest, propose_snapshot
 from sgharden.render.markdown import render_summary
 from sgharden.render.table import render_table
 from sgharden.resources import samples_dir

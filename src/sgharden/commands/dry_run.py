@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from sgharden.change.awscheck import DEFAULT_RULE_LIMIT, IAM_ACTIONS
-from sgharden.change.dryrun import dry_run, write_report
+from sgharden.act.awscheck import DEFAULT_RULE_LIMIT, IAM_ACTIONS
+from sgharden.act.dryrun import dry_run, write_report
 from sgharden.commands.aws_options import aws_options, make_context
 from sgharden.errors import EXIT_SAFETY
-from sgharden.planfile import load_plan
+from sgharden.plan.read import load_plan
 from sgharden.snapshot import load_snapshot
 
 __all__ = ["IAM_ACTIONS", "command"]

@@ -11,6 +11,7 @@ from sgharden.aws.summary import disable_table, enable_table, status_table
 from sgharden.commands.aws_options import aws_options, make_context
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.snapshot import load_snapshot
+from sgharden.targets import flagged_without_interfaces, interface_targets
 
 _snapshot_option = click.option(
     "--snapshot",
@@ -67,8 +68,8 @@ def enable(
     """Create a flow log on every target ENI that lacks a sufficient one (exit 4 if any failed)."""
     target = flow_logs.Destination.parse(destination, role_arn, file_format, hive, per_hour)
     snapshot = load_snapshot(snapshot_dir)
-    targets = flow_logs.targets(snapshot)
-    idle = flow_logs.flagged_without_interfaces(snapshot)
+    targets = interface_targets(snapshot)
+    idle = flagged_without_interfaces(snapshot)
     if idle:
         click.echo(f"flagged, no ENI to log in the snapshot: {', '.join(idle)}", err=True)
     if not targets:
@@ -115,7 +116,7 @@ def status(
     retry_mode: str,
 ) -> None:
     """Per target ENI: flow log, destination, since when, format, data delivered, days to go."""
-    targets = flow_logs.targets(load_snapshot(snapshot_dir))
+    targets = interface_targets(load_snapshot(snapshot_dir))
     aws = make_context(
         ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
     )

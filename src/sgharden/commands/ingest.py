@@ -20,7 +20,8 @@ from sgharden.commands.engine_options import (
 )
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.flowlogs.fields import parse_log_format
-from sgharden.flowlogs.ingest import IngestOptions, IngestReport, ingest, iter_summary
+from sgharden.flowlogs.ingest import IngestOptions, ingest, iter_summary
+from sgharden.pipeline import report_lines, s3_factory_for
 from sgharden.workspace import DEFAULT_WORKSPACE, enable_s3, open_workspace
 
 
@@ -44,30 +45,6 @@ def progress_printer(quiet: bool) -> object:
             click.echo("", err=True)
 
     return show
-
-
-def s3_factory_for(sources: list[str]) -> tuple[object, object]:
-    """(session, client factory) when any source is on S3, else (None, None)."""
-    if not any(s.startswith("s3://") for s in sources):
-        return None, None
-    from sgharden.aws.clients import AwsContext
-
-    ctx = AwsContext()
-    return ctx.base_session(), lambda: ctx.client("s3")
-
-
-def report_lines(report: IngestReport) -> list[str]:
-    lines = [
-        f"objects: {report.objects_found} found, {report.objects_read} read, "
-        f"{report.objects_skipped} already ingested",
-        f"records: {report.records:,} stored, {report.rejected:,} rejected, "
-        f"{report.unanalysable:,} kept aside as not analysable ({report.seconds:.1f}s)",
-    ]
-    for source, reason in report.rejected_objects[:20]:
-        lines.append(f"  rejected object {source}: {reason}")
-    if report.rejected or report.unanalysable:
-        lines.append("  see them with: SELECT * FROM rejects  (in the workspace)")
-    return lines
 
 
 @click.command("ingest")
@@ -163,8 +140,8 @@ def _athena(
     until: str | None,
     engine: dict[str, object],
 ) -> None:
-    from sgharden.commands.propose import _iso
     from sgharden.flowlogs.engines.athena_run import athena_rollup
+    from sgharden.pipeline import parse_moment
     from sgharden.snapshot import load_snapshot
 
     if snapshot_dir is None:
@@ -177,8 +154,8 @@ def _athena(
         load_snapshot(snapshot_dir),
         options,
         lambda service: aws.client(service),
-        _iso(since),
-        _iso(until),
+        parse_moment(since),
+        parse_moment(until),
         query_progress(quiet),
     )
     if options.dry_run:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
-from sgharden.change.promote import IAM_ACTIONS, promote
+from sgharden.act.promote import IAM_ACTIONS, promote
 from sgharden.change.verify import ingest_after_change
 from sgharden.commands.aws_options import aws_options, make_context
 from sgharden.commands.stage_options import staged_plan_options
 from sgharden.errors import EXIT_SAFETY, InputError
-from sgharden.planfile import load_plan
+from sgharden.plan.read import load_plan
 from sgharden.render.stage import soak_table
 from sgharden.snapshot import load_snapshot
 from sgharden.workspace import open_workspace

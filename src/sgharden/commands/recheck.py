@@ -9,13 +9,13 @@ from pathlib import Path
 
 import click
 
-from sgharden.change.notify import IAM_ACTIONS, deliver, parse_target
+from sgharden.act.notify import IAM_ACTIONS, deliver, parse_target
 from sgharden.change.recheck import digest, load_state, recheck, save_state
 from sgharden.change.verify import ingest_after_change
 from sgharden.commands.aws_options import aws_options, make_context
-from sgharden.commands.propose import _iso
 from sgharden.errors import EXIT_ATTENTION
-from sgharden.planfile import load_plan
+from sgharden.pipeline import parse_moment
+from sgharden.plan.read import load_plan
 from sgharden.snapshot import load_snapshot
 from sgharden.workspace import DEFAULT_WORKSPACE, open_workspace
 
@@ -76,7 +76,7 @@ def command(
     targets = [parse_target(n) for n in notify]
     plan = load_plan(plan_path)
     snapshot = load_snapshot(snapshot_dir)
-    moment = _iso(since)
+    moment = parse_moment(since)
     con = None
     if applied and moment is not None:
         con = open_workspace(workspace)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sgharden.change.rollback import IAM_ACTIONS, rollback
+from sgharden.act.rollback import IAM_ACTIONS, rollback
 from sgharden.commands.aws_options import aws_options, make_context
 
 __all__ = ["IAM_ACTIONS", "command"]

@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 
 from sgharden.change.soak import soak_status, status_document
-from sgharden.change.stage import staged_groups
+from sgharden.change.stage_record import staged_groups
 from sgharden.change.verify import ingest_after_change
 from sgharden.commands.stage_options import staged_plan_options
 from sgharden.errors import InputError
-from sgharden.planfile import load_plan
+from sgharden.plan.read import load_plan
 from sgharden.render.stage import soak_markdown, soak_table
 from sgharden.snapshot import load_snapshot
 from sgharden.workspace import open_workspace

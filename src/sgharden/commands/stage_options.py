@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from sgharden.change.apply import DEFAULT_BACKUP_DIR
+from sgharden.act.apply import DEFAULT_BACKUP_DIR
 from sgharden.change.soak import DEFAULT_MIN_SOAK_DAYS
 
 F = TypeVar("F", bound=Callable[..., Any])

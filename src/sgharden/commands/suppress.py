@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from sgharden.acceptance import load_acceptances, split_by_expiry
-from sgharden.change.suppress import IAM_ACTIONS, planned_updates, suppress
+from sgharden.act.suppress import IAM_ACTIONS, planned_updates, suppress
 from sgharden.commands.aws_options import aws_options, make_context
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.snapshot import load_snapshot

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from sgharden.change.report import write_report
-from sgharden.change.ticket import write_tickets
-from sgharden.planfile import load_plan
+from sgharden.plan.read import load_plan
+from sgharden.render.report import write_report
+from sgharden.render.ticket import write_tickets
 from sgharden.snapshot import load_snapshot
 
 

@@ -12,12 +12,12 @@ from typing import Any
 import click
 
 from sgharden.acceptance import apply_to_plan, load_acceptances, split_by_expiry
-from sgharden.analysis.planner import PlannerOptions
+from sgharden.analysis.options import PlannerOptions
 from sgharden.analysis.triage import Ordering, Triage, triage
-from sgharden.commands.ingest import report_lines
-from sgharden.commands.propose import WindowRequest, build_plan, ingest_snapshot
+from sgharden.commands.ingest import progress_printer
 from sgharden.errors import InputError
 from sgharden.findings import in_scope
+from sgharden.pipeline import WindowRequest, build_plan, ingest_snapshot, report_lines
 from sgharden.render.triage import TriageFormat, triage_renderer
 from sgharden.snapshot import Snapshot, load_snapshot
 from sgharden.workspace import DEFAULT_WORKSPACE, open_workspace
@@ -70,7 +70,7 @@ def _plan(
     con = open_workspace(workspace)
     try:  # propose_snapshot's steps, with the snapshot read once for both
         if do_ingest:
-            report = ingest_snapshot(con, snapshot, flow_logs, quiet)
+            report = ingest_snapshot(con, snapshot, flow_logs, progress_printer(quiet))  # type: ignore[arg-type]
             if not quiet:
                 for line in report_lines(report):
                     click.echo(line, err=True)

@@ -11,7 +11,7 @@ from tabulate import tabulate
 
 from sgharden.change.verify import Rejection, ingest_after_change, verify
 from sgharden.errors import EXIT_SAFETY, InputError
-from sgharden.planfile import load_plan, parse_time
+from sgharden.plan.read import load_plan, parse_time
 from sgharden.snapshot import load_snapshot
 from sgharden.workspace import open_workspace
 

@@ -10,8 +10,9 @@ Objects are read in batches bounded by size (so memory stays flat as the data gr
 - header-less text and CloudWatch Logs JSON take their format from --log-format or a
   flow-logs.json (DescribeFlowLogs) beside them, and go through the line parser;
 - anything else in the tree is rejected whole, with its name.
-Then the batch is rolled up (sql/orient.sql, rollup_batch.sql, ...), and the objects are added
-to the manifest in the same transaction, so an object is counted once or not at all.
+Then the batch is rolled up (sql/rollup_batch.sql orients each record, rollup_insert.sql adds it
+up), and the objects are added to the manifest in the same transaction, so an object is counted
+once or not at all.
 """
 
 from __future__ import annotations

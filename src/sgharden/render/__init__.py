@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 
-from sgharden.analysis.plan import Plan
+from sgharden.plan.write import Plan
 
 
 class OutputFormat(StrEnum):

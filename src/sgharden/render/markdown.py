@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sgharden.analysis.plan import Plan
+from sgharden.plan.write import Plan
 from sgharden.render.rules import describe
 
 

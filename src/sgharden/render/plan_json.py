@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sgharden.analysis.plan import Plan
+from sgharden.plan.write import Plan
 
 
 def render_json(plan: Plan) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from sgharden.analysis.plan import Plan
+from sgharden.plan.write import Plan
 from sgharden.render.escape import terminal_text
 from sgharden.render.rules import direction, peer, ports
 

@@ -15,8 +15,8 @@ from datetime import date
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sgharden.acceptance import Acceptance, AcceptanceState
+from sgharden.act.apply import product_arn
 from sgharden.aws.clients import AwsContext
-from sgharden.change.apply import product_arn
 from sgharden.findings import in_scope
 from sgharden.model import Finding
 

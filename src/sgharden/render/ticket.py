@@ -22,16 +22,16 @@ from markupsafe import Markup
 
 from sgharden.analysis.connections import Window
 from sgharden.analysis.evidence import evidence_params
-from sgharden.change import awscli, terraform
-from sgharden.change.extract import group_extract
 from sgharden.change.replay import thresholds_from
-from sgharden.change.rules import ports_text, rule_text
-from sgharden.change.staged_ticket import write_staged
 from sgharden.errors import InputError
 from sgharden.findings import SEVERITY_ORDER
 from sgharden.model import Finding, SecurityGroup
-from sgharden.planfile import Plan, PlanGroup, PlanResource, fragment, parse_time
+from sgharden.plan.read import Plan, PlanGroup, PlanResource, fragment, parse_time
+from sgharden.render import awscli, terraform
 from sgharden.render.escape import markdown_code, markdown_code_block, markdown_text
+from sgharden.render.extract import group_extract
+from sgharden.render.rule_text import ports_text, rule_text
+from sgharden.render.staged_ticket import write_staged
 from sgharden.resources import sql_dir
 from sgharden.snapshot import Snapshot
 

@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sgharden.act.awscheck import INVALID, LACKS_PERMISSION, CallCheck, check_aws
 from sgharden.aws.clients import AwsContext
-from sgharden.change.awscheck import INVALID, LACKS_PERMISSION, CallCheck, check_aws
 from sgharden.change.replay import ReplayResult, group_ports, replay
-from sgharden.change.ticket import environment
 from sgharden.errors import InputError
-from sgharden.planfile import Plan
+from sgharden.plan.read import Plan
+from sgharden.render.ticket import environment
 from sgharden.snapshot import Snapshot
 from sgharden.workspace import open_workspace
 
@@ -91,7 +91,7 @@ def dry_run(
         # not read_only: open_workspace (re)creates its macros, which a read-only database refuses
         con = open_workspace(workspace)
     else:
-        from sgharden.commands.propose import ingest_snapshot
+        from sgharden.pipeline import ingest_snapshot
 
         con = open_workspace(None)
         ingest_snapshot(con, snapshot)

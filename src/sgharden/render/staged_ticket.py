@@ -11,10 +11,10 @@ import shlex
 from dataclasses import replace
 from pathlib import Path
 
-from sgharden.change import awscli, terraform
-from sgharden.change.rules import rule_text
 from sgharden.change.soak import DEFAULT_MIN_SOAK_DAYS
-from sgharden.planfile import Plan, PlanGroup
+from sgharden.plan.read import Plan, PlanGroup
+from sgharden.render import awscli, terraform
+from sgharden.render.rule_text import rule_text
 from sgharden.render.stage import _md
 
 STAGED_FILES = (

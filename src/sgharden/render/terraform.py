@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 
-from sgharden.change.awscli import new_rules
-from sgharden.change.rules import rule_text
 from sgharden.model import Rule
-from sgharden.planfile import Plan, PlanGroup
+from sgharden.plan.read import Plan, PlanGroup
+from sgharden.render.awscli import new_rules
 from sgharden.render.escape import hcl_comment, hcl_string
+from sgharden.render.rule_text import rule_text
 
 _PEER_ARGUMENT = {
     "CidrIpv4": "cidr_ipv4",

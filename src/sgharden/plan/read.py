@@ -15,18 +15,8 @@ from typing import Any
 
 from sgharden.errors import InputError
 from sgharden.model import Rule
+from sgharden.plan.schema import CHANGING_ACTIONS, GROUP_STATUSES, RESOURCE_ACTIONS, SCHEMA
 
-SCHEMA = "sgharden.plan/v1"
-GROUP_STATUSES = ("ready", "needs-more-data", "needs-decision", "no-change")
-RESOURCE_ACTIONS = (
-    "remove-public-ip",
-    "keep-public-ip",
-    "disable-public-access",
-    "keep-public-access",
-    "needs-more-data",
-)
-# actions that change something; the `keep-*` ones only document why nothing changes
-CHANGING_ACTIONS = ("remove-public-ip", "disable-public-access")
 _PEERS = ("CidrIpv4", "CidrIpv6", "ReferencedGroupId", "PrefixListId")
 
 

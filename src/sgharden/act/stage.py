@@ -3,7 +3,7 @@
 A security group has no audit mode, but rules only add access: adding a group's narrow rules next to
 its wide one can cut nothing. The stage record then says what was added (with the rule ids AWS gave
 them), when, from which plan file, and where the backup is, so `stage status` can soak the change
-on flow logs and `promote` can revoke the wide rules later (`change/promote.py`).
+on flow logs and `promote` can revoke the wide rules later (`act/promote.py`).
 
 Same safety as `apply`: drift refused before anything changes, the rule quota checked at the peak
 (old + new rules stay together for the whole soak), the backup written first, a re-run does nothing.
@@ -12,7 +12,6 @@ Same safety as `apply`: drift refused before anything changes, the rule quota ch
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -22,9 +21,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from sgharden.aws.clients import AwsContext
-from sgharden.change import live
-from sgharden.change.apply import (
+from sgharden.act import live
+from sgharden.act.apply import (
     ApplyResult,
     ChangeFailed,
     GroupChange,
@@ -34,31 +32,19 @@ from sgharden.change.apply import (
     rule_json,
     write_backup,
 )
-from sgharden.change.awscheck import DEFAULT_RULE_LIMIT, _families
-from sgharden.change.rules import rule_text
-from sgharden.errors import InputError, SafetyError
+from sgharden.act.awscheck import DEFAULT_RULE_LIMIT, _families
+from sgharden.aws.clients import AwsContext
+from sgharden.change.stage_record import STAGE_SCHEMA, iso, plan_fingerprint
+from sgharden.errors import SafetyError
 from sgharden.model import Rule
-from sgharden.planfile import Plan, parse_time
+from sgharden.plan.read import Plan
+from sgharden.render.rule_text import rule_text
 
-STAGE_SCHEMA = "sgharden.stage/v1"
 IAM_ACTIONS = (
     "ec2:DescribeSecurityGroupRules",
     "ec2:AuthorizeSecurityGroupIngress",
     "ec2:AuthorizeSecurityGroupEgress",
 )
-
-
-def plan_fingerprint(plan_path: Path) -> str:
-    """What identifies the plan a stage was made from: for now the sha256 of the plan file's bytes.
-
-    The one place to swap for the plan's snapshot fingerprint once it exists; `promote` refuses
-    when this differs from the stage record's.
-    """
-    return "sha256:" + hashlib.sha256(plan_path.read_bytes()).hexdigest()
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def refuse_drift(plan: Plan, changes: list[GroupChange], extra: dict[str, list[str]]) -> None:
@@ -192,77 +178,3 @@ def write_stage_record(
 
 def _revoke_keys(change: GroupChange) -> set[tuple[Any, ...]]:
     return {pr.rule.key() for pr in change.group.revoke}
-
-
-@dataclass(frozen=True)
-class StagedGroup:
-    """One group of a stage record: when its soak started, and the rules the stage added."""
-
-    group_id: str
-    started_at: datetime  # naive UTC, the workspace's convention
-    record: Path
-    backup: Path
-    added: tuple[Rule, ...]
-
-
-def load_stage_record(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not JSON ({exc})") from None
-    if not isinstance(document, dict) or document.get("schema") != STAGE_SCHEMA:
-        raise InputError(f"{path}: schema: expected {STAGE_SCHEMA!r}")
-    for key in ("plan", "plan_fingerprint", "backup", "started_at", "groups"):
-        if key not in document:
-            raise InputError(f"{path}: {key}: missing")
-    try:
-        parse_time(str(document["started_at"]))
-    except ValueError:
-        raise InputError(f"{path}: started_at: not an ISO 8601 time") from None
-    for i, group in enumerate(document["groups"]):
-        if not isinstance(group, dict) or not isinstance(group.get("group_id"), str):
-            raise InputError(f"{path}: groups[{i}].group_id: missing")
-        if not isinstance(group.get("added"), list):
-            raise InputError(f"{path}: groups[{i}].added: missing")
-    return document
-
-
-def staged_groups(plan: Plan, stage_dir: Path) -> dict[str, StagedGroup]:
-    """The plan's staged groups from the records in `stage_dir` (the earliest stage of each).
-
-    A record made from the same plan path whose fingerprint differs means the plan file changed
-    since it was staged: refused, since the soak judged other rules than the ones it would revoke.
-    """
-    found: dict[str, StagedGroup] = {}
-    changed: list[Path] = []
-    wanted = plan_fingerprint(plan.path)
-    for path in sorted(stage_dir.glob("stage-*.json")) if stage_dir.is_dir() else []:
-        document = load_stage_record(path)
-        if document["plan_fingerprint"] != wanted:
-            if Path(document["plan"]) == plan.path.resolve():
-                changed.append(path)
-            continue
-        started = parse_time(str(document["started_at"]))
-        for group in document["groups"]:
-            gid = group["group_id"]
-            if gid in found and found[gid].started_at <= started:
-                continue
-            found[gid] = StagedGroup(
-                gid,
-                started,
-                path,
-                Path(document["backup"]),
-                tuple(Rule.from_ec2(r, gid) for r in group["added"]),
-            )
-    if changed and not found:
-        raise SafetyError(
-            f"{plan.path}: the plan file changed since it was staged ({changed[-1].name} has "
-            "another fingerprint): the soak judged other rules",
-            hint="stage the new plan with `sgharden apply PLAN --stage` (it soaks again)",
-        )
-    if not found:
-        raise InputError(
-            f"{stage_dir}: no stage record of {plan.path.name}",
-            hint=f"stage it first: `sgharden apply {plan.path} --stage`",
-        )
-    return found

@@ -14,12 +14,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from sgharden.act import live
 from sgharden.aws.clients import AwsContext
-from sgharden.change import live
-from sgharden.change.awscli import new_rules
-from sgharden.change.rules import rule_text
 from sgharden.model import Rule
-from sgharden.planfile import Plan, PlanGroup, PlanResource
+from sgharden.plan.read import Plan, PlanGroup, PlanResource
+from sgharden.render.awscli import new_rules
+from sgharden.render.rule_text import rule_text
 
 # EC2's default quota "Inbound or outbound rules per security group", enforced separately for IPv4
 # and IPv6 rules; a rule with a referenced group or prefix list counts towards both.
@@ -221,7 +221,7 @@ def check_resource(resource: PlanResource, ctx: AwsContext) -> list[CallCheck]:
         ]
     if resource.action != "remove-public-ip":
         return []
-    from sgharden.change.apply import read_resource
+    from sgharden.act.apply import read_resource
 
     try:
         change = read_resource(ctx, resource)

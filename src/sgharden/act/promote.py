@@ -24,9 +24,8 @@ from typing import Any
 import duckdb
 from botocore.exceptions import ClientError
 
-from sgharden.aws.clients import AwsContext
-from sgharden.change import live
-from sgharden.change.apply import (
+from sgharden.act import live
+from sgharden.act.apply import (
     ApplyResult,
     ChangeFailed,
     GroupChange,
@@ -35,11 +34,13 @@ from sgharden.change.apply import (
     group_change,
     write_backup,
 )
-from sgharden.change.rules import rule_text
+from sgharden.act.stage import refuse_drift
+from sgharden.aws.clients import AwsContext
 from sgharden.change.soak import GroupSoak, SoakSource, iso_naive, soak_status
-from sgharden.change.stage import iso, refuse_drift, staged_groups
+from sgharden.change.stage_record import iso, staged_groups
 from sgharden.errors import InputError, SafetyError
-from sgharden.planfile import Plan
+from sgharden.plan.read import Plan
+from sgharden.render.rule_text import rule_text
 from sgharden.snapshot import Snapshot
 
 IAM_ACTIONS = (

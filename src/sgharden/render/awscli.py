@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from sgharden.change.rules import rule_description, rule_text
 from sgharden.errors import InputError
 from sgharden.model import Rule
-from sgharden.planfile import Plan, PlanGroup, PlanResource
+from sgharden.plan.read import Plan, PlanGroup, PlanResource
 from sgharden.render.escape import shell_arg, shell_comment
+from sgharden.render.rule_text import rule_description, rule_text
 
 SHEBANG = "#!/bin/sh\n{comment}\nset -eu\n"
 

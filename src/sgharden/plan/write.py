@@ -8,31 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sgharden.analysis.connections import Connection, Window
 from sgharden.analysis.coverage import Coverage
 from sgharden.analysis.evidence import EvidenceSpec, SampleKey, rule_evidence
 from sgharden.model import Rule
-
-SCHEMA = "sgharden.plan/v1"
-
-READY = "ready"
-NEEDS_MORE_DATA = "needs-more-data"
-NO_CHANGE = "no-change"
-# a world-open rule on a risky port whose real sources do not fit the limits: a person chooses
-# among the alternatives the plan names (prefix list, Session Manager, private connectivity)
-NEEDS_DECISION = "needs-decision"
-
-
-def iso(moment: datetime | None) -> str | None:
-    """ISO 8601 UTC with a Z; naive datetimes are UTC (the workspace stores UTC)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+from sgharden.plan.schema import SCHEMA, iso, proposed_rules
 
 
 @dataclass(frozen=True)
@@ -90,10 +73,9 @@ class GroupPlan:
 
     def proposed_rules(self) -> list[Rule]:
         """The group's rules once a ready plan is applied (current - revoke + authorize)."""
-        gone = {d.rule.key() for d in self.revoke}
-        kept = [r for r in self.current if r.key() not in gone]
-        have = {r.key() for r in kept}
-        return kept + [d.rule for d in self.authorize if d.rule.key() not in have]
+        return proposed_rules(
+            self.current, (d.rule for d in self.revoke), (d.rule for d in self.authorize)
+        )
 
     def to_dict(self, ctx: EvidenceContext | None = None) -> dict[str, Any]:
         cov = self.coverage

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from sgharden.change.ticket import assess, environment, findings_for, interfaces_of
-from sgharden.planfile import Plan, PlanRule, parse_time
+from sgharden.plan.read import Plan, PlanRule, parse_time
+from sgharden.render.ticket import assess, environment, findings_for, interfaces_of
 from sgharden.snapshot import Snapshot
 
 CHART_WIDTH = 560

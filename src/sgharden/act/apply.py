@@ -23,13 +23,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from sgharden.act import live
 from sgharden.aws.clients import AwsContext
-from sgharden.change import live
-from sgharden.change.awscli import new_rules, resource_commands
-from sgharden.change.rules import rule_text
 from sgharden.errors import InputError, SafetyError
 from sgharden.model import Rule
-from sgharden.planfile import Plan, PlanGroup, PlanResource
+from sgharden.plan.read import Plan, PlanGroup, PlanResource
+from sgharden.render.awscli import new_rules, resource_commands
+from sgharden.render.rule_text import rule_text
 
 BACKUP_SCHEMA = "sgharden.backup/v1"
 DEFAULT_BACKUP_DIR = "sgharden-backups"

@@ -15,12 +15,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from sgharden.act import live
+from sgharden.act.apply import BACKUP_SCHEMA
 from sgharden.aws.clients import AwsContext
-from sgharden.change import live
-from sgharden.change.apply import BACKUP_SCHEMA
-from sgharden.change.rules import rule_text
 from sgharden.errors import InputError, SafetyError
 from sgharden.model import Rule
+from sgharden.render.rule_text import rule_text
 
 IAM_ACTIONS = (
     "ec2:DescribeSecurityGroupRules",

@@ -1,0 +1,257 @@
+"""Rule use: what each rule of a flagged group let in over the window, and who reached a resource.
+
+One interface (`RuleUseEngine`) with two implementations behind it: `SqlUse` measures in DuckDB
+(analysis/rule_use.py, sql/), `PythonUse` matches every connection in Python and is the reference
+the tests compare it with (tests/test_planner.py: both give the same plan). `use_engine(name)`
+picks one; the planner never asks which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+import duckdb
+
+from sgharden.analysis.connections import (
+    INTERNAL_NETWORKS,
+    Connection,
+    Window,
+    observed_connections,
+)
+from sgharden.analysis.evidence import EvidenceSpec
+from sgharden.analysis.options import PlannerOptions, is_internet, public_reason
+from sgharden.analysis.resources import SourceClass, resource_use_from_connections, sql_resource_use
+from sgharden.analysis.rule_use import match_rules, prepare, rule_sources, use_counts
+from sgharden.model import Interface, Inventory, Rule, SecurityGroup
+from sgharden.snapshot import Snapshot
+from sgharden.targets import ResourceTarget, Targets
+
+EvidenceRef = tuple[Connection, ...] | EvidenceSpec
+
+
+@dataclass
+class PortUse:
+    """Real use of one (protocol, service port) under one rule, across the group's ENIs."""
+
+    protocol: int
+    port: int | None
+    sources: int  # distinct real sources
+    internet_sources: int
+    connections: list[Connection] | None  # the real connections; None when only counted
+    evidence: EvidenceRef  # the real connections of this port, for an authorize line
+
+
+@dataclass
+class RuleUse:
+    """What one rule let in over the window: counts, per-port use, probes, and its evidence."""
+
+    real_sources: int
+    real_connections: int
+    probe_sources: int
+    probe_connections: int
+    ports: dict[tuple[int, int | None], PortUse]
+    probe_addrs: set[str] | None  # None when not needed (no port to narrow)
+    evidence: EvidenceRef  # everything the rule let in (real and probes)
+
+
+def _needs_narrowing(
+    rule: Rule, ports: Iterable[PortUse], options: PlannerOptions
+) -> list[PortUse]:
+    """The ports of a world-open rule whose sources the planner must see one by one."""
+    ports = list(ports)
+    public = [public_reason(options, p) for p in ports]
+    single_port = rule.protocol in (6, 17) and rule.from_port == rule.to_port
+    if not rule.is_world_open or (single_port and all(public)):
+        return []
+    return [p for p, why in zip(ports, public, strict=True) if not why]
+
+
+def sql_rule_uses(
+    con: duckdb.DuckDBPyConnection,
+    rules: list[tuple[int, Rule, list[Interface], Inventory]],
+    window: Window,
+    options: PlannerOptions,
+) -> dict[int, RuleUse]:
+    """Each rule's use from DuckDB (analysis/rule_use.py), keyed by the ids in `rules`."""
+    match_rules(con, rules)
+    totals: dict[int, tuple[int, int, int, int]] = {}
+    ports: dict[int, list[PortUse]] = {}
+    for rule_id, protocol, port_key, real, internet, real_conns, probes, probe_conns in use_counts(
+        con
+    ):
+        if protocol is None:
+            totals[rule_id] = (int(real), int(real_conns), int(probes), int(probe_conns))
+        elif real:
+            port = None if port_key == -1 else int(port_key)
+            ports.setdefault(rule_id, []).append(
+                PortUse(
+                    int(protocol),
+                    port,
+                    int(real),
+                    int(internet),
+                    None,
+                    EvidenceSpec(rule_id, int(protocol), int(port_key)),
+                )
+            )
+    by_id = {rule_id: rule for rule_id, rule, _, _ in rules}
+    wanted = {
+        rule_id: _needs_narrowing(by_id[rule_id], ports.get(rule_id, []), options)
+        for rule_id in by_id
+    }
+    buckets = [
+        (rule_id, p.protocol, -1 if p.port is None else p.port)
+        for rule_id, narrow in wanted.items()
+        for p in narrow
+    ]
+    individuals = rule_sources(con, buckets, [r for r, narrow in wanted.items() if narrow], window)
+    uses: dict[int, RuleUse] = {}
+    for rule_id in by_id:
+        conns, probe_addrs = individuals.get(rule_id, ([], set()))
+        narrow = {(p.protocol, p.port) for p in wanted[rule_id]}
+        port_uses = {}
+        for p in ports.get(rule_id, []):
+            if (p.protocol, p.port) in narrow:
+                mine = [c for c in conns if (c.protocol, c.service_port) == (p.protocol, p.port)]
+                p = replace(p, connections=mine, evidence=tuple(mine))
+            port_uses[(p.protocol, p.port)] = p
+        real, real_conns, probes, probe_conns = totals.get(rule_id, (0, 0, 0, 0))
+        uses[rule_id] = RuleUse(
+            real,
+            real_conns,
+            probes,
+            probe_conns,
+            port_uses,
+            probe_addrs if narrow else None,
+            EvidenceSpec(rule_id),
+        )
+    return uses
+
+
+def use_from_connections(matched: list[Connection]) -> RuleUse:
+    """A rule's use from the connections it let in (the pure path)."""
+    real = [c for c in matched if not c.is_probe]
+    probes = [c for c in matched if c.is_probe]
+    by_port: dict[tuple[int, int | None], list[Connection]] = {}
+    for c in real:
+        by_port.setdefault((c.protocol, c.service_port), []).append(c)
+    ports = {}
+    for (protocol, port), conns in by_port.items():
+        sources = {c.remote_addr for c in conns}
+        ports[(protocol, port)] = PortUse(
+            protocol,
+            port,
+            len(sources),
+            sum(1 for a in sources if is_internet(a)),
+            conns,
+            tuple(conns),
+        )
+    return RuleUse(
+        real_sources=len({c.remote_addr for c in real}),
+        real_connections=sum(c.connections for c in real),
+        probe_sources=len({c.remote_addr for c in probes}),
+        probe_connections=sum(c.connections for c in probes),
+        ports=ports,
+        probe_addrs={c.remote_addr for c in probes},
+        evidence=tuple(matched),
+    )
+
+
+class RuleUseEngine(Protocol):
+    """How the planner learns what was used: per group (its connections for the Python decisions,
+    or each ingress rule's use already measured) and per resource (its sources by class)."""
+
+    def group(
+        self, target: ResourceTarget, group: SecurityGroup
+    ) -> tuple[list[Connection], Mapping[Rule, RuleUse] | None]: ...
+
+    def resource(self, enis: list[Interface]) -> dict[str, SourceClass]: ...
+
+
+def _key(t: ResourceTarget) -> tuple[str, str, str]:
+    return (t.account_id, t.region, t.resource_id)
+
+
+class SqlUse:
+    """Every rule of every target matched and counted in DuckDB, once, up front."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        targets: Targets,
+        window: Window,
+        options: PlannerOptions,
+    ) -> None:
+        self.con, self.options = con, options
+        enis = sorted({e.interface_id for t in targets.all for e in t.interfaces})
+        prepare(con, enis, window, options.thresholds, [str(n) for n in INTERNAL_NETWORKS])
+        rule_list: list[tuple[int, Rule, list[Interface], Inventory]] = []
+        self.rule_ids: dict[tuple[tuple[str, str, str], Rule], int] = {}
+        for t in targets.groups:
+            group = t.inventory.security_groups.get(t.resource_id)
+            for rule in group.ingress if group else ():
+                self.rule_ids[(_key(t), rule)] = len(rule_list)
+                rule_list.append((len(rule_list), rule, list(t.interfaces), t.inventory))
+        self.uses = sql_rule_uses(con, rule_list, window, options)
+
+    def group(
+        self, target: ResourceTarget, group: SecurityGroup
+    ) -> tuple[list[Connection], Mapping[Rule, RuleUse] | None]:
+        # the SQL engine reads everything from its working set: no connections in Python
+        return [], {rule: self.uses[self.rule_ids[(_key(target), rule)]] for rule in group.ingress}
+
+    def resource(self, enis: list[Interface]) -> dict[str, SourceClass]:
+        ids = [e.interface_id for e in enis]
+        return sql_resource_use(self.con, ids, self.options.top_sources)
+
+
+class PythonUse:
+    """Every connection of the targets' ENIs read once; each rule matched in Python."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        snapshot: Snapshot,
+        targets: Targets,
+        window: Window,
+        options: PlannerOptions,
+    ) -> None:
+        self.options = options
+        enis = sorted({e.interface_id for t in targets.all for e in t.interfaces})
+        connections = observed_connections(
+            con, snapshot, window.start, window.end, options.thresholds, interfaces=enis
+        )
+        self.by_eni: dict[str, list[Connection]] = {}
+        for c in connections:
+            self.by_eni.setdefault(c.interface_id, []).append(c)
+
+    def _of(self, enis: Iterable[Interface]) -> list[Connection]:
+        return [c for e in enis for c in self.by_eni.get(e.interface_id, [])]
+
+    def group(
+        self, target: ResourceTarget, group: SecurityGroup
+    ) -> tuple[list[Connection], Mapping[Rule, RuleUse] | None]:
+        return self._of(target.interfaces), None
+
+    def resource(self, enis: list[Interface]) -> dict[str, SourceClass]:
+        return resource_use_from_connections(self._of(enis), self.options.top_sources)
+
+
+ENGINES = ("sql", "python")
+
+
+def use_engine(
+    name: str,
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    targets: Targets,
+    window: Window,
+    options: PlannerOptions,
+) -> RuleUseEngine:
+    """The rule-use implementation called `name` (one of ENGINES), loaded for these targets."""
+    if name == "sql":
+        return SqlUse(con, targets, window, options)
+    if name == "python":
+        return PythonUse(con, snapshot, targets, window, options)
+    raise ValueError(f"engine must be 'sql' or 'python', not {name!r}")

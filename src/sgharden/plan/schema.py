@@ -1,0 +1,63 @@
+"""What a `sgharden.plan/v1` document may say: its schema id, the group statuses, the resource
+actions, and how times are written. The writer (write.py), the reader (read.py) and triage take
+them from here, so that the three cannot disagree (docs/plan-schema.md is the contract)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sgharden.model import Rule
+
+SCHEMA = "sgharden.plan/v1"
+
+
+class GroupStatus(StrEnum):
+    READY = "ready"
+    NEEDS_MORE_DATA = "needs-more-data"
+    # a world-open rule on a risky port whose real sources do not fit the limits: a person chooses
+    # among the alternatives the plan names (prefix list, Session Manager, private connectivity)
+    NEEDS_DECISION = "needs-decision"
+    NO_CHANGE = "no-change"
+
+
+class ResourceAction(StrEnum):
+    REMOVE_PUBLIC_IP = "remove-public-ip"
+    KEEP_PUBLIC_IP = "keep-public-ip"
+    DISABLE_PUBLIC_ACCESS = "disable-public-access"
+    KEEP_PUBLIC_ACCESS = "keep-public-access"
+    NEEDS_MORE_DATA = "needs-more-data"
+
+
+READY = GroupStatus.READY.value
+NEEDS_MORE_DATA = GroupStatus.NEEDS_MORE_DATA.value
+NEEDS_DECISION = GroupStatus.NEEDS_DECISION.value
+NO_CHANGE = GroupStatus.NO_CHANGE.value
+# the order the reader names them in its error message
+GROUP_STATUSES = (READY, NEEDS_MORE_DATA, NEEDS_DECISION, NO_CHANGE)
+RESOURCE_ACTIONS = tuple(a.value for a in ResourceAction)
+# actions that change something; the `keep-*` ones only document why nothing changes
+CHANGING_ACTIONS = (
+    ResourceAction.REMOVE_PUBLIC_IP.value,
+    ResourceAction.DISABLE_PUBLIC_ACCESS.value,
+)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 UTC with a Z; naive datetimes are UTC (the workspace stores UTC)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def proposed_rules(
+    current: Iterable[Rule], revoked: Iterable[Rule], authorized: Iterable[Rule]
+) -> list[Rule]:
+    """A group's rules once a plan is applied: current - revoked + authorized (no duplicates)."""
+    gone = {r.key() for r in revoked}
+    kept = [r for r in current if r.key() not in gone]
+    have = {r.key() for r in kept}
+    return kept + [r for r in authorized if r.key() not in have]
