@@ -11,6 +11,10 @@ Each task is a separate process under `/usr/bin/time -v` (wall time, peak RSS):
   ingest-text        sgharden ingest of the text objects into a fresh workspace
   ingest-text-again  the same command again: every object already ingested (target < 2 s)
   ingest-parquet     / ingest-parquet-again: the same for the Parquet objects
+  rollup-text        the roll-up a skilled user writes by hand: one read_csv -> GROUP BY
+                     (interface, direction, protocol, local/remote address, service port, hour)
+                     into a table of a fresh DuckDB file (the peer ingest-text is compared with)
+  rollup-parquet     the same over the Parquet objects (the peer of ingest-parquet)
   python-text        a plain streaming parser/aggregator (gzip, split, dict keyed like the roll-up)
   pandas-text        pandas read_csv of every object, concat, groupby on the same key
 
@@ -83,6 +87,63 @@ def worker_floor_parquet(files: list[str]) -> str:
     ).fetchone()
     assert row is not None
     return f"records={row[0]} columns={len(names)}"
+
+
+# Direction from flow-direction and tcp-flags (SYN-ACK: its sender answers; SYN: its sender opens;
+# else the lower port is the service), as the python/pandas baselines decide it.
+HAND_ROLLUP = """
+CREATE TABLE rollup AS
+WITH r AS (
+    SELECT interface_id, protocol, packets, bytes, start,
+           flow_direction = 'egress' AS egress,
+           CASE WHEN flow_direction = 'egress' THEN srcaddr ELSE dstaddr END AS local_addr,
+           CASE WHEN flow_direction = 'egress' THEN dstaddr ELSE srcaddr END AS remote_addr,
+           CASE WHEN flow_direction = 'egress' THEN srcport ELSE dstport END AS local_port,
+           CASE WHEN flow_direction = 'egress' THEN dstport ELSE srcport END AS remote_port,
+           coalesce(tcp_flags, 0) AS flags
+    FROM {source}
+    WHERE log_status = 'OK'
+), d AS (
+    SELECT *, CASE WHEN flags & 18 = 18 THEN egress WHEN flags & 2 = 2 THEN NOT egress
+                   ELSE local_port < remote_port END AS inbound
+    FROM r
+)
+SELECT interface_id, inbound, protocol, local_addr,
+       CASE WHEN inbound THEN local_port ELSE remote_port END AS service_port,
+       remote_addr, start // 3600 AS hour, count(*) AS records, sum(packets) AS packets,
+       sum(bytes) AS bytes
+FROM d
+GROUP BY ALL
+"""
+_TEXT_SOURCE = (
+    '(SELECT "interface-id" AS interface_id, srcaddr, dstaddr, srcport, dstport, protocol, '
+    'packets, bytes, start, "log-status" AS log_status, "tcp-flags" AS tcp_flags, '
+    '"flow-direction" AS flow_direction '
+    "FROM read_csv($files, delim=' ', header=true, nullstr='-'))"
+)
+_PARQUET_SOURCE = "read_parquet($files, hive_partitioning=false)"
+
+
+def _worker_rollup(files: list[str], source: str) -> str:
+    import duckdb
+
+    target = Path(os.environ["BENCH_WORKSPACE"])
+    for stale in target.parent.glob(target.name + "*"):
+        stale.unlink()
+    con = duckdb.connect(str(target))
+    con.execute("SET enable_progress_bar = false")
+    con.execute(HAND_ROLLUP.format(source=source), {"files": files})
+    (rows,) = con.execute("SELECT count(*) FROM rollup").fetchone()  # type: ignore[misc]
+    con.close()
+    return f"rollup rows={rows}"
+
+
+def worker_rollup_text(files: list[str]) -> str:
+    return _worker_rollup(files, _TEXT_SOURCE)
+
+
+def worker_rollup_parquet(files: list[str]) -> str:
+    return _worker_rollup(files, _PARQUET_SOURCE)
 
 
 def worker_python_text(files: list[str]) -> str:
@@ -188,6 +249,8 @@ def worker_pandas_text(files: list[str]) -> str:
 WORKERS: dict[str, Callable[[list[str]], str]] = {
     "floor-text": worker_floor_text,
     "floor-parquet": worker_floor_parquet,
+    "rollup-text": worker_rollup_text,
+    "rollup-parquet": worker_rollup_parquet,
     "python-text": worker_python_text,
     "pandas-text": worker_pandas_text,
 }
@@ -200,7 +263,7 @@ WORKERS: dict[str, Callable[[list[str]], str]] = {
 class Task:
     name: str
     kind: str  # text | parquet
-    what: str  # floor | ingest | ingest-again | propose | python | pandas
+    what: str  # floor | rollup | ingest | ingest-again | propose | python | pandas
     command: Callable[[list[str], Path], list[str]]
     fresh_workspace: bool = False
 
@@ -230,10 +293,12 @@ def _propose(files: list[str], workspace: Path) -> list[str]:
 
 TASKS = [
     Task("floor-text", "text", "floor", _worker("floor-text")),
+    Task("rollup-text", "text", "rollup", _worker("rollup-text")),
     Task("ingest-text", "text", "ingest", _ingest, fresh_workspace=True),
     Task("ingest-text-again", "text", "ingest-again", _ingest),
     Task("propose-text", "text", "propose", _propose),
     Task("floor-parquet", "parquet", "floor", _worker("floor-parquet")),
+    Task("rollup-parquet", "parquet", "rollup", _worker("rollup-parquet")),
     Task("ingest-parquet", "parquet", "ingest", _ingest, fresh_workspace=True),
     Task("ingest-parquet-again", "parquet", "ingest-again", _ingest),
     Task("python-text", "text", "python", _worker("python-text")),
@@ -253,10 +318,11 @@ class Result:
     output: str
     records_per_s: float
     load_before: float
+    load_after: float
     walls_s: list[float]  # every repetition; wall_s is the fastest
 
 
-def _time_v(command: list[str]) -> tuple[float, float, int, str]:
+def _time_v(command: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
     """Run under /usr/bin/time -v: wall seconds, peak RSS (MiB), exit code, last stdout line."""
     report = BENCH / "data" / "time-v.txt"
     proc = subprocess.run(
@@ -264,6 +330,7 @@ def _time_v(command: list[str]) -> tuple[float, float, int, str]:
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, **env},
     )
     text = report.read_text()
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", text)
@@ -380,36 +447,45 @@ def _measure(task: Task, n: int, files: list[str], workspaces: Path) -> Result:
             stale.unlink()
         shutil.rmtree(workspace.with_suffix(".tmp"), ignore_errors=True)
     load = os.getloadavg()[0]
-    wall, rss, code, output = _time_v(task.command(files, workspace))
+    hand = workspaces / f"hand-{task.kind}-{n}.duckdb"
+    wall, rss, code, output = _time_v(
+        task.command(files, workspace), {"BENCH_WORKSPACE": str(hand)}
+    )
+    load_after = os.getloadavg()[0]
     if task.what in ("ingest", "ingest-again") and workspace.exists():
         output = f"workspace records={_ingested_records(workspace)} {output}".strip()
         if task.what == "ingest" and code == 0:
             output = f"rollup/raw={_rollup_ratio(workspace, files):.3f} {output}"
     print(
         f"{n:>11,} {task.name:<21} {wall:8.2f}s {rss:9.1f} MiB  exit {code}  "
-        f"load {load:.1f}  {output}",
+        f"load {load:.1f}-{load_after:.1f}  {output}",
         file=sys.stderr,
     )
     return Result(n, task.name, task.kind, task.what, round(wall, 2), round(rss, 1), code,
-                  output, round(n / wall) if wall else 0.0, load, [round(wall, 2)])  # fmt: skip
+                  output, round(n / wall) if wall else 0.0, load, load_after, [round(wall, 2)])  # fmt: skip
 
 
 def markdown(results: list[Result]) -> str:
     floors = {(r.records, r.kind): r.wall_s for r in results if r.what == "floor"}
+    hands = {(r.records, r.kind): r.wall_s for r in results if r.what == "rollup"}
     ingests = {(r.records, r.kind): r.wall_s for r in results if r.what == "ingest"}
     lines = [
-        "| records | task | wall s | records/s | peak RSS MiB | vs floor | ingest is N× faster |",
-        "|---:|---|---:|---:|---:|---:|---:|",
+        "| records | task | wall s | records/s | peak RSS MiB | load before–after | vs floor "
+        "| vs hand-written | ingest is N× faster |",
+        "|---:|---|---:|---:|---:|---|---:|---:|---:|",
     ]
     for r in results:
         floor = floors.get((r.records, r.kind))
+        hand = hands.get((r.records, r.kind))
         ingest = ingests.get((r.records, "text"))
-        vs_floor = f"{r.wall_s / floor:.2f}x" if floor and r.what == "ingest" else ""
+        peer = r.what in ("ingest", "rollup")
+        vs_floor = f"{r.wall_s / floor:.2f}x" if floor and peer else ""
+        vs_hand = f"{r.wall_s / hand:.2f}x" if hand and r.what == "ingest" else ""
         speedup = f"{r.wall_s / ingest:.1f}x" if ingest and r.what in ("python", "pandas") else ""
         rate = f"{r.records_per_s:,.0f}" if r.what not in ("ingest-again", "propose") else ""
         lines.append(
             f"| {r.records:,} | {r.task} | {r.wall_s:.2f} | {rate} | {r.max_rss_mib:,.0f} | "
-            f"{vs_floor} | {speedup} |"
+            f"{r.load_before:.1f}–{r.load_after:.1f} | {vs_floor} | {vs_hand} | {speedup} |"
         )
     return "\n".join(lines)
 

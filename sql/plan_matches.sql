@@ -4,11 +4,11 @@
 -- service-port range (any_port: all-protocol and ICMP rules), and the peer as a whole family
 -- (world_family: 0.0.0.0/0, ::/0) or address ranges in hex (CIDR, prefix-list CIDRs, the
 -- member addresses of a referenced group). Writes temp table `plan_matches`.
--- Parameters: $rules STRUCT(rule_id INTEGER, interfaces VARCHAR[], protocol INTEGER,
---   lo INTEGER, hi INTEGER, any_port BOOLEAN, world_family INTEGER,
---   ranges STRUCT(family INTEGER, lo VARCHAR, hi VARCHAR)[])[].
+-- Parameters: $rules (JSON text: a list of {rule_id, interfaces, protocol, lo, hi, any_port,
+--   world_family, ranges: [{family, lo, hi}]}; JSON because DuckDB converts a Python list of
+--   dicts value by value, ~20x slower at 35,000 rules).
 CREATE OR REPLACE TEMP TABLE plan_matches AS
-WITH rules AS (SELECT unnest(r) FROM (SELECT unnest($rules) AS r)),
+WITH rules AS (SELECT unnest(r) FROM (SELECT unnest(from_json($rules::JSON, '[{"rule_id": "INTEGER", "interfaces": ["VARCHAR"], "protocol": "INTEGER", "lo": "INTEGER", "hi": "INTEGER", "any_port": "BOOLEAN", "world_family": "INTEGER", "ranges": [{"family": "INTEGER", "lo": "VARCHAR", "hi": "VARCHAR"}]}]')) AS r)),
 rule_enis AS (SELECT rule_id, unnest(interfaces) AS interface_id FROM rules)
 SELECT p.rule_id, k.*
 FROM rules p

@@ -1,17 +1,23 @@
 -- name: plan_rule_sources
 -- The individual connections the planner needs to narrow a world-open rule: the real ones on
 -- the (rule, protocol, port) buckets in $buckets, and every probe of the rules in $rules.
--- Parameters: $buckets STRUCT(rule_id INTEGER, protocol INTEGER, port_key INTEGER)[],
---   $rules INTEGER[], $start (TIMESTAMP: day offsets in `daily` count from its date).
+-- Parameters: $buckets (JSON text: a list of {rule_id, protocol, port_key}), $rules (JSON text:
+--   a list of rule ids), $start (TIMESTAMP: day offsets in `daily` count from its date). JSON:
+--   DuckDB converts Python lists value by value, far slower at tens of thousands of rules.
 -- Columns: the rule, then the columns of connections.sql.
-WITH picked AS (
+WITH buckets AS (
+    SELECT unnest(b) FROM (SELECT unnest(from_json($buckets::JSON,
+        '[{"rule_id": "INTEGER", "protocol": "INTEGER", "port_key": "INTEGER"}]')) AS b)
+),
+probe_rules AS (SELECT unnest(from_json($rules::JSON, '["INTEGER"]')) AS rule_id),
+picked AS (
     SELECT m.*
     FROM plan_matches m
     WHERE (NOT m.is_probe AND EXISTS (
-              SELECT 1 FROM (SELECT unnest(b) FROM (SELECT unnest($buckets) AS b)) x
+              SELECT 1 FROM buckets x
               WHERE x.rule_id = m.rule_id AND x.protocol = m.protocol
                 AND x.port_key = m.port_key))
-       OR (m.is_probe AND list_contains($rules, m.rule_id))
+       OR (m.is_probe AND m.rule_id IN (SELECT rule_id FROM probe_rules))
 )
 SELECT p.rule_id, p.interface_id, p.protocol, p.service_port, p.remote_addr, p.remote_family,
        p.connections, p.packets, p.bytes, p.first_seen, p.last_seen, p.is_probe,

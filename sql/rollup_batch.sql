@@ -36,13 +36,14 @@ traffic AS (
 -- Records that say their direction need no address lookup; the others are joined to the
 -- interface's addresses (split so the common case pays for no join).
 oriented AS (
-    SELECT rid, account_id, region, interface_id, protocol, packets, bytes, start, "end", action,
-           tcp_flags, flow_direction = 'ingress' AS is_rx, srcaddr, dstaddr, srcport, dstport
+    SELECT rid, version, source, account_id, region, interface_id, protocol, packets, bytes,
+           start, "end", action, tcp_flags, flow_direction = 'ingress' AS is_rx, srcaddr, dstaddr,
+           srcport, dstport
     FROM traffic
     WHERE flow_direction IN ('ingress', 'egress')
     UNION ALL
-    SELECT s.rid, s.account_id, s.region, s.interface_id, s.protocol, s.packets, s.bytes,
-           s.start, s."end", s.action, s.tcp_flags,
+    SELECT s.rid, s.version, s.source, s.account_id, s.region, s.interface_id, s.protocol,
+           s.packets, s.bytes, s.start, s."end", s.action, s.tcp_flags,
            CASE
                WHEN d.address IS NOT NULL THEN true
                WHEN r.address IS NOT NULL THEN false
@@ -57,8 +58,10 @@ oriented AS (
     WHERE s.flow_direction IS NULL OR s.flow_direction NOT IN ('ingress', 'egress')
 ),
 sided AS (
-    SELECT rid, account_id, region, interface_id, protocol, packets, bytes, start, "end", action,
-           tcp_flags, is_rx, start // 3600 AS hour_index,
+    SELECT rid, version, source, account_id, region, interface_id, protocol, packets, bytes,
+           start, "end", action, tcp_flags, is_rx, start // 3600 AS hour_index,
+           ((start * 2 + (NOT is_rx)::INTEGER)::HUGEINT << 72)
+               + ((hash(parse_filename(source)) >> 32)::HUGEINT << 40) + rid AS sample_order,
            CASE WHEN is_rx THEN dstaddr ELSE srcaddr END AS local_addr,
            CASE WHEN is_rx THEN dstport ELSE srcport END AS local_port,
            CASE WHEN is_rx THEN srcaddr ELSE dstaddr END AS remote_addr,
@@ -145,8 +148,12 @@ SELECT
     bit_or(tcp_flags) AS tcp_flags,
     min(start) AS first_start,
     max(coalesce("end", start)) AS last_end,
-    -- the sample: the earliest record, the remote -> interface one on a tie, then the first read
-    arg_min(rid, ((start * 2 + (NOT is_rx)::INTEGER)::HUGEINT << 32) + rid) AS sample_rid,
+    -- the sample: the earliest record, the remote -> interface one on a tie, then the object
+    -- (by a hash of its file name), then the first read in it. Not "the first read" overall:
+    -- objects are read in parallel without insertion order, so which object came first differed
+    -- from run to run (and with it the plan's quoted evidence)
+    arg_min(rid, sample_order) AS sample_rid,
+    min(sample_order) AS sample_order,
     hash(interface_id, direction, protocol, service_port, remote_addr) AS key_hash
 FROM classified
 GROUP BY interface_id, direction, basis, protocol, local_addr, service_port, remote_addr,

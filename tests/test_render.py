@@ -50,7 +50,7 @@ def test_table_shows_current_and_proposed_rules_with_counts(plan) -> None:  # ty
     text = renderer(OutputFormat.TABLE)(plan)
     assert "sg-ssh (bastion)" in text and "[ready]" in text
     lines = text.splitlines()
-    revoke = next(line for line in lines if line.startswith("revoke") and "tcp/22 " in line)
+    revoke = next(line for line in lines if line.startswith("revoke") and "tcp 22 " in line)
     assert "0.0.0.0/0" in revoke and " 4 " in revoke
     assert any(line.startswith("authorize") and "198.51.100.10/32" in line for line in lines)
 
@@ -59,5 +59,5 @@ def test_markdown_summarises_for_a_reviewer(plan) -> None:  # type: ignore[no-un
     text = renderer(OutputFormat.MARKDOWN)(plan)
     assert text.startswith("# sgharden plan")
     assert "1 group(s) ready: 2 rule(s) to revoke, 1 to authorize" in text
-    assert "**authorize** `in tcp/22 from 198.51.100.10/32`" in text
+    assert "**authorize** `ingress tcp 22 from 198.51.100.10/32`" in text
     assert "1 probe source(s)" in text

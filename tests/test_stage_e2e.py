@@ -56,13 +56,11 @@ def soak_logs(path: Path, start: datetime, days: int, extra: list[str] = ()) -> 
     """Every day: the office on SSH (covered by its /31), the web tier on the database (covered by
     the group reference), a scanner on SSH and 8080 (probes)."""
     lines = []
+    # at 03:00 UTC of each whole day after the start: a day's exchanges (40 minutes of them) never
+    # straddle midnight, whatever time the test runs (the soak is counted per calendar day)
+    first = datetime.combine(start.date(), time(), UTC) + timedelta(days=1)
     for day in range(days):
-        first = start + timedelta(days=day, hours=3)
-        # one day's connections on one UTC date (the soak counts per date), whatever the time of
-        # day the test runs at: 45 minutes before a midnight, they move past it
-        if (first + timedelta(hours=1)).date() != first.date():
-            first = datetime.combine(first.date() + timedelta(days=1), time(), tzinfo=UTC)
-        t = int(first.timestamp())
+        t = int((first + timedelta(days=day, hours=3)).timestamp())
         lines += connection(WEB_ENI, "198.51.100.10", WEB_IP, 22, t)
         lines += connection(WEB_ENI, "2001:db8:77::5", WEB_IP, 22, t + 600)
         lines += connection(DB_ENI, WEB_IP, DB_IP, 5432, t + 1200)

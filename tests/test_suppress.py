@@ -175,3 +175,54 @@ def test_findings_already_in_their_status_are_not_sent_again(accepted: Path) -> 
         for f in findings
     )
     assert planned_updates(done, state, today) == []
+
+
+def test_a_generated_many_account_snapshot_gets_one_request_set_per_account_and_region(
+    tmp_path: Path,
+) -> None:
+    """Generated data (bench/triage_snapshot.py): a control entry in force in one account and an
+    expired one in another reach exactly their findings (every id, the CIS duplicates too), in
+    their own account and region, in batches Security Hub accepts."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from triage_snapshot import write_snapshot
+
+    from sgharden.act.suppress import BATCH
+
+    snap = tmp_path / "snap"
+    write_snapshot(snap, accounts=3, regions=2, groups=8)
+    first, second = "100000000000", "100000007919"
+    toml = tmp_path / "sgharden.toml"
+    toml.write_text(
+        "[[accepted]]\nid = 'edge'\nmatch = 'control'\ncontrol = 'EC2.9'\n"
+        f"account = '{first}'\nreason = 'edge'\nowner = 'o'\napprover = 'a'\n"
+        "expires = 2099-01-01\nticket = 'T-1'\n\n"
+        "[[accepted]]\nid = 'old'\nmatch = 'control'\ncontrol = 'EC2.19'\n"
+        f"account = '{second}'\nreason = 'gone'\nowner = 'o'\napprover = 'a'\n"
+        "expires = 2020-01-01\nticket = 'T-2'\n"
+    )
+    today = date(2026, 12, 1)
+    findings = load_snapshot(snap).findings
+    updates = planned_updates(findings, split_by_expiry(load_acceptances(toml), today), today)
+    scoped = in_scope(findings)
+
+    def ids(control: str, account: str) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for f in scoped:
+            if f.control == control and f.account_id == account:
+                out.setdefault(f.region, set()).update(f.all_ids)
+        return out
+
+    def sent(status: str) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for u in updates:
+            if u.status == status:
+                out.setdefault(u.region, set()).update(u.finding_ids)
+        return out
+
+    assert ids("EC2.9", first) and ids("EC2.19", second)
+    assert sent("SUPPRESSED") == ids("EC2.9", first)
+    assert sent("NOTIFIED") == ids("EC2.19", second)
+    assert {u.account_id for u in updates if u.status == "SUPPRESSED"} == {first}
+    assert all(len(u.finding_ids) <= BATCH for u in updates)

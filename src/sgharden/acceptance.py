@@ -204,6 +204,17 @@ class AcceptanceState:
         return out
 
 
+DEFAULT_PATH = Path("sgharden.toml")
+
+
+def acceptances_for(path: Path | None, today: date) -> AcceptanceState:
+    """The entries of `path` split by expiry on `today`; without a path, those of ./sgharden.toml
+    when it exists (the one default every command that reads accepted risks uses), else none."""
+    if path is None and DEFAULT_PATH.is_file():
+        path = DEFAULT_PATH
+    return split_by_expiry(load_acceptances(path) if path else (), today)
+
+
 def split_by_expiry(acceptances: Iterable[Acceptance], today: date) -> AcceptanceState:
     items = tuple(acceptances)
     return AcceptanceState(

@@ -30,6 +30,16 @@ def protocol_name(number: int) -> str:
     return PROTOCOL_BY_NUMBER.get(number, str(number))
 
 
+def port_allowed(
+    rule_protocol: int, any_port: bool, lo: int, hi: int, protocol: int, port: int | None
+) -> bool:
+    """The port check of a rule (sql/plan_matches.sql writes the same in SQL): the protocol
+    matches, and the service port is unknown, irrelevant to the rule, or in its range."""
+    if rule_protocol != -1 and rule_protocol != protocol:
+        return False
+    return port is None or any_port or lo <= port <= hi
+
+
 @dataclass(frozen=True)
 class Rule:
     """One security group rule (one peer), in the field names of EC2's SecurityGroupRule."""
@@ -84,13 +94,17 @@ class Rule:
             return (0, 65535)  # ICMP type/code, not ports: the rule allows the protocol
         return (self.from_port, self.to_port if self.to_port is not None else self.from_port)
 
+    @property
+    def any_port(self) -> bool:
+        """All-protocol and ICMP rules: ports do not apply (ICMP's numbers are type and code)."""
+        return self.protocol in (-1, 1, 58)
+
+    @property
+    def is_single_port(self) -> bool:
+        return self.protocol in (6, 17) and self.from_port == self.to_port
+
     def allows_port(self, protocol: int, port: int | None) -> bool:
-        if self.protocol != -1 and self.protocol != protocol:
-            return False
-        if port is None or self.protocol in (-1, 1, 58):
-            return True
-        lo, hi = self.port_range()
-        return lo <= port <= hi
+        return port_allowed(self.protocol, self.any_port, *self.port_range(), protocol, port)
 
     def key(self) -> tuple[Any, ...]:
         """Identity of the permission, ignoring description and rule id."""
@@ -332,6 +346,9 @@ class Inventory:
     instances: dict[str, Instance] = field(default_factory=dict)
     db_instances: dict[str, DbInstance] = field(default_factory=dict)
     prefix_lists: dict[str, PrefixList] = field(default_factory=dict)
+    # facts computed from the fields above once, on first use (targets.recorded_interfaces):
+    # planning 35,000 findings asked "which ENIs does this VPC's log record" per group
+    derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def address_family(addr: str) -> int:

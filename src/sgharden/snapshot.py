@@ -1,3 +1,4 @@
+# Over ~400 lines: the whole input contract, validated in one place by design.
 """The snapshot: plain AWS CLI JSON (plus flow-log objects), the contract between collect and analyse.
 
 ```

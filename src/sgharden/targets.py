@@ -74,6 +74,17 @@ def records(flow_log: FlowLog, eni: Interface) -> bool:
     return flow_log.status.upper() == "ACTIVE" and flow_log.resource_id in scopes
 
 
+def recorded_interfaces(flow_log: FlowLog, inventory: Inventory) -> tuple[Interface, ...]:
+    """Every interface of the inventory the flow log records (computed once per log)."""
+    key = ("recorded_interfaces", flow_log.flow_log_id, flow_log.resource_id)
+    if key not in inventory.derived:
+        inventory.derived[key] = tuple(
+            e for e in inventory.interfaces.values() if records(flow_log, e)
+        )
+    found: tuple[Interface, ...] = inventory.derived[key]
+    return found
+
+
 def covering(flow_logs: Iterable[FlowLog], eni: Interface) -> list[FlowLog]:
     """The active flow logs that record the ENI, in the order given."""
     return [fl for fl in flow_logs if records(fl, eni)]

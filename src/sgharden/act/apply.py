@@ -27,6 +27,7 @@ from sgharden.act import live
 from sgharden.aws.clients import AwsContext
 from sgharden.errors import InputError, SafetyError
 from sgharden.model import Rule
+from sgharden.moments import iso
 from sgharden.plan.read import Plan, PlanGroup, PlanResource
 from sgharden.render.awscli import new_rules, resource_commands
 from sgharden.render.rule_text import rule_text
@@ -192,7 +193,7 @@ def backup_document(plan: Plan, result: ApplyResult, now: datetime) -> dict[str,
         "schema": BACKUP_SCHEMA,
         "plan": str(plan.path),
         "plan_generated_at": plan.generated_at,
-        "created_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_at": iso(now),
         "groups": [
             {
                 "group_id": c.group.group_id,

@@ -15,6 +15,7 @@ from sgharden.act.awscheck import INVALID, LACKS_PERMISSION, CallCheck, check_aw
 from sgharden.aws.clients import AwsContext
 from sgharden.change.replay import ReplayResult, group_ports, replay
 from sgharden.errors import InputError
+from sgharden.moments import iso
 from sgharden.plan.read import Plan
 from sgharden.render.ticket import environment
 from sgharden.snapshot import Snapshot
@@ -44,7 +45,7 @@ class DryRunReport:
             "schema": SCHEMA,
             "plan": str(self.plan.path),
             "plan_generated_at": self.plan.generated_at,
-            "created_at": self.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "created_at": iso(self.created_at),
             "ok": self.ok,
             "replay": self.replay.to_dict(),
             "aws_checks": None if self.checks is None else [c.to_dict() for c in self.checks],
@@ -54,6 +55,7 @@ class DryRunReport:
 def render_markdown(report: DryRunReport) -> str:
     env = environment(markdown=True)
     env.filters["proto"] = lambda n: PROTOCOLS.get(n, str(n))
+    env.filters["iso"] = iso
     return env.get_template("dry_run.md.j2").render(
         report=report,
         plan=report.plan,

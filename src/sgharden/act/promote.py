@@ -36,9 +36,10 @@ from sgharden.act.apply import (
 )
 from sgharden.act.stage import refuse_drift
 from sgharden.aws.clients import AwsContext
-from sgharden.change.soak import GroupSoak, SoakSource, iso_naive, soak_status
-from sgharden.change.stage_record import iso, staged_groups
+from sgharden.change.soak import GroupSoak, SoakSource, soak_status
+from sgharden.change.stage_record import staged_groups
 from sgharden.errors import InputError, SafetyError
+from sgharden.moments import iso
 from sgharden.plan.read import Plan
 from sgharden.render.rule_text import rule_text
 from sgharden.snapshot import Snapshot
@@ -178,7 +179,7 @@ def write_refreshed_plan(plan: Plan, blocked: list[GroupSoak], out: Path, now: d
             group.setdefault("authorize", []).append(
                 {
                     **rule,
-                    "reason": f"real source seen during the soak since {iso_naive(soak.started_at)}",
+                    "reason": f"real source seen during the soak since {iso(soak.started_at)}",
                     "evidence": {
                         "connections": source.connections,
                         "bytes": source.bytes,
@@ -188,12 +189,12 @@ def write_refreshed_plan(plan: Plan, blocked: list[GroupSoak], out: Path, now: d
                                 "address": source.remote_addr,
                                 "connections": source.connections,
                                 "bytes": source.bytes,
-                                "first_seen": iso_naive(source.first_seen),
-                                "last_seen": iso_naive(source.last_seen),
+                                "first_seen": iso(source.first_seen),
+                                "last_seen": iso(source.last_seen),
                             }
                         ],
-                        "first_seen": iso_naive(source.first_seen),
-                        "last_seen": iso_naive(source.last_seen),
+                        "first_seen": iso(source.first_seen),
+                        "last_seen": iso(source.last_seen),
                     },
                 }
             )

@@ -34,9 +34,10 @@ from sgharden.act.apply import (
 )
 from sgharden.act.awscheck import DEFAULT_RULE_LIMIT, _families
 from sgharden.aws.clients import AwsContext
-from sgharden.change.stage_record import STAGE_SCHEMA, iso, plan_fingerprint
+from sgharden.change.stage_record import STAGE_SCHEMA, plan_fingerprint
 from sgharden.errors import SafetyError
 from sgharden.model import Rule
+from sgharden.moments import iso
 from sgharden.plan.read import Plan
 from sgharden.render.rule_text import rule_text
 

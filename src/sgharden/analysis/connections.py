@@ -40,13 +40,15 @@ INTERNAL_NETWORKS = tuple(
 )
 
 
-def _hex_span(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> dict[str, Any]:
-    width = 8 if net.version == 4 else 32
-    return {
-        "family": net.version,
-        "lo": f"{int(net.network_address):0{width}x}",
-        "hi": f"{int(net.broadcast_address):0{width}x}",
-    }
+def hex_span(family: int, lo: int, hi: int) -> dict[str, Any]:
+    """An address range as the SQL compares it: fixed-width hex, so text order is number order."""
+    width = 8 if family == 4 else 32
+    return {"family": family, "lo": f"{lo:0{width}x}", "hi": f"{hi:0{width}x}"}
+
+
+def hex_range(network: str | ipaddress.IPv4Network | ipaddress.IPv6Network) -> dict[str, Any]:
+    net = ipaddress.ip_network(network, strict=False)
+    return hex_span(net.version, int(net.network_address), int(net.broadcast_address))
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class Thresholds:
                 "burst_min_sessions": self.burst_min_sessions,
                 "return_min_hours": self.return_min_hours,
                 "sweep_min_ports": self.sweep_min_ports,
-                "internal": [_hex_span(n) for n in INTERNAL_NETWORKS],
+                "internal": [hex_range(n) for n in INTERNAL_NETWORKS],
             }
         }
 

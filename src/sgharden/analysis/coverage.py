@@ -18,7 +18,7 @@ import duckdb
 from sgharden.analysis.connections import Window, ceil_hour
 from sgharden.model import FlowLog, Interface, Inventory
 from sgharden.resources import query
-from sgharden.targets import recording_log, records
+from sgharden.targets import recorded_interfaces, recording_log
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def log_peers(enis: Iterable[Interface], inventory: Inventory) -> set[str]:
     for eni in enis:
         fl = _flow_log(eni, inventory)
         if fl is not None and fl.resource_id != eni.interface_id:
-            out |= {e.interface_id for e in inventory.interfaces.values() if records(fl, e)}
+            out |= {e.interface_id for e in recorded_interfaces(fl, inventory)}
     return out
 
 
@@ -186,10 +186,9 @@ def coverage_of(
             )
             continue
         eni_level = fl.resource_id == eni.interface_id
-        peers = [] if eni_level else [e for e in inventory.interfaces.values() if records(fl, e)]
+        peers = () if eni_level else recorded_interfaces(fl, inventory)
         log_delivered = got.delivered_hours or any(
-            deliveries.get(p.interface_id, InterfaceDelivery(p.interface_id, 0)).delivered_hours
-            for p in peers
+            (d := deliveries.get(p.interface_id)) is not None and d.delivered_hours for p in peers
         )
         if not log_delivered:
             uncovered.append(eni.interface_id)

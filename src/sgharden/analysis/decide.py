@@ -1,3 +1,4 @@
+# Over ~400 lines: one group's decisions are one state machine (_GroupPlanner).
 """Decide, per flagged security group, what access is really used and what to change.
 
 `plan_group` is pure (inventory + rule use or connections + coverage in, a decision out);
@@ -166,9 +167,8 @@ class _GroupPlanner:
         return public_reason(self.options, port_use)
 
     def narrow_world_rule(self, rule: Rule, use: RuleUse) -> None:
-        single_port = rule.protocol in (6, 17) and rule.from_port == rule.to_port
         public = {k: self.is_public(v) for k, v in use.ports.items()}
-        if single_port and all(public.values()):
+        if rule.is_single_port and all(public.values()):
             why = "; ".join(sorted({p for p in public.values() if p}))
             self.keep.append(_decision(rule, f"kept: {why}", use.evidence))
             return

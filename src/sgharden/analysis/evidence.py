@@ -7,16 +7,16 @@ window and remote addresses, so a reviewer can re-run the query on the workspace
 from __future__ import annotations
 
 import heapq
-import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import duckdb
 
 from sgharden.analysis.connections import Connection, Thresholds, Window
+from sgharden.analysis.matching import peer_ranges
 from sgharden.model import Inventory, Rule
+from sgharden.moments import iso
 from sgharden.resources import query
 
 # (interface_id, protocol, service_port, remote_addr): the key flow_samples is kept by
@@ -53,10 +53,6 @@ def sample_keys(connections: Iterable[Connection], sample_size: int) -> list[Con
     return real + probes
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
-
-
 def _by_source(conns: Iterable[Connection], top: int) -> tuple[int, list[dict[str, Any]]]:
     """(distinct sources, the `top` busiest with their totals); only those are formatted."""
     per: dict[str, list[Any]] = {}
@@ -77,8 +73,8 @@ def _by_source(conns: Iterable[Connection], top: int) -> tuple[int, list[dict[st
             "address": address,
             "connections": v[0],
             "bytes": v[1],
-            "first_seen": _iso(v[2]),
-            "last_seen": _iso(v[3]),
+            "first_seen": iso(v[2]),
+            "last_seen": iso(v[3]),
         }
         for address, v in ranked
     ]
@@ -117,8 +113,8 @@ def rule_evidence(
         "bytes": sum(c.bytes for c in real),
         "source_count": real_count,
         "sources": real_sources,
-        "first_seen": _iso(min((c.first_seen for c in real), default=None)),
-        "last_seen": _iso(max((c.last_seen for c in real), default=None)),
+        "first_seen": iso(min((c.first_seen for c in real), default=None)),
+        "last_seen": iso(max((c.last_seen for c in real), default=None)),
         "probes": {
             "source_count": probe_count,
             "connections": sum(c.connections for c in probes),
@@ -151,32 +147,6 @@ def fetch_samples(
         if key in wanted:
             out.setdefault(key, []).append(record)
     return out
-
-
-def _hex_range(network: str) -> dict[str, Any]:
-    net = ipaddress.ip_network(network, strict=False)
-    width = 8 if net.version == 4 else 32
-    return {
-        "family": net.version,
-        "lo": f"{int(net.network_address):0{width}x}",
-        "hi": f"{int(net.broadcast_address):0{width}x}",
-    }
-
-
-def peer_ranges(rule: Rule, inventory: Inventory) -> list[dict[str, Any]]:
-    """The address ranges a rule's peer covers, as evidence.sql's $ranges."""
-    if rule.cidr_ipv4 is not None or rule.cidr_ipv6 is not None:
-        return [_hex_range(rule.peer)]
-    if rule.prefix_list_id is not None:
-        pl = inventory.prefix_lists.get(rule.prefix_list_id)
-        return [_hex_range(c) for c in (pl.cidrs if pl else ())]
-    members = [
-        a
-        for eni in inventory.interfaces.values()
-        if rule.referenced_group_id in eni.group_ids
-        for a in eni.addresses
-    ]
-    return [_hex_range(a) for a in members]
 
 
 def evidence_params(

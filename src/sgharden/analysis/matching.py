@@ -14,9 +14,10 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-from sgharden.analysis.connections import Connection
-from sgharden.model import Interface, Inventory, Rule
+from sgharden.analysis.connections import Connection, hex_range, hex_span
+from sgharden.model import Interface, Inventory, Rule, port_allowed
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -95,9 +96,7 @@ class CompiledRule:
     world_family: int | None = None  # 0.0.0.0/0 -> 4, ::/0 -> 6: the family decides alone
 
     def allows_port(self, protocol: int, port: int | None) -> bool:
-        if self.protocol != -1 and self.protocol != protocol:
-            return False
-        return port is None or self.any_port or self.lo <= port <= self.hi
+        return port_allowed(self.protocol, self.any_port, self.lo, self.hi, protocol, port)
 
     def covers(self, address: str, inventory: Inventory) -> bool:
         if self.group_id is not None:
@@ -120,7 +119,7 @@ def _compile(rule: Rule, prefix_lists: tuple[str, ...]) -> CompiledRule:
         rule.protocol,
         lo,
         hi,
-        rule.protocol in (-1, 1, 58),
+        rule.any_port,
         spans,
         rule.referenced_group_id,
         world,
@@ -131,6 +130,16 @@ def compile_rule(rule: Rule, inventory: Inventory) -> CompiledRule:
     pl = inventory.prefix_lists.get(rule.prefix_list_id or "")
     # an unknown prefix list has no CIDRs: it covers nothing we can show
     return _compile(rule, pl.cidrs if pl else ())
+
+
+def peer_ranges(rule: Rule, inventory: Inventory) -> list[dict[str, Any]]:
+    """The address ranges a rule's peer covers (CIDR, prefix list, the referenced group's member
+    addresses), as the SQL takes them ($ranges): the same spans the Python matcher compares."""
+    compiled = compile_rule(rule, inventory)
+    if compiled.group_id is not None:
+        members = address_book(inventory).members.get(compiled.group_id, [])
+        return [hex_range(a) for eni in members for a in eni.addresses]
+    return [hex_span(f, lo, hi) for f, lo, hi in compiled.spans]
 
 
 def peer_covers(rule: Rule, address: str, inventory: Inventory) -> bool:

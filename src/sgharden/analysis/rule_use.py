@@ -10,32 +10,19 @@ and of public ports (`plan_evidence*`). tests/test_planner.py checks both give t
 
 from __future__ import annotations
 
-import ipaddress
+import json
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
 import duckdb
 
-from sgharden.analysis.connections import Connection, Thresholds, Window, floor_hour
+from sgharden.analysis.connections import Connection, Thresholds, Window, floor_hour, hex_range
 from sgharden.analysis.evidence import EvidenceSpec
-from sgharden.analysis.matching import address_book, compile_rule
+from sgharden.analysis.matching import compile_rule, peer_ranges
 from sgharden.model import Interface, Inventory, Rule
 from sgharden.plan.schema import iso
 from sgharden.resources import query
-
-
-def _hex(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
-    return f"{int(address):0{8 if address.version == 4 else 32}x}"
-
-
-def hex_range(cidr: str) -> dict[str, Any]:
-    net = ipaddress.ip_network(cidr, strict=False)
-    return {
-        "family": net.version,
-        "lo": _hex(net.network_address),
-        "hi": _hex(net.broadcast_address),
-    }
 
 
 def prepare(
@@ -58,19 +45,6 @@ def prepare(
     con.execute(query("plan_keys"), {"internal": [hex_range(c) for c in internal]})
 
 
-def rule_ranges(rule: Rule, inventory: Inventory) -> list[dict[str, Any]]:
-    """The address ranges a (non-world) rule's peer covers, as plan_matches.sql takes them."""
-    compiled = compile_rule(rule, inventory)
-    if compiled.group_id is not None:
-        members = address_book(inventory).members.get(compiled.group_id, [])
-        return [hex_range(a) for eni in members for a in eni.addresses]
-    width = {4: 8, 6: 32}
-    return [
-        {"family": f, "lo": f"{lo:0{width[f]}x}", "hi": f"{hi:0{width[f]}x}"}
-        for f, lo, hi in compiled.spans
-    ]
-
-
 def match_rules(
     con: duckdb.DuckDBPyConnection,
     rules: list[tuple[int, Rule, list[Interface], Inventory]],
@@ -88,32 +62,10 @@ def match_rules(
                 "hi": compiled.hi,
                 "any_port": compiled.any_port,
                 "world_family": compiled.world_family,
-                "ranges": [] if compiled.world_family else rule_ranges(rule, inventory),
+                "ranges": [] if compiled.world_family else peer_ranges(rule, inventory),
             }
         )
-    if not specs:  # an empty list has no struct type to unnest
-        specs = [
-            {
-                "rule_id": -1,
-                "interfaces": [],
-                "protocol": 0,
-                "lo": 0,
-                "hi": 0,
-                "any_port": False,
-                "world_family": 0,
-                "ranges": [],
-            }
-        ]
-    con.execute(query("plan_matches"), {"rules": _typed(specs)})
-
-
-def _typed(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    # give empty range lists a typed element that matches nothing, so DuckDB infers the struct
-    out = []
-    for s in specs:
-        ranges = s["ranges"] or [{"family": 0, "lo": "", "hi": ""}]
-        out.append({**s, "ranges": ranges})
-    return out
+    con.execute(query("plan_matches"), {"rules": json.dumps(specs)})
 
 
 def use_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
@@ -130,12 +82,10 @@ def rule_sources(
     """Per rule: the real connections of the given buckets, and its probe addresses."""
     if not buckets and not rule_ids:
         return {}
-    param = [{"rule_id": r, "protocol": p, "port_key": k} for r, p, k in buckets] or [
-        {"rule_id": -1, "protocol": -1, "port_key": -1}
-    ]
+    param = [{"rule_id": r, "protocol": p, "port_key": k} for r, p, k in buckets]
     rows = con.execute(
         query("plan_rule_sources"),
-        {"buckets": param, "rules": rule_ids or [-1], "start": window.start},
+        {"buckets": json.dumps(param), "rules": json.dumps(rule_ids), "start": window.start},
     ).fetchall()
     first_day = floor_hour(window.start).date()
     out: dict[int, tuple[list[Connection], set[str]]] = {}
@@ -178,10 +128,12 @@ def view_evidence(
     views = list(dict.fromkeys(views))
     if not views:
         return {}
-    param = [
-        {"view_id": i, "rule_id": v.rule_id, "protocol": v.protocol, "port_key": v.port_key}
-        for i, v in enumerate(views)
-    ]
+    param = json.dumps(
+        [
+            {"view_id": i, "rule_id": v.rule_id, "protocol": v.protocol, "port_key": v.port_key}
+            for i, v in enumerate(views)
+        ]
+    )
     empty: dict[str, Any] = {
         "connections": 0,
         "packets": 0,

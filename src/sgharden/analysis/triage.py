@@ -1,3 +1,4 @@
+# Over ~400 lines: one bucket rule per finding kind, read against docs/workflow.md.
 """Triage: every in-scope finding of a snapshot into one bucket of work, from the plan propose made.
 
 Pure: the plan (its `sgharden.plan/v1` dict, exactly what `propose --format json` writes), the

@@ -62,8 +62,7 @@ def _needs_narrowing(
     """The ports of a world-open rule whose sources the planner must see one by one."""
     ports = list(ports)
     public = [public_reason(options, p) for p in ports]
-    single_port = rule.protocol in (6, 17) and rule.from_port == rule.to_port
-    if not rule.is_world_open or (single_port and all(public)):
+    if not rule.is_world_open or (rule.is_single_port and all(public)):
         return []
     return [p for p, why in zip(ports, public, strict=True) if not why]
 

@@ -1,3 +1,4 @@
+# Over ~400 lines: one read-only pass per account/region sharing one client set.
 """`collect`: read the in-scope Security Hub findings and the inventory around them into a snapshot.
 
 Read-only. Findings come from each Security Hub region asked for (the aggregation region alone is
@@ -23,6 +24,7 @@ from sgharden.awsids import expected, is_id, path_under
 from sgharden.errors import CREDENTIAL_HINTS, AwsAccessError
 from sgharden.findings import IN_SCOPE_CONTROLS, LEGACY_GENERATOR_IDS, in_scope, parse_finding
 from sgharden.model import Finding
+from sgharden.moments import iso
 
 # Every API call `collect` makes, as IAM actions. tests/test_collect.py checks this against the
 # calls recorded during an end-to-end run; docs/aws.md lists it.
@@ -447,7 +449,7 @@ def collect(
     _write_json(
         out / REPORT_FILE,
         {
-            "collected_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "collected_at": iso(dt.datetime.now(dt.UTC)),
             "security_hub_regions": result.regions_read,
             "controls": wanted_controls,
             "sets": [{"AccountId": a, "Region": r} for a, r in result.sets_written],

@@ -1,3 +1,4 @@
+# Over ~400 lines: enable/status/disable share format check, tags, destination.
 """`flow-logs enable|status|disable`: VPC Flow Logs on the interfaces behind the in-scope findings.
 
 Targets come from a snapshot (`sgharden collect`): every ENI of a flagged security group, and the

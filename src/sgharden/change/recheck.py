@@ -6,6 +6,8 @@ Facts (`sgharden.recheck/v1`, docs/workflow.md):
   apply: the rules it was made from; after apply: those it leaves);
 - `still-active`: after apply, a finding of a changed group/resource still ACTIVE and FAILED;
 - `real-user-rejected`: after apply, a former real user's connection REJECTed (change/verify.py).
+- `would-cut`: before apply, a real (not scanner) source seen since the plan's window that the
+  plan's rules would deny (the dry-run replay, change/replay.py, over the newer records).
 
 Every event has a stable `key` (kind + the ids it is about), so a state file can remember what was
 already notified and a notification carries only what is new.
@@ -16,21 +18,23 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from sgharden.change.replay import replay
 from sgharden.change.verify import verify
 from sgharden.errors import InputError
 from sgharden.findings import in_scope
-from sgharden.plan.read import Plan
+from sgharden.plan.read import Plan, parse_time
+from sgharden.resources import query
 from sgharden.snapshot import Snapshot
 
 SCHEMA = "sgharden.recheck/v1"
-KINDS = ("new-finding", "drift", "still-active", "real-user-rejected")
+KINDS = ("new-finding", "drift", "would-cut", "still-active", "real-user-rejected")
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ def recheck(
         events.append(Event("new-finding", f.account_id, f.region, f.resource_id,
                             f"new {f.control} finding on {f.resource_id} ({f.severity})",
                             {"id": f.finding_id, "control": f.control, "severity": f.severity}))  # fmt: skip
+    drifted: set[str] = set()
     for g in plan.groups:
         inv = snapshot.inventory(g.account_id, g.region)
         group = inv.security_groups.get(g.group_id) if inv else None
@@ -103,11 +108,14 @@ def recheck(
         )
         live = _rule_keys(group.rules)
         if live != expected:
+            drifted.add(g.group_id)
             added, removed = len(live - expected), len(expected - live)
             events.append(Event("drift", g.account_id, g.region, g.group_id,
                                 f"{g.group_id} drifted from the plan: {added} rule(s) added, "
                                 f"{removed} missing", {"id": "rules", "added": added,
                                                        "missing": removed}))  # fmt: skip
+    if not applied and con is not None:
+        events.extend(would_cut(con, plan, snapshot, since, drifted))
     if applied:
         active = {i: f for f in findings for i in f.all_ids}
         targets = [
@@ -129,6 +137,43 @@ def recheck(
                                     f"port {r.port} ({r.connections} connections)",
                                     {"id": f"{r.interface_id}/{r.protocol}/{r.port}/{r.remote_addr}",
                                      **r.to_dict()}))  # fmt: skip
+    return events
+
+
+def would_cut(
+    con: duckdb.DuckDBPyConnection,
+    plan: Plan,
+    snapshot: Snapshot,
+    since: datetime | None,
+    drifted: set[str],
+) -> list[Event]:
+    """Before apply: real sources seen after the plan's window (or since `since`) that the plan
+    would deny. The same replay as `dry-run`, over the newer records only (over the plan's own
+    window a plan never cuts real use, by construction). Groups that drifted are left out: their
+    live rules are no longer what the plan was made from, and the drift event already says so."""
+    keep = tuple(g for g in plan.groups if g.group_id not in drifted)
+    if not any(g.has_changes for g in keep):
+        return []
+    start = since or parse_time(plan.window_end)
+    interfaces = sorted({e.interface_id for e in snapshot.all_interfaces()})
+    (last,) = con.execute(query("rollup_last_hour"), {"interfaces": interfaces}).fetchone() or (
+        None,
+    )
+    if last is None or last < start:
+        return []
+    result = replay(con, replace(plan, groups=keep), snapshot, (start, last + timedelta(hours=1)))
+    where = {g.group_id: (g.account_id, g.region) for g in keep}
+    events = []
+    for d in result.unsafe:
+        for gid in d.group_ids:
+            account, region = where.get(gid, ("", ""))
+            port = "any port" if d.port is None else f"port {d.port}"
+            events.append(Event("would-cut", account, region, gid,
+                                f"{gid}: new real source {d.remote_addr} on {d.interface_id} {port} "
+                                f"({d.connections} connections since {result.window_start}) would "
+                                f"be cut by the plan: re-run propose before apply",
+                                {"id": f"{d.interface_id}/{d.protocol}/{d.port}/{d.remote_addr}",
+                                 **d.to_dict()}))  # fmt: skip
     return events
 
 

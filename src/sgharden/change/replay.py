@@ -20,6 +20,7 @@ from sgharden.analysis.connections import Connection, Thresholds, observed_conne
 from sgharden.analysis.matching import rules_allow
 from sgharden.errors import InputError
 from sgharden.model import Interface, Inventory, Rule
+from sgharden.moments import iso
 from sgharden.plan.read import Plan, PlanGroup, parse_time
 from sgharden.plan.schema import proposed_rules as plan_proposed_rules
 from sgharden.render.rule_text import rule_text
@@ -50,8 +51,8 @@ class Denial:
             "remote_addr": self.remote_addr,
             "connections": self.connections,
             "bytes": self.bytes,
-            "first_seen": self.first_seen.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "last_seen": self.last_seen.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "first_seen": iso(self.first_seen),
+            "last_seen": iso(self.last_seen),
             "kind": "probe" if self.is_probe else "real",
         }
 
@@ -172,7 +173,7 @@ def replay(
     """Over the plan's window, or `window` (the soak of a staged rollout)."""
     start, end = window or (parse_time(plan.window_start), parse_time(plan.window_end))
     result = (
-        ReplayResult(_iso(start), _iso(end))
+        ReplayResult(iso(start), iso(end))
         if window
         else ReplayResult(plan.window_start, plan.window_end)
     )
@@ -228,10 +229,6 @@ def replay(
             continue
         _record(result, c, changed)
     return result
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _record(result: ReplayResult, c: Connection, changed: tuple[str, ...]) -> None:

@@ -18,7 +18,8 @@ import duckdb
 
 from sgharden.analysis.connections import Connection
 from sgharden.change.replay import replay
-from sgharden.change.stage_record import StagedGroup, iso
+from sgharden.change.stage_record import StagedGroup
+from sgharden.moments import iso
 from sgharden.plan.read import Plan
 from sgharden.snapshot import Snapshot
 
@@ -54,13 +55,9 @@ class SoakSource:
     def to_dict(self) -> dict[str, Any]:
         return {
             **{k: v for k, v in self.__dict__.items() if k not in ("first_seen", "last_seen")},
-            "first_seen": iso_naive(self.first_seen),
-            "last_seen": iso_naive(self.last_seen),
+            "first_seen": iso(self.first_seen),
+            "last_seen": iso(self.last_seen),
         }
-
-
-def iso_naive(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -106,7 +103,7 @@ class GroupSoak:
         return {
             "group_id": self.group_id,
             "group_name": self.group_name,
-            "started_at": iso_naive(self.started_at),
+            "started_at": iso(self.started_at),
             "days_soaked": round(self.days_soaked, 2),
             "min_soak_days": self.min_soak_days,
             "covered": {
@@ -168,7 +165,7 @@ def soak_status(
 def status_document(soaks: list[GroupSoak], now: datetime) -> dict[str, Any]:
     return {
         "schema": "sgharden.stage-status/v1",
-        "at": iso(now) if now.tzinfo else iso_naive(now),
+        "at": iso(now),
         "groups": [s.to_dict() for s in soaks],
         "ready": [s.group_id for s in soaks if s.ready],
     }

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,6 @@ def plan_fingerprint(plan_path: Path) -> str:
     when this differs from the stage record's.
     """
     return "sha256:" + hashlib.sha256(plan_path.read_bytes()).hexdigest()
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)

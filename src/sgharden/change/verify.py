@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from sgharden.flowlogs.ingest import IngestOptions, IngestReport, ingest
+from sgharden.moments import iso
 from sgharden.plan.read import Plan, PlanGroup, parse_time
 from sgharden.resources import query
 from sgharden.snapshot import Snapshot
@@ -38,8 +39,8 @@ class Rejection:
     def to_dict(self) -> dict[str, Any]:
         return {
             **{k: v for k, v in self.__dict__.items() if k not in ("first_seen", "last_seen")},
-            "first_seen": self.first_seen.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "last_seen": self.last_seen.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "first_seen": iso(self.first_seen),
+            "last_seen": iso(self.last_seen),
         }
 
 

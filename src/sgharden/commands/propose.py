@@ -9,17 +9,16 @@ from typing import Any
 
 import click
 
+from sgharden.acceptance import acceptances_for
 from sgharden.analysis.options import PlannerOptions, parse_public_ports
+from sgharden.commands.accepted_option import accepted_option
 from sgharden.commands.engine_options import engine_options
 from sgharden.commands.ingest import progress_printer
+from sgharden.moments import iso
 from sgharden.pipeline import WindowRequest, parse_moment, propose_snapshot
 from sgharden.render import OutputFormat, renderer
 from sgharden.snapshot import load_snapshot
 from sgharden.workspace import DEFAULT_WORKSPACE, open_workspace
-
-
-def _z(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def check_window(request: WindowRequest, now: datetime | None = None) -> None:
@@ -27,10 +26,10 @@ def check_window(request: WindowRequest, now: datetime | None = None) -> None:
     now = now or datetime.now(UTC)
     if request.since and request.until and request.until <= request.since:
         raise click.UsageError(
-            f"--until {_z(request.until)} is not after --since {_z(request.since)}"
+            f"--until {iso(request.until)} is not after --since {iso(request.since)}"
         )
     if request.since and request.since >= now:
-        raise click.UsageError(f"--since {_z(request.since)} is in the future: no traffic yet")
+        raise click.UsageError(f"--since {iso(request.since)} is in the future: no traffic yet")
     if request.days is not None and request.days <= 0:
         raise click.UsageError(f"--days {request.days:g} must be more than 0")
 
@@ -79,6 +78,7 @@ def check_window(request: WindowRequest, now: datetime | None = None) -> None:
     help="A port that is a public service: its world-open rule is kept when really used "
     "(repeatable; EC2.18's authorized ports 80/443 are public already).",
 )
+@accepted_option
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 @engine_options
 @click.pass_context
@@ -97,6 +97,7 @@ def command(
     min_days: float,
     max_gap_share: float,
     public_ports: tuple[str, ...],
+    accepted_path: Path | None,
     quiet: bool,
     **engine: Any,
 ) -> None:
@@ -105,7 +106,8 @@ def command(
     Ingests the snapshot's flow logs (incrementally) unless --no-ingest, then analyses the
     window: by default all data in the workspace for the snapshot's interfaces. With
     --engine athena the roll-up of the window's days runs in Athena first (--dry-run: only
-    print its statements and cost).
+    print its statements and cost). Rules and resources an accepted risk in force matches
+    (--accepted) are kept as `accepted-risk`, with the entry; expired entries are warnings.
     """
     if days is not None and (since or until):
         raise click.UsageError("give --days or --since/--until, not both")
@@ -122,6 +124,8 @@ def command(
     )
     request = WindowRequest(days, parse_moment(since), parse_moment(until))
     check_window(request)
+    # read before the (long) analysis: a broken sgharden.toml fails at once
+    accepted = acceptances_for(accepted_path, datetime.now(UTC).date())
     if engine["engine"] == "athena" and not no_ingest:
         if not _athena_rollup(ctx, snapshot_dir, workspace, request, quiet, engine):
             return  # --dry-run: statements and cost printed, nothing run
@@ -136,7 +140,9 @@ def command(
         progress_printer(quiet),  # type: ignore[arg-type]
         None if quiet else lambda line: click.echo(line, err=True),
     )
-    text = renderer(fmt)(plan)
+    for warning in accepted.warnings():
+        click.echo(f"warning: {warning}", err=True)
+    text = renderer(fmt)(replace(plan, accepted=accepted))
     if output:
         output.write_text(text, encoding="utf-8")
         click.echo(f"plan written to {output}", err=True)

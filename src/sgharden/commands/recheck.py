@@ -34,8 +34,16 @@ __all__ = ["IAM_ACTIONS", "command"]
 @click.option(
     "--applied", is_flag=True, help="The plan was applied: check what it should have fixed."
 )
-@click.option("--since", help="After apply: when the change landed (ISO 8601); checks rejections.")
-@click.option("--workspace", default=DEFAULT_WORKSPACE, show_default=True, help="DuckDB workspace.")
+@click.option(
+    "--since",
+    help="After apply: when the change landed (ISO 8601); checks rejections. Before apply: where "
+    "the check for new real sources starts (default: the end of the plan's window).",
+)
+@click.option(
+    "--workspace",
+    help=f"DuckDB workspace (default {DEFAULT_WORKSPACE}). Before apply, giving it (or "
+    "--flow-logs) also checks the records since the plan for real sources it would cut.",
+)
 @click.option("--flow-logs", "flow_logs", multiple=True, help="New flow logs to ingest first.")
 @click.option(
     "--format",
@@ -62,7 +70,7 @@ def command(
     snapshot_dir: Path,
     applied: bool,
     since: str | None,
-    workspace: str,
+    workspace: str | None,
     flow_logs: tuple[str, ...],
     fmt: str,
     state_path: Path | None,
@@ -71,15 +79,16 @@ def command(
     role_name: str | None,
     retry_mode: str,
 ) -> None:
-    """Report new findings, drifted groups, findings still ACTIVE after apply and former real
-    users rejected. Exit 6 when anything needs attention, 0 when nothing does."""
+    """Report new findings, drifted groups, new real sources the plan would cut (before apply),
+    findings still ACTIVE after apply and former real users rejected. Exit 6 when anything needs
+    attention, 0 when nothing does."""
     targets = [parse_target(n) for n in notify]
     plan = load_plan(plan_path)
     snapshot = load_snapshot(snapshot_dir)
     moment = parse_moment(since)
     con = None
-    if applied and moment is not None:
-        con = open_workspace(workspace)
+    if (applied and moment is not None) or (not applied and (workspace or flow_logs)):
+        con = open_workspace(workspace or DEFAULT_WORKSPACE)
         if flow_logs:
             ingest_after_change(con, list(flow_logs), snapshot)
     try:

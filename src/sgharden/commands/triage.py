@@ -11,9 +11,10 @@ from typing import Any
 
 import click
 
-from sgharden.acceptance import apply_to_plan, load_acceptances, split_by_expiry
+from sgharden.acceptance import acceptances_for, apply_to_plan
 from sgharden.analysis.options import PlannerOptions
 from sgharden.analysis.triage import Ordering, Triage, triage
+from sgharden.commands.accepted_option import accepted_option
 from sgharden.commands.ingest import progress_printer
 from sgharden.errors import InputError
 from sgharden.findings import in_scope
@@ -49,9 +50,7 @@ def triage_snapshot(
     else:
         plan = {}
     snapshot = load_snapshot(snapshot_dir)
-    state = split_by_expiry(
-        load_acceptances(accepted_path) if accepted_path else (), today or datetime.now(UTC).date()
-    )
+    state = acceptances_for(accepted_path, today or datetime.now(UTC).date())
     if not plan:
         plan = _plan(snapshot, workspace, do_ingest, flow_logs, days, quiet)
     plan = apply_to_plan(plan, state)
@@ -113,12 +112,7 @@ def _plan(
     show_default=True,
 )
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
-@click.option(
-    "--accepted",
-    "accepted_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Accepted risks (sgharden.toml; docs/workflow.md). Default: ./sgharden.toml if present.",
-)
+@accepted_option
 @click.option("--days", type=float, help="Analyse the last N days of data.")
 @click.option("--no-ingest", is_flag=True, help="Use the workspace as it is.")
 @click.option("--flow-logs", "flow_logs", multiple=True, help="More flow-log sources (s3://...).")
@@ -140,8 +134,6 @@ def command(
 
     The summary line comes first; totals per bucket x control x account/region close the report.
     """
-    if accepted_path is None and Path("sgharden.toml").is_file():
-        accepted_path = Path("sgharden.toml")
     result = triage_snapshot(
         snapshot_dir,
         workspace,

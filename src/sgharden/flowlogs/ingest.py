@@ -1,3 +1,4 @@
+# Over ~400 lines: one ingest transaction (batches, readers, fallbacks) sharing state.
 """Ingest flow-log objects into the workspace: fast where the data is clean, exact where it is not.
 
 Objects are read in batches bounded by size (so memory stays flat as the data grows). In a batch:

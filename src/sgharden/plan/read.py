@@ -1,3 +1,4 @@
+# Over ~400 lines: every field of the plan contract validated in one place.
 """The plan JSON (`sgharden.plan/v1`) read back into frozen dataclasses for ticket, dry-run, apply.
 
 The plan is a contract with users' scripts as well as with `propose`: unknown fields are kept out of
@@ -15,7 +16,13 @@ from typing import Any
 
 from sgharden.errors import InputError
 from sgharden.model import Rule
-from sgharden.plan.schema import CHANGING_ACTIONS, GROUP_STATUSES, RESOURCE_ACTIONS, SCHEMA
+from sgharden.plan.schema import (
+    CHANGING_ACTIONS,
+    GROUP_STATUSES,
+    RESOURCE_ACTIONS,
+    SCHEMA,
+    GroupHeader,
+)
 
 _PEERS = ("CidrIpv4", "CidrIpv6", "ReferencedGroupId", "PrefixListId")
 
@@ -54,6 +61,12 @@ class PlanRule:
     evidence: Evidence
     raw: dict[str, Any] = field(repr=False, compare=False, hash=False, default_factory=dict)
 
+    @property
+    def accepted_risk(self) -> dict[str, Any] | None:
+        """The risk acceptance that keeps this rule (sgharden.toml), as quoted in the plan."""
+        record = self.raw.get("accepted_risk")
+        return record if isinstance(record, dict) else None
+
 
 @dataclass(frozen=True)
 class Gap:
@@ -73,15 +86,7 @@ class Coverage:
 
 
 @dataclass(frozen=True)
-class PlanGroup:
-    group_id: str
-    group_name: str
-    vpc_id: str | None
-    account_id: str
-    region: str
-    controls: tuple[str, ...]
-    findings: tuple[str, ...]
-    status: str
+class PlanGroup(GroupHeader):
     coverage: Coverage
     revoke: tuple[PlanRule, ...]
     authorize: tuple[PlanRule, ...]

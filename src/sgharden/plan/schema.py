@@ -5,10 +5,11 @@ them from here, so that the three cannot disagree (docs/plan-schema.md is the co
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from enum import StrEnum
 
 from sgharden.model import Rule
+from sgharden.moments import iso as iso  # how a plan writes times: re-exported for the writer
 
 SCHEMA = "sgharden.plan/v1"
 
@@ -28,6 +29,8 @@ class ResourceAction(StrEnum):
     DISABLE_PUBLIC_ACCESS = "disable-public-access"
     KEEP_PUBLIC_ACCESS = "keep-public-access"
     NEEDS_MORE_DATA = "needs-more-data"
+    # a risk acceptance in force (sgharden.toml) keeps the resource as it is (acceptance.py)
+    ACCEPTED_RISK = "accepted-risk"
 
 
 READY = GroupStatus.READY.value
@@ -44,13 +47,19 @@ CHANGING_ACTIONS = (
 )
 
 
-def iso(moment: datetime | None) -> str | None:
-    """ISO 8601 UTC with a Z; naive datetimes are UTC (the workspace stores UTC)."""
-    if moment is None:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+@dataclass(frozen=True)
+class GroupHeader:
+    """What a plan says a security group is: the writer (write.GroupPlan) and the reader
+    (read.PlanGroup) both start from it and add the coverage and rules in their own types."""
+
+    group_id: str
+    group_name: str
+    vpc_id: str | None
+    account_id: str
+    region: str
+    controls: tuple[str, ...]
+    findings: tuple[str, ...]
+    status: str
 
 
 def proposed_rules(

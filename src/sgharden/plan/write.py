@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sgharden.acceptance import AcceptanceState, apply_to_plan
 from sgharden.analysis.connections import Connection, Window
 from sgharden.analysis.coverage import Coverage
 from sgharden.analysis.evidence import EvidenceSpec, SampleKey, rule_evidence
 from sgharden.model import Rule
-from sgharden.plan.schema import SCHEMA, iso, proposed_rules
+from sgharden.plan.schema import SCHEMA, GroupHeader, iso, proposed_rules
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,7 @@ class RuleDecision:
 
 
 @dataclass(frozen=True)
-class GroupPlan:
-    group_id: str
-    group_name: str
-    vpc_id: str | None
-    account_id: str
-    region: str
-    controls: tuple[str, ...]
-    findings: tuple[str, ...]
-    status: str
+class GroupPlan(GroupHeader):
     coverage: Coverage
     revoke: tuple[RuleDecision, ...] = ()
     authorize: tuple[RuleDecision, ...] = ()
@@ -146,6 +139,9 @@ class Plan:
     resources: tuple[ResourcePlan, ...] = ()
     samples: Mapping[SampleKey, list[str]] = field(default_factory=dict)
     evidence: Mapping[EvidenceSpec, dict[str, Any]] = field(default_factory=dict)
+    # risk acceptances (sgharden.toml): rules and resources they match are kept as
+    # `accepted-risk` with the entry and what they still admit (acceptance.apply_to_plan)
+    accepted: AcceptanceState | None = None
 
     def to_dict(self) -> dict[str, Any]:
         ctx = EvidenceContext(
@@ -154,7 +150,7 @@ class Plan:
             int(self.settings.get("top_sources", 20)),
             int(self.settings.get("samples_per_rule", 5)),
         )
-        return {
+        document = {
             "schema": SCHEMA,
             "generated_at": iso(self.generated_at),
             "window": {"start": iso(self.window.start), "end": iso(self.window.end)},
@@ -162,3 +158,6 @@ class Plan:
             "groups": [g.to_dict(ctx) for g in self.groups],
             "resources": [r.to_dict() for r in self.resources],
         }
+        if self.accepted is None or not self.accepted.in_force:
+            return document
+        return apply_to_plan(document, self.accepted)

@@ -1,4 +1,4 @@
-"""How a rule is written for people (one line), and the description a new rule carries in AWS."""
+"""How a rule is written for people (the only writer of that wording), and its AWS description."""
 
 from __future__ import annotations
 
@@ -33,8 +33,11 @@ def ports_text(rule: Rule) -> str:
     return f"{proto} {lo}" if lo == hi else f"{proto} {lo}-{hi}"
 
 
+def direction_text(rule: Rule) -> str:
+    return "egress" if rule.is_egress else "ingress"
+
+
 def rule_text(rule: Rule) -> str:
-    """`ingress tcp 22 from 0.0.0.0/0` — the one-line form used in tickets and reports."""
-    direction = "egress" if rule.is_egress else "ingress"
+    """`ingress tcp 22 from 0.0.0.0/0`: the one wording of a rule, in every output for people."""
     preposition = "to" if rule.is_egress else "from"
-    return f"{direction} {ports_text(rule)} {preposition} {rule.peer}"
+    return f"{direction_text(rule)} {ports_text(rule)} {preposition} {rule.peer}"

@@ -1,31 +1,28 @@
-"""Shared wording for rules in the human formats (table, Markdown)."""
+"""The plan JSON's rule dicts (table, Markdown) in the one wording render/rule_text.py writes."""
 
 from __future__ import annotations
 
 from typing import Any
 
-PEER_KEYS = ("CidrIpv4", "CidrIpv6", "ReferencedGroupId", "PrefixListId")
+from sgharden.model import Rule
+from sgharden.render.rule_text import direction_text, ports_text, rule_text
+
+
+def _rule(rule: dict[str, Any]) -> Rule:
+    return Rule.from_ec2(rule)
 
 
 def peer(rule: dict[str, Any]) -> str:
-    return next((str(rule[k]) for k in PEER_KEYS if rule.get(k)), "?")
+    return _rule(rule).peer
 
 
 def ports(rule: dict[str, Any]) -> str:
-    proto = str(rule["IpProtocol"])
-    if proto == "-1":
-        return "all"
-    lo, hi = rule.get("FromPort", -1), rule.get("ToPort", -1)
-    if proto in ("icmp", "icmpv6", "1", "58"):
-        return f"{proto}" if lo in (-1, None) else f"{proto} {lo}/{hi}"
-    span = str(lo) if lo == hi else f"{lo}-{hi}"
-    return f"{proto}/{span}"
+    return ports_text(_rule(rule))
 
 
 def direction(rule: dict[str, Any]) -> str:
-    return "out" if rule.get("IsEgress") else "in"
+    return direction_text(_rule(rule))
 
 
 def describe(rule: dict[str, Any]) -> str:
-    arrow = "to" if rule.get("IsEgress") else "from"
-    return f"{direction(rule)} {ports(rule)} {arrow} {peer(rule)}"
+    return rule_text(_rule(rule))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from sgharden.change.soak import GroupSoak, SoakSource, iso_naive
+from sgharden.change.soak import GroupSoak, SoakSource
+from sgharden.moments import iso
 from sgharden.render.escape import markdown_text, one_line
 
 # group names come from AWS: one printable line on a terminal, literal text in Markdown
@@ -20,8 +21,8 @@ def _source_rows(sources: list[SoakSource]) -> list[list[object]]:
             f"{s.protocol}/{s.port}",
             s.connections,
             s.bytes,
-            iso_naive(s.first_seen),
-            iso_naive(s.last_seen),
+            iso(s.first_seen),
+            iso(s.last_seen),
         ]
         for s in sorted(sources, key=lambda s: (s.remote_addr, s.port or -1))
     ]
@@ -42,7 +43,7 @@ def soak_table(soaks: list[GroupSoak]) -> str:
     out: list[str] = []
     for s in soaks:
         out.append(
-            f"{s.group_id} ({_plain(s.group_name)}): staged {iso_naive(s.started_at)}, "
+            f"{s.group_id} ({_plain(s.group_name)}): staged {iso(s.started_at)}, "
             f"soaked {s.days_soaked:.1f} day(s) of {s.min_soak_days}"
         )
         out.append(
@@ -75,7 +76,7 @@ def soak_markdown(soaks: list[GroupSoak]) -> str:
         out.append(f"## `{s.group_id}` {_md(s.group_name)}")
         out.append("")
         out.append(
-            f"- staged {iso_naive(s.started_at)}; soaked {s.days_soaked:.1f} of {s.min_soak_days} day(s)"
+            f"- staged {iso(s.started_at)}; soaked {s.days_soaked:.1f} of {s.min_soak_days} day(s)"
         )
         out.append(
             f"- real connections admitted by the rules that remain: {s.covered_connections} "

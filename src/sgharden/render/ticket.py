@@ -1,3 +1,4 @@
+# Over ~400 lines: one ticket folder's files share one context; split after the ticket work.
 """Change tickets: one folder per security group with changes and one per resource action.
 
 Each folder holds what a change-approval board reads (`TICKET.md`) and what an operator runs or
