@@ -123,17 +123,18 @@ def _table_view(con: duckdb.DuckDBPyConnection, db: str, table: str, tmp: Path) 
             source = f"read_csv('{local}', delim=' ', header=true, columns={types}, nullstr='-', auto_detect=false, compression='gzip')"
         else:
             source = f"read_parquet('{local}')"
-        extra = ", ".join(f"'{v}' AS \"{k}\"" for k, v in parts.items())
-        selects.append(f"SELECT {cols}, {extra}, '{url}' AS \"$path\" FROM {source}")
+        extra = "".join(f"'{v}' AS \"{k}\", " for k, v in parts.items())
+        selects.append(f"SELECT {cols}, {extra}'{url}' AS \"$path\" FROM {source}")
     con.execute(f'CREATE SCHEMA IF NOT EXISTS "{db}"')
     con.execute(f'CREATE VIEW "{db}"."{table}" AS ' + " UNION ALL BY NAME ".join(selects))
 
 
 def _partitions(relative_key: str, keys: list[str]) -> dict[str, str]:
     """Partition values from a key: Hive name=value prefixes, else the plain layout's folders."""
-    hive = dict(_HIVE_PART.findall(relative_key))
-    if hive:
-        values = {k: hive.get(k, hive.get(k.replace("_", "-"), "")) for k in keys}
+    # Hive names compared lower-case, as Glue keeps them (Security Lake writes accountId=)
+    hive = {k.lower(): v for k, v in _HIVE_PART.findall(relative_key)}
+    if hive or not keys:
+        values = {k: hive.get(k.lower(), hive.get(k.lower().replace("_", "-"), "")) for k in keys}
         return values
     account, _, region, y, m, d = relative_key.split("/")[:6]
     plain = {"aws_account_id": account, "aws_region": region, "date": f"{y}/{m}/{d}"}

@@ -26,8 +26,9 @@ from hypothesis import strategies as st
 from sgharden.model import Rule
 from sgharden.plan.read import Coverage, Evidence, Plan, PlanGroup, PlanRule
 from sgharden.render import awscli, terraform
+from sgharden.render.context import TicketFields
 from sgharden.render.escape import hcl_string, markdown_text, shell_comment, terminal_text
-from sgharden.render.ticket import environment
+from sgharden.render.ticket import environment, evidence_completeness
 
 HOSTILE = [
     "x\nrm -rf / #",
@@ -112,7 +113,9 @@ FIELDS = [
     "warning",
     "generated_at",
 ]
-STUB = '#!/bin/sh\nprintf "%s\\0" "$@" >> "$ARGV_LOG"\nprintf "\\n\\0" >> "$ARGV_LOG"\n'
+# each argument as "a<arg>\0", each call ended by "e\0": no argument (not even "\n", which a
+# hostile region can be) can look like the end of a call
+STUB = '#!/bin/sh\nprintf "a%s\\0" "$@" >> "$ARGV_LOG"\nprintf "e\\0" >> "$ARGV_LOG"\n'
 
 
 def _expected_argv(plan: Plan, rollback: bool) -> list[list[str]]:
@@ -157,10 +160,10 @@ def _run(script: str, tmp: Path) -> list[list[str]]:
     assert sorted(p.name for p in tmp.iterdir()) == ["argv.log", "bin", "run.sh"]  # no side file
     calls: list[list[str]] = [[]]
     for part in log.read_bytes().split(b"\0")[:-1]:
-        if part == b"\n":
+        if part == b"e":
             calls.append([])
         else:
-            calls[-1].append(part.decode())
+            calls[-1].append(part[1:].decode())
     return calls[:-1]
 
 
@@ -254,6 +257,11 @@ def test_ticket_markdown_holds_no_raw_html(texts: dict[str, str]) -> None:
             query=None,
             apply_lines=awscli.apply_commands(plan, group),
             rollback_lines=awscli.rollback_commands(plan, group),
+            # the review pack's fields: tag values and names come from AWS, so they are hostile too
+            evidence_note=evidence_completeness(group, None),
+            verdict=None,
+            fields=TicketFields(texts["description"], texts["group_name"], texts["warning"], "w"),
+            names={s.address: texts["eni"] for pr in group.revoke for s in pr.evidence.sources},
         )
     )
     # fences are the template's own (a hostile line cannot start one), so they pair up ...

@@ -26,8 +26,8 @@ from sgharden.workspace import open_workspace
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
-VPC = "vpc-0a"
-SUBNET = "subnet-0a"
+VPC = "vpc-0000000a"
+SUBNET = "subnet-0000000a"
 T0 = datetime(2026, 10, 1, tzinfo=UTC)
 HEADER = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
 
@@ -54,7 +54,7 @@ class World:
     # ENIs whose log writes nothing for idle hours (AWS often writes no NODATA record at all)
     silent_when_idle: set[str] = field(default_factory=set)
     flow_log_extra: dict[str, dict[str, Any]] = field(default_factory=dict)  # per logged ENI
-    subnet_log: bool = False  # one subnet-level log instead of one log per ENI
+    subnet_log: bool = False  # one subnet-0005efe5 log instead of one log per ENI
 
     def group(self, group_id: str, name: str, ingress: list[dict[str, Any]], egress=None) -> None:
         self.groups.append(
@@ -181,7 +181,7 @@ class World:
             {
                 "FlowLogs": [
                     {
-                        "FlowLogId": f"fl-{e}",
+                        "FlowLogId": "fl-" + e.split("-")[1],
                         "ResourceId": e,
                         **self.flow_log_extra.get(e, {}),
                         "TrafficType": "ALL",
@@ -307,17 +307,17 @@ def world(tmp_path: Path) -> World:
 
 
 def test_ssh_from_two_admins_is_narrowed_to_their_addresses_not_the_scanners(world: World) -> None:
-    world.group("sg-ssh", "bastion", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
-    fid = world.sg_finding("EC2.13", "sg-ssh")
-    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3)
+    world.group("sg-00000cc1", "bastion", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-0000000b", "10.0.1.10", ["sg-00000cc1"])
+    fid = world.sg_finding("EC2.13", "sg-00000cc1")
+    world.traffic("eni-0000000b", "10.0.1.10", "198.51.100.10", 22, conns=3)
     # the admin comes back a week later: three short sessions in one hour that never return are
     # the shape of a credential brute force (sql/classify_sources.sql rule 4)
-    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, day=8)
-    world.traffic("eni-b", "10.0.1.10", "203.0.113.77", 22, day=5)
-    world.probe("eni-b", "10.0.1.10", "198.51.100.11", 22)  # next to an admin: must stay out
-    world.probe("eni-b", "10.0.1.10", "192.0.2.200", 22)
-    g = group_of(run_propose(world), "sg-ssh")
+    world.traffic("eni-0000000b", "10.0.1.10", "198.51.100.10", 22, day=8)
+    world.traffic("eni-0000000b", "10.0.1.10", "203.0.113.77", 22, day=5)
+    world.probe("eni-0000000b", "10.0.1.10", "198.51.100.11", 22)  # next to an admin: must stay out
+    world.probe("eni-0000000b", "10.0.1.10", "192.0.2.200", 22)
+    g = group_of(run_propose(world), "sg-00000cc1")
     assert g["status"] == "ready"
     assert g["findings"] == [fid]
     assert peers(g["revoke"]) == {("tcp", 22, 22, "0.0.0.0/0")}
@@ -342,15 +342,15 @@ def test_ssh_from_two_admins_is_narrowed_to_their_addresses_not_the_scanners(wor
 def test_many_sources_aggregate_within_the_widest_prefix_and_never_over_a_probe(
     world: World,
 ) -> None:
-    world.group("sg-x", "x", [ingress(8443, "0.0.0.0/0")])
-    world.eni("eni-x", "10.0.1.10", ["sg-x"])
-    world.sg_finding("EC2.18", "sg-x")
+    world.group("sg-00000001", "x", [ingress(8443, "0.0.0.0/0")])
+    world.eni("eni-00000001", "10.0.1.10", ["sg-00000001"])
+    world.sg_finding("EC2.18", "sg-00000001")
     for i in range(1, 7):
-        world.traffic("eni-x", "10.0.1.10", f"198.51.100.{i}", 8443)
+        world.traffic("eni-00000001", "10.0.1.10", f"198.51.100.{i}", 8443)
     for i in range(1, 7):
-        world.traffic("eni-x", "10.0.1.10", f"203.0.113.{100 + i}", 8443)
-    world.probe("eni-x", "10.0.1.10", "203.0.113.50", 8443)  # inside 203.0.113.0/24
-    g = group_of(run_propose(world, PlannerOptions(max_prefixes=3)), "sg-x")
+        world.traffic("eni-00000001", "10.0.1.10", f"203.0.113.{100 + i}", 8443)
+    world.probe("eni-00000001", "10.0.1.10", "203.0.113.50", 8443)  # inside 203.0.113.0/24
+    g = group_of(run_propose(world, PlannerOptions(max_prefixes=3)), "sg-00000001")
     assert g["status"] == "ready"
     cidrs = [r["CidrIpv4"] for r in g["authorize"]]
     assert len(cidrs) <= 3
@@ -365,12 +365,12 @@ def test_many_sources_aggregate_within_the_widest_prefix_and_never_over_a_probe(
 
 
 def test_sources_that_cannot_fit_keep_the_rule_with_a_warning(world: World) -> None:
-    world.group("sg-x", "x", [ingress(8443, "0.0.0.0/0")])
-    world.eni("eni-x", "10.0.1.10", ["sg-x"])
-    world.sg_finding("EC2.18", "sg-x")
+    world.group("sg-00000001", "x", [ingress(8443, "0.0.0.0/0")])
+    world.eni("eni-00000001", "10.0.1.10", ["sg-00000001"])
+    world.sg_finding("EC2.18", "sg-00000001")
     for i in range(1, 5):
-        world.traffic("eni-x", "10.0.1.10", f"{10 + i}.1.2.3", 8443)  # 4 different /8s
-    g = group_of(run_propose(world, PlannerOptions(max_prefixes=2)), "sg-x")
+        world.traffic("eni-00000001", "10.0.1.10", f"{10 + i}.1.2.3", 8443)  # 4 different /8s
+    g = group_of(run_propose(world, PlannerOptions(max_prefixes=2)), "sg-00000001")
     # never "kept to be safe": a person chooses among the alternatives the plan names
     assert g["status"] == "needs-decision"
     assert peers(g["keep"]) >= {("tcp", 8443, 8443, "0.0.0.0/0")}
@@ -379,25 +379,25 @@ def test_sources_that_cannot_fit_keep_the_rule_with_a_warning(world: World) -> N
     assert "prefix list" in why and "--public-port" in why
     # declared public, the same rule is kept as a public service
     g = group_of(
-        run_propose(world, PlannerOptions(max_prefixes=2, public_tcp_ports=(8443,))), "sg-x"
+        run_propose(world, PlannerOptions(max_prefixes=2, public_tcp_ports=(8443,))), "sg-00000001"
     )
     assert g["status"] == "no-change"
     assert any("declared public" in k["reason"] for k in g["keep"])
 
 
 def test_same_vpc_sources_become_a_reference_to_their_group(world: World) -> None:
-    world.group("sg-app", "app", [ingress(8080, "0.0.0.0/0")])
-    world.group("sg-web", "web", [ingress(443, "0.0.0.0/0")])
-    world.eni("eni-app", "10.0.2.10", ["sg-app"])
-    world.eni("eni-web1", "10.0.1.11", ["sg-web"])
-    world.eni("eni-web2", "10.0.1.12", ["sg-web"])
-    world.sg_finding("EC2.19", "sg-app")
-    world.traffic("eni-app", "10.0.2.10", "10.0.1.11", 8080, conns=5)
-    world.traffic("eni-app", "10.0.2.10", "10.0.1.12", 8080, conns=5)
-    g = group_of(run_propose(world), "sg-app")
+    world.group("sg-00000a99", "app", [ingress(8080, "0.0.0.0/0")])
+    world.group("sg-000000eb", "web", [ingress(443, "0.0.0.0/0")])
+    world.eni("eni-00000a99", "10.0.2.10", ["sg-00000a99"])
+    world.eni("eni-00000eb1", "10.0.1.11", ["sg-000000eb"])
+    world.eni("eni-00000eb2", "10.0.1.12", ["sg-000000eb"])
+    world.sg_finding("EC2.19", "sg-00000a99")
+    world.traffic("eni-00000a99", "10.0.2.10", "10.0.1.11", 8080, conns=5)
+    world.traffic("eni-00000a99", "10.0.2.10", "10.0.1.12", 8080, conns=5)
+    g = group_of(run_propose(world), "sg-00000a99")
     assert g["status"] == "ready"
     assert peers(g["revoke"]) == {("tcp", 8080, 8080, "0.0.0.0/0")}
-    assert peers(g["authorize"]) == {("tcp", 8080, 8080, "sg-web")}
+    assert peers(g["authorize"]) == {("tcp", 8080, 8080, "sg-000000eb")}
     assert g["authorize"][0]["evidence"]["source_count"] == 2
 
 
@@ -405,13 +405,13 @@ def test_same_vpc_sources_become_a_reference_to_their_group(world: World) -> Non
 
 
 def test_public_website_on_443_is_kept_with_its_reason(world: World) -> None:
-    world.group("sg-web", "web", [ingress(443, "0.0.0.0/0", "::/0"), ingress(80, "0.0.0.0/0")])
-    world.eni("eni-w", "10.0.1.10", ["sg-web"], ipv6=["2001:db8::10"])
-    world.sg_finding("EC2.18", "sg-web")
-    world.traffic("eni-w", "10.0.1.10", "198.51.100.5", 443)
-    world.traffic("eni-w", "10.0.1.10", "8.8.4.4", 80)
-    world.traffic("eni-w", "2001:db8::10", "2a00:1450::1", 443)
-    g = group_of(run_propose(world), "sg-web")
+    world.group("sg-000000eb", "web", [ingress(443, "0.0.0.0/0", "::/0"), ingress(80, "0.0.0.0/0")])
+    world.eni("eni-00000000", "10.0.1.10", ["sg-000000eb"], ipv6=["2001:db8::10"])
+    world.sg_finding("EC2.18", "sg-000000eb")
+    world.traffic("eni-00000000", "10.0.1.10", "198.51.100.5", 443)
+    world.traffic("eni-00000000", "10.0.1.10", "8.8.4.4", 80)
+    world.traffic("eni-00000000", "2001:db8::10", "2a00:1450::1", 443)
+    g = group_of(run_propose(world), "sg-000000eb")
     assert g["status"] == "no-change"
     kept = {p: r for r in g["keep"] for p in peers([r])}
     assert ("tcp", 443, 443, "0.0.0.0/0") in kept
@@ -422,15 +422,15 @@ def test_public_website_on_443_is_kept_with_its_reason(world: World) -> None:
 
 def test_many_distinct_sources_never_make_a_port_public_unless_declared(world: World) -> None:
     # scanners that pass as users are many: a count is no reason to keep a port world-open
-    world.group("sg-g", "game", [ingress(7777, "0.0.0.0/0", proto="udp")])
-    world.eni("eni-g", "10.0.1.10", ["sg-g"])
-    world.sg_finding("EC2.18", "sg-g")
+    world.group("sg-00000000", "game", [ingress(7777, "0.0.0.0/0", proto="udp")])
+    world.eni("eni-10000000", "10.0.1.10", ["sg-00000000"])
+    world.sg_finding("EC2.18", "sg-00000000")
     for i in range(30):
-        world.traffic("eni-g", "10.0.1.10", f"198.51.{i}.9", 7777, protocol=17)
-    g = group_of(run_propose(world), "sg-g")
+        world.traffic("eni-10000000", "10.0.1.10", f"198.51.{i}.9", 7777, protocol=17)
+    g = group_of(run_propose(world), "sg-00000000")
     assert g["status"] == "needs-decision"
     assert "30 real sources on udp/7777" in g["keep"][0]["reason"]
-    g = group_of(run_propose(world, PlannerOptions(public_udp_ports=(7777,))), "sg-g")
+    g = group_of(run_propose(world, PlannerOptions(public_udp_ports=(7777,))), "sg-00000000")
     assert g["status"] == "no-change"
     assert "declared public: 30 real source(s)" in g["keep"][0]["reason"]
 
@@ -439,13 +439,13 @@ def test_many_distinct_sources_never_make_a_port_public_unless_declared(world: W
 
 
 def test_world_open_port_with_only_probes_is_revoked_with_window_and_coverage(world: World) -> None:
-    world.group("sg-m", "m", [ingress(9200, "0.0.0.0/0"), ingress(22, "10.0.0.0/8")])
-    world.eni("eni-m", "10.0.1.10", ["sg-m"])
-    world.sg_finding("EC2.19", "sg-m")
-    world.probe("eni-m", "10.0.1.10", "192.0.2.1", 9200)
-    world.probe("eni-m", "10.0.1.10", "192.0.2.2", 9200, day=7)
-    world.traffic("eni-m", "10.0.1.10", "10.0.9.9", 22)
-    g = group_of(run_propose(world), "sg-m")
+    world.group("sg-00000006", "m", [ingress(9200, "0.0.0.0/0"), ingress(22, "10.0.0.0/8")])
+    world.eni("eni-00000006", "10.0.1.10", ["sg-00000006"])
+    world.sg_finding("EC2.19", "sg-00000006")
+    world.probe("eni-00000006", "10.0.1.10", "192.0.2.1", 9200)
+    world.probe("eni-00000006", "10.0.1.10", "192.0.2.2", 9200, day=7)
+    world.traffic("eni-00000006", "10.0.1.10", "10.0.9.9", 22)
+    g = group_of(run_propose(world), "sg-00000006")
     assert g["status"] == "ready"
     assert peers(g["revoke"]) == {("tcp", 9200, 9200, "0.0.0.0/0")}
     assert g["authorize"] == []
@@ -456,46 +456,46 @@ def test_world_open_port_with_only_probes_is_revoked_with_window_and_coverage(wo
 
 
 def test_rare_weekly_job_keeps_its_access(world: World) -> None:
-    world.group("sg-r", "r", [ingress(3389, "0.0.0.0/0")])
-    world.eni("eni-r", "10.0.1.10", ["sg-r"])
-    world.sg_finding("EC2.14", "sg-r")
-    world.traffic("eni-r", "10.0.1.10", "198.51.100.99", 3389, day=3, hour=2)
-    world.traffic("eni-r", "10.0.1.10", "198.51.100.99", 3389, day=10, hour=2)
-    g = group_of(run_propose(world), "sg-r")
+    world.group("sg-0000000b", "r", [ingress(3389, "0.0.0.0/0")])
+    world.eni("eni-1000000b", "10.0.1.10", ["sg-0000000b"])
+    world.sg_finding("EC2.14", "sg-0000000b")
+    world.traffic("eni-1000000b", "10.0.1.10", "198.51.100.99", 3389, day=3, hour=2)
+    world.traffic("eni-1000000b", "10.0.1.10", "198.51.100.99", 3389, day=10, hour=2)
+    g = group_of(run_propose(world), "sg-0000000b")
     assert peers(g["authorize"]) == {("tcp", 3389, 3389, "198.51.100.99/32")}
     daily = g["authorize"][0]["evidence"]["daily"]
     assert [d["day"] for d in daily] == ["2026-10-04", "2026-10-11"]
 
 
 def test_return_traffic_never_justifies_a_rule_on_ephemeral_ports(world: World) -> None:
-    world.group("sg-e", "e", [ingress(1024, "0.0.0.0/0", to_port=65535)])
-    world.eni("eni-e", "10.0.1.10", ["sg-e"])
-    world.sg_finding("EC2.19", "sg-e")
+    world.group("sg-0000000e", "e", [ingress(1024, "0.0.0.0/0", to_port=65535)])
+    world.eni("eni-0000000e", "10.0.1.10", ["sg-0000000e"])
+    world.sg_finding("EC2.19", "sg-0000000e")
     for d in range(1, 10):  # the instance calls out to an API every day; answers come back high
-        world.outbound("eni-e", "10.0.1.10", "198.51.100.20", 443, day=d)
-    g = group_of(run_propose(world), "sg-e")
+        world.outbound("eni-0000000e", "10.0.1.10", "198.51.100.20", 443, day=d)
+    g = group_of(run_propose(world), "sg-0000000e")
     assert peers(g["revoke"]) == {("tcp", 1024, 65535, "0.0.0.0/0")}
     assert g["authorize"] == []
     assert g["revoke"][0]["evidence"]["connections"] == 0
 
 
 def test_rejected_attempts_are_not_use(world: World) -> None:
-    world.group("sg-j", "j", [ingress(5432, "0.0.0.0/0")])
-    world.eni("eni-j", "10.0.1.10", ["sg-j"])
-    world.sg_finding("EC2.19", "sg-j")
-    world.traffic("eni-j", "10.0.1.10", "198.51.100.1", 5432, action="REJECT", conns=4)
-    g = group_of(run_propose(world), "sg-j")
+    world.group("sg-00000003", "j", [ingress(5432, "0.0.0.0/0")])
+    world.eni("eni-00000003", "10.0.1.10", ["sg-00000003"])
+    world.sg_finding("EC2.19", "sg-00000003")
+    world.traffic("eni-00000003", "10.0.1.10", "198.51.100.1", 5432, action="REJECT", conns=4)
+    g = group_of(run_propose(world), "sg-00000003")
     assert peers(g["revoke"]) == {("tcp", 5432, 5432, "0.0.0.0/0")}
 
 
 def test_all_protocols_rule_is_replaced_by_the_ports_really_used(world: World) -> None:
-    world.group("sg-a", "a", [ingress(None, "0.0.0.0/0", proto="-1")])
-    world.eni("eni-a", "10.0.1.10", ["sg-a"])
-    world.sg_finding("EC2.19", "sg-a")
-    world.traffic("eni-a", "10.0.1.10", "198.51.100.7", 22)
-    world.traffic("eni-a", "10.0.1.10", "198.51.100.8", 53, protocol=17)
-    world.traffic("eni-a", "10.0.1.10", "198.51.100.9", 0, protocol=1)  # answered pings
-    g = group_of(run_propose(world), "sg-a")
+    world.group("sg-0000000a", "a", [ingress(None, "0.0.0.0/0", proto="-1")])
+    world.eni("eni-0000000a", "10.0.1.10", ["sg-0000000a"])
+    world.sg_finding("EC2.19", "sg-0000000a")
+    world.traffic("eni-0000000a", "10.0.1.10", "198.51.100.7", 22)
+    world.traffic("eni-0000000a", "10.0.1.10", "198.51.100.8", 53, protocol=17)
+    world.traffic("eni-0000000a", "10.0.1.10", "198.51.100.9", 0, protocol=1)  # answered pings
+    g = group_of(run_propose(world), "sg-0000000a")
     assert peers(g["revoke"]) == {("-1", -1, -1, "0.0.0.0/0")}
     assert peers(g["authorize"]) == {
         ("tcp", 22, 22, "198.51.100.7/32"),
@@ -509,14 +509,14 @@ def test_all_protocols_rule_is_replaced_by_the_ports_really_used(world: World) -
 
 def test_unused_default_group_loses_all_its_rules(world: World) -> None:
     world.group(
-        "sg-def",
+        "sg-00000def",
         "default",
-        [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-def"}]}],
+        [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-00000def"}]}],
     )
-    world.eni("eni-o", "10.0.1.10", ["sg-other"])
-    world.group("sg-other", "other", [])
-    world.sg_finding("EC2.2", "sg-def")
-    g = group_of(run_propose(world), "sg-def")
+    world.eni("eni-00000008", "10.0.1.10", ["sg-0008d1eb"])
+    world.group("sg-0008d1eb", "other", [])
+    world.sg_finding("EC2.2", "sg-00000def")
+    g = group_of(run_propose(world), "sg-00000def")
     assert g["status"] == "ready"
     assert {r["IsEgress"] for r in g["revoke"]} == {True, False}
     assert len(g["revoke"]) == 2
@@ -527,49 +527,49 @@ def test_unused_default_group_loses_all_its_rules(world: World) -> None:
 
 
 def test_eni_without_flow_log_means_needs_more_data_and_nothing_revoked(world: World) -> None:
-    world.group("sg-n", "n", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-1", "10.0.1.10", ["sg-n"])
-    world.eni("eni-2", "10.0.1.11", ["sg-n"], logged=False)
-    world.sg_finding("EC2.13", "sg-n")
-    world.probe("eni-1", "10.0.1.10", "192.0.2.1", 22)
-    g = group_of(run_propose(world), "sg-n")
+    world.group("sg-00000007", "n", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-10000001", "10.0.1.10", ["sg-00000007"])
+    world.eni("eni-00000002", "10.0.1.11", ["sg-00000007"], logged=False)
+    world.sg_finding("EC2.13", "sg-00000007")
+    world.probe("eni-10000001", "10.0.1.10", "192.0.2.1", 22)
+    g = group_of(run_propose(world), "sg-00000007")
     assert g["status"] == "needs-more-data"
     assert g["revoke"] == [] and g["authorize"] == []
-    assert g["coverage"]["uncovered_enis"] == ["eni-2"]
-    assert any("eni-2" in w and "no active flow log" in w for w in g["warnings"])
+    assert g["coverage"]["uncovered_enis"] == ["eni-00000002"]
+    assert any("eni-00000002" in w and "no active flow log" in w for w in g["warnings"])
     assert ("tcp", 22, 22, "0.0.0.0/0") in peers(g["keep"])
 
 
 def test_short_window_means_needs_more_data(world: World) -> None:
     world.days = 5
-    world.group("sg-n", "n", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-1", "10.0.1.10", ["sg-n"])
-    world.sg_finding("EC2.13", "sg-n")
-    g = group_of(run_propose(world), "sg-n")
+    world.group("sg-00000007", "n", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-10000001", "10.0.1.10", ["sg-00000007"])
+    world.sg_finding("EC2.13", "sg-00000007")
+    g = group_of(run_propose(world), "sg-00000007")
     assert g["status"] == "needs-more-data"
     assert any("shorter than the minimum 14" in w for w in g["warnings"])
 
 
 def test_large_gaps_block_small_gaps_warn(world: World) -> None:
-    # a subnet-level log that delivered nothing for any interface it records: unseen hours
+    # a subnet-0005efe5 log that delivered nothing for any interface it records: unseen hours
     world.subnet_log = True
-    world.group("sg-n", "n", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-1", "10.0.1.10", ["sg-n"])
-    world.sg_finding("EC2.13", "sg-n")
-    world.missing_hours["eni-1"] = set(range(100, 110))  # 10 of 360 hours: 2.8%
-    g = group_of(run_propose(world), "sg-n")
+    world.group("sg-00000007", "n", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-10000001", "10.0.1.10", ["sg-00000007"])
+    world.sg_finding("EC2.13", "sg-00000007")
+    world.missing_hours["eni-10000001"] = set(range(100, 110))  # 10 of 360 hours: 2.8%
+    g = group_of(run_propose(world), "sg-00000007")
     assert g["status"] == "needs-more-data"
     assert g["coverage"]["gaps"] == [
         {
-            "interface_id": "eni-1",
+            "interface_id": "eni-10000001",
             "start": "2026-10-05T04:00:00Z",
             "end": "2026-10-05T14:00:00Z",
             "kind": "no-delivery",
         }
     ]
-    world.missing_hours["eni-1"] = {100, 101}
-    world.skipdata_hours["eni-1"] = {200}
-    g = group_of(run_propose(world), "sg-n")
+    world.missing_hours["eni-10000001"] = {100, 101}
+    world.skipdata_hours["eni-10000001"] = {200}
+    g = group_of(run_propose(world), "sg-00000007")
     assert g["status"] == "ready"
     assert {x["kind"] for x in g["coverage"]["gaps"]} == {"no-delivery", "skipdata"}
     assert g["coverage"]["gap_share"] == pytest.approx(3 / 360, abs=1e-6)
@@ -578,25 +578,25 @@ def test_large_gaps_block_small_gaps_warn(world: World) -> None:
 
 def _busy_neighbour(world: World) -> None:
     """An ENI in another group whose log writes every hour: it makes the window 15 days."""
-    world.group("sg-other", "other", [])
-    world.eni("eni-busy", "10.0.1.99", ["sg-other"])
+    world.group("sg-0008d1eb", "other", [])
+    world.eni("eni-0000bec2", "10.0.1.99", ["sg-0008d1eb"])
 
 
 def test_a_quiet_host_whose_log_writes_nothing_when_idle_is_ready(world: World) -> None:
     # AWS writes no record at all for an idle ENI in many hours (not a NODATA row each hour):
     # with the log ACTIVE and delivering, those hours are evidence of no use, not gaps
     _busy_neighbour(world)
-    world.group("sg-q", "q", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-q", "10.0.1.20", ["sg-q"])
-    world.silent_when_idle.add("eni-q")
-    world.sg_finding("EC2.13", "sg-q")
-    world.probe("eni-q", "10.0.1.20", "192.0.2.1", 22)
-    g = group_of(run_propose(world), "sg-q")
+    world.group("sg-1000000a", "q", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-1000000a", "10.0.1.20", ["sg-1000000a"])
+    world.silent_when_idle.add("eni-1000000a")
+    world.sg_finding("EC2.13", "sg-1000000a")
+    world.probe("eni-1000000a", "10.0.1.20", "192.0.2.1", 22)
+    g = group_of(run_propose(world), "sg-1000000a")
     assert g["status"] == "ready"
     assert peers(g["revoke"]) == {("tcp", 22, 22, "0.0.0.0/0")}
     assert g["coverage"]["gaps"] == [] and g["coverage"]["uncovered_enis"] == []
     assert g["coverage"]["quiet"] == [
-        "eni-q: no record in 359 of 360 hours; flow log fl-eni-q active and delivering "
+        "eni-1000000a: no record in 359 of 360 hours; flow log fl-1000000a active and delivering "
         "throughout: quiet, not unseen"
     ]
 
@@ -606,44 +606,44 @@ def test_a_subnet_log_silent_for_one_eni_while_delivering_for_another_is_quiet(
 ) -> None:
     world.subnet_log = True
     _busy_neighbour(world)
-    world.group("sg-q", "q", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-q", "10.0.1.20", ["sg-q"])
-    world.silent_when_idle.add("eni-q")
-    world.sg_finding("EC2.13", "sg-q")
-    world.probe("eni-q", "10.0.1.20", "192.0.2.1", 22)
-    world.missing_hours["eni-busy"] = set(range(100, 110))  # the log wrote nothing at all here
-    g = group_of(run_propose(world), "sg-q")
+    world.group("sg-1000000a", "q", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-1000000a", "10.0.1.20", ["sg-1000000a"])
+    world.silent_when_idle.add("eni-1000000a")
+    world.sg_finding("EC2.13", "sg-1000000a")
+    world.probe("eni-1000000a", "10.0.1.20", "192.0.2.1", 22)
+    world.missing_hours["eni-0000bec2"] = set(range(100, 110))  # the log wrote nothing at all here
+    g = group_of(run_propose(world), "sg-1000000a")
     assert g["status"] == "needs-more-data"
     assert g["revoke"] == []
     assert g["coverage"]["gaps"] == [
         {
-            "interface_id": "eni-q",
+            "interface_id": "eni-1000000a",
             "start": "2026-10-05T04:00:00Z",
             "end": "2026-10-05T14:00:00Z",
             "kind": "no-delivery",
         }
     ]
-    assert g["coverage"]["quiet"][0].startswith("eni-q: no record in 349 of 360 hours")
+    assert g["coverage"]["quiet"][0].startswith("eni-1000000a: no record in 349 of 360 hours")
     world.missing_hours.clear()
-    g = group_of(run_propose(world), "sg-q")
+    g = group_of(run_propose(world), "sg-1000000a")
     assert g["status"] == "ready" and g["coverage"]["gaps"] == []
 
 
 def test_a_log_whose_delivery_failed_means_needs_more_data(world: World) -> None:
     _busy_neighbour(world)
-    world.group("sg-q", "q", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-q", "10.0.1.20", ["sg-q"])
-    world.silent_when_idle.add("eni-q")
-    world.flow_log_extra["eni-q"] = {
+    world.group("sg-1000000a", "q", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-1000000a", "10.0.1.20", ["sg-1000000a"])
+    world.silent_when_idle.add("eni-1000000a")
+    world.flow_log_extra["eni-1000000a"] = {
         "DeliverLogsStatus": "FAILED",
         "DeliverLogsErrorMessage": "Access error",
     }
-    world.sg_finding("EC2.13", "sg-q")
-    world.probe("eni-q", "10.0.1.20", "192.0.2.1", 22)
-    g = group_of(run_propose(world), "sg-q")
+    world.sg_finding("EC2.13", "sg-1000000a")
+    world.probe("eni-1000000a", "10.0.1.20", "192.0.2.1", 22)
+    g = group_of(run_propose(world), "sg-1000000a")
     assert g["status"] == "needs-more-data"
     assert g["revoke"] == [] and g["authorize"] == []
-    assert g["coverage"]["uncovered_enis"] == ["eni-q"]
+    assert g["coverage"]["uncovered_enis"] == ["eni-1000000a"]
     assert any("failed to deliver (Access error)" in w for w in g["warnings"])
 
 
@@ -658,18 +658,18 @@ def test_hours_before_the_log_or_the_attachment_are_gaps(
     world: World, log: dict[str, Any], eni: dict[str, Any]
 ) -> None:
     _busy_neighbour(world)
-    world.group("sg-q", "q", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-q", "10.0.1.20", ["sg-q"], **eni)
-    world.silent_when_idle.add("eni-q")
-    world.flow_log_extra["eni-q"] = log
-    world.sg_finding("EC2.13", "sg-q")
-    world.probe("eni-q", "10.0.1.20", "192.0.2.1", 22, day=12)
-    g = group_of(run_propose(world), "sg-q")
+    world.group("sg-1000000a", "q", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-1000000a", "10.0.1.20", ["sg-1000000a"], **eni)
+    world.silent_when_idle.add("eni-1000000a")
+    world.flow_log_extra["eni-1000000a"] = log
+    world.sg_finding("EC2.13", "sg-1000000a")
+    world.probe("eni-1000000a", "10.0.1.20", "192.0.2.1", 22, day=12)
+    g = group_of(run_propose(world), "sg-1000000a")
     assert g["status"] == "needs-more-data"
     assert g["revoke"] == [] and g["authorize"] == []
     assert g["coverage"]["gaps"] == [
         {
-            "interface_id": "eni-q",
+            "interface_id": "eni-1000000a",
             "start": "2026-10-01T00:00:00Z",
             "end": "2026-10-11T10:00:00Z",
             "kind": "not-recording",
@@ -688,7 +688,7 @@ def _instance(world: World, iid: str, eni: str) -> None:
             "VpcId": VPC,
             "PublicIpAddress": "54.1.2.3",
             "NetworkInterfaces": [{"NetworkInterfaceId": eni}],
-            "SecurityGroups": [{"GroupId": "sg-i"}],
+            "SecurityGroups": [{"GroupId": "sg-00000002"}],
             "State": {"Name": "running"},
         }
     )
@@ -696,41 +696,45 @@ def _instance(world: World, iid: str, eni: str) -> None:
 
 
 def test_instance_without_internet_clients_loses_its_public_ip_and_needs_nat(world: World) -> None:
-    world.group("sg-i", "i", [])
-    world.eni("eni-i", "10.0.1.10", ["sg-i"], Attachment={"InstanceId": "i-batch"})
-    _instance(world, "i-batch", "eni-i")
-    world.probe("eni-i", "10.0.1.10", "192.0.2.9", 22)
-    world.traffic("eni-i", "10.0.1.10", "10.0.5.5", 22)  # from inside the VPC
-    world.outbound("eni-i", "10.0.1.10", "198.51.100.80", 443)
+    world.group("sg-00000002", "i", [])
+    world.eni("eni-10000002", "10.0.1.10", ["sg-00000002"], Attachment={"InstanceId": "i-000badc1"})
+    _instance(world, "i-000badc1", "eni-10000002")
+    world.probe("eni-10000002", "10.0.1.10", "192.0.2.9", 22)
+    world.traffic("eni-10000002", "10.0.1.10", "10.0.5.5", 22)  # from inside the VPC
+    world.outbound("eni-10000002", "10.0.1.10", "198.51.100.80", 443)
     plan = run_propose(world)
     (r,) = plan["resources"]
-    assert r["resource_id"] == "i-batch" and r["control"] == "EC2.9"
+    assert r["resource_id"] == "i-000badc1" and r["control"] == "EC2.9"
     assert r["action"] == "remove-public-ip"
     assert "NAT gateway" in r["reason"]
     assert r["evidence"]["outbound_internet"]["destination_count"] == 1
 
 
 def test_instance_with_internet_clients_keeps_its_public_ip(world: World) -> None:
-    world.group("sg-i", "i", [])
-    world.eni("eni-i", "10.0.1.10", ["sg-i"], Attachment={"InstanceId": "i-web"})
-    _instance(world, "i-web", "eni-i")
-    world.traffic("eni-i", "10.0.1.10", "198.51.100.5", 443)
+    world.group("sg-00000002", "i", [])
+    world.eni("eni-10000002", "10.0.1.10", ["sg-00000002"], Attachment={"InstanceId": "i-000000eb"})
+    _instance(world, "i-000000eb", "eni-10000002")
+    world.traffic("eni-10000002", "10.0.1.10", "198.51.100.5", 443)
     (r,) = run_propose(world)["resources"]
     assert r["action"] == "keep-public-ip"
     assert r["evidence"]["sources"] == [{"address": "198.51.100.5", "connections": 1}]
 
 
 def _db(world: World, public_client: bool) -> None:
-    world.group("sg-db", "db", [ingress(5432, "0.0.0.0/0")])
+    world.group("sg-000000db", "db", [ingress(5432, "0.0.0.0/0")])
     world.eni(
-        "eni-rds", "10.0.3.10", ["sg-db"], RequesterManaged=True, Description="RDSNetworkInterface"
+        "eni-00000bdc",
+        "10.0.3.10",
+        ["sg-000000db"],
+        RequesterManaged=True,
+        Description="RDSNetworkInterface",
     )
     world.dbs.append(
         {
             "DBInstanceIdentifier": "orders-db",
             "PubliclyAccessible": True,
             "DBSubnetGroup": {"VpcId": VPC},
-            "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-db"}],
+            "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-000000db"}],
             "Engine": "postgres",
             "Endpoint": {"Address": "orders.example", "Port": 5432},
         }
@@ -738,9 +742,9 @@ def _db(world: World, public_client: bool) -> None:
     world.finding(
         "RDS.2", "AwsRdsDbInstance", "orders-db", f"arn:aws:rds:{REGION}:{ACCOUNT}:db:orders-db"
     )
-    world.traffic("eni-rds", "10.0.3.10", "10.0.2.10", 5432, conns=20)
+    world.traffic("eni-00000bdc", "10.0.3.10", "10.0.2.10", 5432, conns=20)
     if public_client:
-        world.traffic("eni-rds", "10.0.3.10", "198.51.100.42", 5432)
+        world.traffic("eni-00000bdc", "10.0.3.10", "198.51.100.42", 5432)
 
 
 def test_db_without_outside_clients_gets_public_access_disabled(world: World) -> None:
@@ -761,14 +765,14 @@ def test_db_with_an_outside_client_keeps_public_access(world: World) -> None:
 
 
 def test_duplicate_findings_collapse_and_controls_are_listed(world: World) -> None:
-    world.group("sg-d", "d", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-d", "10.0.1.10", ["sg-d"])
-    a = world.sg_finding("EC2.13", "sg-d")
-    b = world.sg_finding("EC2.19", "sg-d")
-    c = world.sg_finding("EC2.13", "sg-d")
+    world.group("sg-0000000d", "d", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-0000000d", "10.0.1.10", ["sg-0000000d"])
+    a = world.sg_finding("EC2.13", "sg-0000000d")
+    b = world.sg_finding("EC2.19", "sg-0000000d")
+    c = world.sg_finding("EC2.13", "sg-0000000d")
     plan = run_propose(world)
     assert plan["schema"] == "sgharden.plan/v1"
-    g = group_of(plan, "sg-d")
+    g = group_of(plan, "sg-0000000d")
     assert g["controls"] == ["EC2.19", "EC2.13"]
     assert g["findings"] == [a, c, b]
     assert plan["window"] == {"start": "2026-10-01T00:00:00Z", "end": "2026-10-16T00:00:00Z"}
@@ -777,23 +781,36 @@ def test_duplicate_findings_collapse_and_controls_are_listed(world: World) -> No
 
 
 def test_probe_thresholds_are_configurable_and_tell_scans_from_use(world: World) -> None:
-    world.group("sg-p", "p", [ingress(22, "0.0.0.0/0"), ingress(53, "0.0.0.0/0", proto="udp")])
-    world.eni("eni-p", "10.0.1.10", ["sg-p"])
-    world.traffic("eni-p", "10.0.1.10", "198.51.100.3", 22, bytes_in=100, packets_in=2)
+    world.group(
+        "sg-00000009", "p", [ingress(22, "0.0.0.0/0"), ingress(53, "0.0.0.0/0", proto="udp")]
+    )
+    world.eni("eni-00000009", "10.0.1.10", ["sg-00000009"])
+    world.traffic("eni-00000009", "10.0.1.10", "198.51.100.3", 22, bytes_in=100, packets_in=2)
     # a banner grab: 4 packets, 19 bytes beyond headers
-    world.traffic("eni-p", "10.0.1.10", "198.51.100.4", 22, bytes_in=179, packets_in=4)
+    world.traffic("eni-00000009", "10.0.1.10", "198.51.100.4", 22, bytes_in=179, packets_in=4)
     # a real SSH session
-    world.traffic("eni-p", "10.0.1.10", "198.51.100.5", 22, bytes_in=3000, packets_in=12)
+    world.traffic("eni-00000009", "10.0.1.10", "198.51.100.5", 22, bytes_in=3000, packets_in=12)
     # DNS: a small query, answered, from a client that comes back: real use, however small
-    world.traffic("eni-p", "10.0.1.10", "198.51.100.6", 53, protocol=17, bytes_in=70, packets_in=1)
     world.traffic(
-        "eni-p", "10.0.1.10", "198.51.100.6", 53, protocol=17, bytes_in=70, packets_in=1, day=6
+        "eni-00000009", "10.0.1.10", "198.51.100.6", 53, protocol=17, bytes_in=70, packets_in=1
+    )
+    world.traffic(
+        "eni-00000009",
+        "10.0.1.10",
+        "198.51.100.6",
+        53,
+        protocol=17,
+        bytes_in=70,
+        packets_in=1,
+        day=6,
     )
     # one answered query, never again: an open-resolver probe (classify_sources.sql rule 5)
-    world.traffic("eni-p", "10.0.1.10", "198.51.100.8", 53, protocol=17, bytes_in=70, packets_in=1)
+    world.traffic(
+        "eni-00000009", "10.0.1.10", "198.51.100.8", 53, protocol=17, bytes_in=70, packets_in=1
+    )
     # the same query unanswered: a probe
     world.traffic(
-        "eni-p",
+        "eni-00000009",
         "10.0.1.10",
         "198.51.100.7",
         53,
@@ -808,7 +825,7 @@ def test_probe_thresholds_are_configurable_and_tell_scans_from_use(world: World)
     ingest(
         con,
         [str(p) for p in snapshot.flow_log_dirs],
-        IngestOptions(known_addresses={"eni-p": ("10.0.1.10",)}),
+        IngestOptions(known_addresses={"eni-00000009": ("10.0.1.10",)}),
     )
     window = Window(T0.replace(tzinfo=None), (T0 + timedelta(days=15)).replace(tzinfo=None))
 
@@ -845,22 +862,22 @@ def test_aggregate_refuses_to_widen_past_the_limit() -> None:
 
 def test_evidence_sql_reproduces_each_rules_evidence(world: World) -> None:
     world.group(
-        "sg-app", "app", [ingress(8080, "0.0.0.0/0"), ingress(None, "0.0.0.0/0", proto="-1")]
+        "sg-00000a99", "app", [ingress(8080, "0.0.0.0/0"), ingress(None, "0.0.0.0/0", proto="-1")]
     )
-    world.group("sg-web", "web", [])
-    world.eni("eni-app", "10.0.2.10", ["sg-app"])
-    world.eni("eni-web1", "10.0.1.11", ["sg-web"])
-    world.sg_finding("EC2.19", "sg-app")
-    world.traffic("eni-app", "10.0.2.10", "10.0.1.11", 8080, conns=5)
-    world.traffic("eni-app", "10.0.2.10", "198.51.100.4", 22, conns=2, day=4)
-    world.probe("eni-app", "10.0.2.10", "192.0.2.9", 8080)
+    world.group("sg-000000eb", "web", [])
+    world.eni("eni-00000a99", "10.0.2.10", ["sg-00000a99"])
+    world.eni("eni-00000eb1", "10.0.1.11", ["sg-000000eb"])
+    world.sg_finding("EC2.19", "sg-00000a99")
+    world.traffic("eni-00000a99", "10.0.2.10", "10.0.1.11", 8080, conns=5)
+    world.traffic("eni-00000a99", "10.0.2.10", "198.51.100.4", 22, conns=2, day=4)
+    world.probe("eni-00000a99", "10.0.2.10", "192.0.2.9", 8080)
     plan, con, snapshot, window = propose_in(world)
-    g = group_of(plan, "sg-app")
+    g = group_of(plan, "sg-00000a99")
     inv = snapshot.inventory(ACCOUNT, REGION)
     checked = 0
     for change in ("revoke", "authorize"):
         for raw in g[change]:
-            rule = Rule.from_ec2(raw, "sg-app")
+            rule = Rule.from_ec2(raw, "sg-00000a99")
             params = evidence_params(rule, g["coverage"]["enis"], window, Thresholds(), inv)
             rows = query_evidence(con, params)
             real = [r for r in rows if not r["is_probe"]]
@@ -886,11 +903,11 @@ def test_cli_propose_writes_the_json_plan_and_reingest_is_incremental(
 
     from sgharden.cli import main
 
-    world.group("sg-ssh", "bastion", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
-    world.sg_finding("EC2.13", "sg-ssh")
-    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3)
-    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, day=8)  # an admin comes back
+    world.group("sg-00000cc1", "bastion", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-0000000b", "10.0.1.10", ["sg-00000cc1"])
+    world.sg_finding("EC2.13", "sg-00000cc1")
+    world.traffic("eni-0000000b", "10.0.1.10", "198.51.100.10", 22, conns=3)
+    world.traffic("eni-0000000b", "10.0.1.10", "198.51.100.10", 22, day=8)  # an admin comes back
     snap = world.write()
     ws = str(tmp_path / "ws.duckdb")
     out = tmp_path / "plan.json"
@@ -898,12 +915,12 @@ def test_cli_propose_writes_the_json_plan_and_reingest_is_incremental(
     result = CliRunner().invoke(main, [*args, "--format", "json", "--output", str(out)])
     assert result.exit_code == 0, result.output
     first = json.loads(out.read_text())
-    assert group_of(first, "sg-ssh")["revoke"][0]["evidence"]["connections"] == 4
+    assert group_of(first, "sg-00000cc1")["revoke"][0]["evidence"]["connections"] == 4
     # a second run ingests nothing new: the counts do not double
     result = CliRunner().invoke(main, [*args, "--format", "json"])
     assert result.exit_code == 0, result.output
     again = json.loads(result.stdout)
-    assert group_of(again, "sg-ssh")["revoke"][0]["evidence"]["connections"] == 4
+    assert group_of(again, "sg-00000cc1")["revoke"][0]["evidence"]["connections"] == 4
     result = CliRunner().invoke(main, [*args, "--days", "3", "--since", "2026-10-01"])
     assert result.exit_code == 2
     result = CliRunner().invoke(main, [*args, "--no-ingest", "--days", "5", "--format", "table"])
@@ -917,11 +934,11 @@ def test_propose_reads_flow_logs_from_s3(aws: str, world: World, tmp_path: Path)
 
     from sgharden.cli import main
 
-    world.group("sg-ssh", "bastion", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
-    world.sg_finding("EC2.13", "sg-ssh")
-    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3)
-    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, day=8)  # an admin comes back
+    world.group("sg-00000cc1", "bastion", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-0000000b", "10.0.1.10", ["sg-00000cc1"])
+    world.sg_finding("EC2.13", "sg-00000cc1")
+    world.traffic("eni-0000000b", "10.0.1.10", "198.51.100.10", 22, conns=3)
+    world.traffic("eni-0000000b", "10.0.1.10", "198.51.100.10", 22, day=8)  # an admin comes back
     snap = world.write()
     local = snap / "flow-logs" / "records.log"
     s3 = boto3.client("s3", region_name="us-east-1")
@@ -944,7 +961,7 @@ def test_propose_reads_flow_logs_from_s3(aws: str, world: World, tmp_path: Path)
         ],
     )
     assert result.exit_code == 0, result.output
-    g = group_of(json.loads(result.stdout), "sg-ssh")
+    g = group_of(json.loads(result.stdout), "sg-00000cc1")
     assert g["status"] == "ready", (g["warnings"], result.stderr)
     assert peers(g["authorize"]) == {("tcp", 22, 22, "198.51.100.10/32")}
 
@@ -952,10 +969,13 @@ def test_propose_reads_flow_logs_from_s3(aws: str, world: World, tmp_path: Path)
 def test_an_unreadable_creation_time_is_one_clear_line_naming_file_and_log(world: World) -> None:
     from sgharden.errors import SnapshotError
 
-    world.group("sg-q", "q", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-q", "10.0.1.20", ["sg-q"])
-    world.flow_log_extra["eni-q"] = {"CreationTime": "last tuesday"}
-    with pytest.raises(SnapshotError, match=r"flow-logs\.json: fl-eni-q: 'last tuesday' is not"):
+    world.group("sg-1000000a", "q", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-1000000a", "10.0.1.20", ["sg-1000000a"])
+    world.flow_log_extra["eni-1000000a"] = {"CreationTime": "last tuesday"}
+    with pytest.raises(
+        SnapshotError,
+        match=r"flow-logs\.json: FlowLogs\[0\]\.CreationTime: not an ISO 8601 time, found 'last tuesday'",
+    ):
         load_snapshot(world.write())
 
 
@@ -963,13 +983,13 @@ def test_records_before_the_logs_creation_time_prove_it_was_recording(world: Wor
     # A flow log re-created since (a new format, so a new CreationTime) delivered to the same
     # bucket before: the records themselves show the interface was recorded from then on.
     _busy_neighbour(world)
-    world.group("sg-q", "q", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-q", "10.0.1.20", ["sg-q"])
-    world.silent_when_idle.add("eni-q")
-    world.flow_log_extra["eni-q"] = {"CreationTime": "2026-10-11T09:30:00Z"}
-    world.sg_finding("EC2.13", "sg-q")
-    world.probe("eni-q", "10.0.1.20", "192.0.2.1", 22, day=0)
-    g = group_of(run_propose(world), "sg-q")
+    world.group("sg-1000000a", "q", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-1000000a", "10.0.1.20", ["sg-1000000a"])
+    world.silent_when_idle.add("eni-1000000a")
+    world.flow_log_extra["eni-1000000a"] = {"CreationTime": "2026-10-11T09:30:00Z"}
+    world.sg_finding("EC2.13", "sg-1000000a")
+    world.probe("eni-1000000a", "10.0.1.20", "192.0.2.1", 22, day=0)
+    g = group_of(run_propose(world), "sg-1000000a")
     gaps = g["coverage"]["gaps"]
     assert [gap["kind"] for gap in gaps] == ["not-recording"]
     assert gaps[0]["start"] == "2026-10-01T00:00:00Z" and gaps[0]["end"] <= "2026-10-01T05:00:00Z"

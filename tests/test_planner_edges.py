@@ -31,12 +31,12 @@ from sgharden.workspace import open_workspace
 def test_sources_that_fit_only_in_a_slash_23_keep_the_rule(tmp_path: Path) -> None:
     # one prefix no wider than /24 cannot hold both; a /23 could, and must not be proposed
     world = World(tmp_path)
-    world.group("sg-x", "x", [ingress(8443, "0.0.0.0/0")])
-    world.eni("eni-x", "10.0.1.10", ["sg-x"])
-    world.sg_finding("EC2.18", "sg-x")
-    world.traffic("eni-x", "10.0.1.10", "198.51.100.1", 8443)
-    world.traffic("eni-x", "10.0.1.10", "198.51.101.1", 8443)
-    g = group_of(run_propose(world, PlannerOptions(max_prefixes=1)), "sg-x")
+    world.group("sg-00000001", "x", [ingress(8443, "0.0.0.0/0")])
+    world.eni("eni-00000001", "10.0.1.10", ["sg-00000001"])
+    world.sg_finding("EC2.18", "sg-00000001")
+    world.traffic("eni-00000001", "10.0.1.10", "198.51.100.1", 8443)
+    world.traffic("eni-00000001", "10.0.1.10", "198.51.101.1", 8443)
+    g = group_of(run_propose(world, PlannerOptions(max_prefixes=1)), "sg-00000001")
     # the rule is kept and a person decides (the "too many scattered sources" case)
     assert g["status"] == "needs-decision"
     assert g["authorize"] == [] and g["revoke"] == []
@@ -58,15 +58,15 @@ class RejectOnlyWorld(World):
 
 def test_a_reject_only_flow_log_is_not_coverage(tmp_path: Path) -> None:
     world = RejectOnlyWorld(tmp_path)
-    world.group("sg-n", "n", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-1", "10.0.1.10", ["sg-n"])
-    world.sg_finding("EC2.13", "sg-n")
-    world.probe("eni-1", "10.0.1.10", "192.0.2.1", 22)
-    g = group_of(run_propose(world), "sg-n")
+    world.group("sg-00000007", "n", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-10000001", "10.0.1.10", ["sg-00000007"])
+    world.sg_finding("EC2.13", "sg-00000007")
+    world.probe("eni-10000001", "10.0.1.10", "192.0.2.1", 22)
+    g = group_of(run_propose(world), "sg-00000007")
     # accepted connections are never logged: "no use seen" would mean nothing
     assert g["status"] == "needs-more-data"
     assert g["revoke"] == [] and g["authorize"] == []
-    assert g["coverage"]["uncovered_enis"] == ["eni-1"]
+    assert g["coverage"]["uncovered_enis"] == ["eni-10000001"]
     assert ("tcp", 22, 22, "0.0.0.0/0") in peers(g["keep"])
 
 
@@ -74,19 +74,19 @@ def test_world_open_443_used_only_from_the_vpc_is_narrowed_not_kept_public(
     tmp_path: Path,
 ) -> None:
     world = World(tmp_path)
-    world.group("sg-web", "web", [ingress(443, "0.0.0.0/0")])
-    world.group("sg-app", "app", [])
-    world.eni("eni-w", "10.0.1.10", ["sg-web"])
-    world.eni("eni-a1", "10.0.2.11", ["sg-app"])
-    world.eni("eni-a2", "10.0.2.12", ["sg-app"])
-    world.sg_finding("EC2.18", "sg-web")
-    world.traffic("eni-w", "10.0.1.10", "10.0.2.11", 443, conns=4)
-    world.traffic("eni-w", "10.0.1.10", "10.0.2.12", 443, conns=4)
-    g = group_of(run_propose(world), "sg-web")
+    world.group("sg-000000eb", "web", [ingress(443, "0.0.0.0/0")])
+    world.group("sg-00000a99", "app", [])
+    world.eni("eni-00000000", "10.0.1.10", ["sg-000000eb"])
+    world.eni("eni-000000a1", "10.0.2.11", ["sg-00000a99"])
+    world.eni("eni-000000a2", "10.0.2.12", ["sg-00000a99"])
+    world.sg_finding("EC2.18", "sg-000000eb")
+    world.traffic("eni-00000000", "10.0.1.10", "10.0.2.11", 443, conns=4)
+    world.traffic("eni-00000000", "10.0.1.10", "10.0.2.12", 443, conns=4)
+    g = group_of(run_propose(world), "sg-000000eb")
     # 443 is an EC2.18 authorized port, but nobody from the internet used it
     assert g["status"] == "ready"
     assert peers(g["revoke"]) == {("tcp", 443, 443, "0.0.0.0/0")}
-    assert peers(g["authorize"]) == {("tcp", 443, 443, "sg-app")}
+    assert peers(g["authorize"]) == {("tcp", 443, 443, "sg-00000a99")}
     assert not any("public" in r["reason"] for r in g["keep"])
 
 
@@ -112,13 +112,13 @@ def test_connections_the_interface_opened_to_a_port_in_the_rule_are_not_use(
 ) -> None:
     # the interface calls out to remote:8443 every day; an inbound rule on 8443 must not see use
     world = World(tmp_path)
-    world.group("sg-o", "o", [ingress(8443, "0.0.0.0/0")])
-    world.eni("eni-o", "10.0.1.10", ["sg-o"])
-    world.sg_finding("EC2.19", "sg-o")
+    world.group("sg-00000008", "o", [ingress(8443, "0.0.0.0/0")])
+    world.eni("eni-00000008", "10.0.1.10", ["sg-00000008"])
+    world.sg_finding("EC2.19", "sg-00000008")
     for day in range(1, 10):
-        world.outbound("eni-o", "10.0.1.10", "198.51.100.20", 8443, day=day)
+        world.outbound("eni-00000008", "10.0.1.10", "198.51.100.20", 8443, day=day)
     for engine, plan in _both_engines(world).items():
-        g = group_of(plan, "sg-o")
+        g = group_of(plan, "sg-00000008")
         assert peers(g["revoke"]) == {("tcp", 8443, 8443, "0.0.0.0/0")}, engine
         assert g["authorize"] == [], engine
         assert g["revoke"][0]["evidence"]["connections"] == 0, engine
@@ -135,21 +135,21 @@ def test_a_learned_listener_keeps_flagless_intervals_on_its_service_port(tmp_pat
     client, server = "198.51.100.7", "10.0.1.10"
     lines = [
         head,
-        f"3 {ACCOUNT} eni-l {client} {server} 40000 50000 6 3 180 {t} {t + 50} ACCEPT OK 2",
-        f"3 {ACCOUNT} eni-l {server} {client} 50000 40000 6 2 120 {t} {t + 50} ACCEPT OK 18",
+        f"3 {ACCOUNT} eni-00000005 {client} {server} 40000 50000 6 3 180 {t} {t + 50} ACCEPT OK 2",
+        f"3 {ACCOUNT} eni-00000005 {server} {client} 50000 40000 6 2 120 {t} {t + 50} ACCEPT OK 18",
     ]
     for hour in range(1, 4):  # the long-lived connection's later aggregation intervals
         s = t + hour * 3600
         lines.append(
-            f"3 {ACCOUNT} eni-l {client} {server} 40000 50000 6 9 900 {s} {s + 60} ACCEPT OK 0"
+            f"3 {ACCOUNT} eni-00000005 {client} {server} 40000 50000 6 9 900 {s} {s + 60} ACCEPT OK 0"
         )
         lines.append(
-            f"3 {ACCOUNT} eni-l {server} {client} 50000 40000 6 9 9000 {s} {s + 60} ACCEPT OK 0"
+            f"3 {ACCOUNT} eni-00000005 {server} {client} 50000 40000 6 9 9000 {s} {s + 60} ACCEPT OK 0"
         )
     path = tmp_path / "records.log"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     con = open_workspace(None)
-    report = ingest(con, [str(path)], IngestOptions(known_addresses={"eni-l": (server,)}))
+    report = ingest(con, [str(path)], IngestOptions(known_addresses={"eni-00000005": (server,)}))
     assert report.rejected == 0
     assert con.execute("SELECT port FROM listeners").fetchall() == [(50000,)]
     keys = con.execute(

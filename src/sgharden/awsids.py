@@ -12,10 +12,9 @@ from pathlib import Path
 
 from sgharden.errors import InputError
 
-# AWS issues resource ids as `<prefix>-` and 8 or 17 hex digits; the grammar accepts lowercase
-# letters and digits after the prefix (hand-made snapshots and tests name groups `sg-web`), which
-# keeps what matters for safety: no path separator, dot, quote, space or control character.
-_SUFFIX = r"[0-9a-z]{1,32}"
+# AWS issues resource ids as `<prefix>-` and 8 (older) or 17 lowercase hex digits; nothing else
+# passes, so no path separator, dot, quote, space or control character reaches a path or a script.
+_SUFFIX = r"(?:[0-9a-f]{8}|[0-9a-f]{17})"
 GRAMMAR: dict[str, re.Pattern[str]] = {
     "account": re.compile(r"[0-9]{12}"),
     "region": re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}"),
@@ -25,6 +24,7 @@ GRAMMAR: dict[str, re.Pattern[str]] = {
     "instance": re.compile(rf"i-{_SUFFIX}"),
     "flow log": re.compile(rf"fl-{_SUFFIX}"),
     "vpc": re.compile(rf"vpc-{_SUFFIX}"),
+    "subnet": re.compile(rf"subnet-{_SUFFIX}"),
     "security group rule": re.compile(rf"sgr-{_SUFFIX}"),
 }
 

@@ -15,6 +15,7 @@ import click
 from botocore.exceptions import BotoCoreError
 
 from sgharden import __version__
+from sgharden.commands.examples import PIPELINE_ORDER, with_example
 from sgharden.errors import EXIT_INPUT, EXIT_INTERNAL, SghardenError, environment_fault
 from sgharden.render.escape import terminal_text
 
@@ -40,7 +41,8 @@ COMMANDS = {
 
 class SghardenGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        ordered = [name for name in PIPELINE_ORDER if name in COMMANDS]
+        return ordered + sorted(set(COMMANDS) - set(ordered))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module_name = COMMANDS.get(cmd_name)
@@ -48,7 +50,7 @@ class SghardenGroup(click.Group):
             return None
         module = importlib.import_module(f"sgharden.commands.{module_name}")
         command: click.Command = module.command
-        return command
+        return with_example(command, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -8,7 +8,7 @@ summary go to the callables the caller gives (the CLI prints them on stderr).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,10 +17,13 @@ import duckdb
 from sgharden.analysis.connections import Window, data_window, floor_hour, snapshot_interface_ids
 from sgharden.analysis.options import PlannerOptions
 from sgharden.analysis.planner import propose
+from sgharden.analysis.workspace_check import foreign_data_warning
 from sgharden.errors import InputError
 from sgharden.flowlogs.ingest import IngestOptions, IngestReport, Progress, ingest
 from sgharden.flowlogs.scope import s3_scope
 from sgharden.flowlogs.sources import FlowLogObject
+from sgharden.moments import iso
+from sgharden.plan.fingerprint import snapshot_inputs, workspace_inputs
 from sgharden.plan.write import Plan
 from sgharden.snapshot import Snapshot, load_snapshot
 from sgharden.workspace import enable_s3, open_workspace
@@ -165,7 +168,11 @@ def build_plan(
     if window is None:  # no interfaces at all: nothing needs traffic to be judged
         now = floor_hour(datetime.now(UTC))
         window = Window(now, now)
-    return propose(con, snapshot, window, options)
+    plan = propose(con, snapshot, window, options)
+    span = (iso(window.start) or "", iso(window.end) or "")
+    inputs = snapshot_inputs(snapshot, [g.group_id for g in plan.groups], span)
+    inputs["workspace"] = workspace_inputs(con, interfaces, span)
+    return replace(plan, inputs=inputs)
 
 
 def propose_snapshot(
@@ -177,9 +184,11 @@ def propose_snapshot(
     extra_sources: tuple[str, ...] = (),
     progress: Progress | None = None,
     notes: Callable[[str], None] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Plan:
     """Load the snapshot, ingest its flow logs incrementally, and plan. `notes` receives the
-    ingest summary (report_lines) as soon as the ingest is done, before the plan is built."""
+    ingest summary (report_lines) as soon as the ingest is done, before the plan is built; `warn`
+    what the user must know even when quiet (a workspace holding another snapshot's data)."""
     snapshot = load_snapshot(snapshot_dir)
     con = open_workspace(workspace)
     try:
@@ -190,6 +199,9 @@ def propose_snapshot(
             if notes is not None:
                 for line in report_lines(report):
                     notes(line)
+        foreign = foreign_data_warning(con, snapshot, workspace)
+        if foreign and warn is not None:
+            warn(foreign)
         return build_plan(con, snapshot, request, options)
     finally:
         con.close()

@@ -18,19 +18,13 @@ once at the top). This module reads it into `model` objects; it never calls AWS.
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
-import json
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sgharden.awsids import expected, is_id, path_under
+from sgharden.awsids import is_id, path_under
 from sgharden.errors import SnapshotError
-from sgharden.findings import finding_records, parse_finding
+from sgharden.findings import finding_records, in_scope, parse_finding
 from sgharden.model import (
     DbInstance,
     Finding,
@@ -43,6 +37,7 @@ from sgharden.model import (
     SecurityGroup,
     rules_from_ip_permissions,
 )
+from sgharden.schema import check_findings_document, check_snapshot_document, load_json_strict
 
 # file name -> (top-level key, the command that writes it, required)
 SNAPSHOT_FILES: dict[str, tuple[str, str, bool]] = {
@@ -63,9 +58,6 @@ SNAPSHOT_FILES: dict[str, tuple[str, str, bool]] = {
     ),
     "managed-prefix-lists.json": ("PrefixLists", "aws ec2 describe-managed-prefix-lists", False),
 }
-
-_ACCOUNT = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
 
 @dataclass(frozen=True)
@@ -88,48 +80,6 @@ class Snapshot:
         return [fl for inv in self.inventories.values() for fl in inv.flow_logs]
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [k for k, _ in pairs]
-    duplicates = sorted({k for k in keys if keys.count(k) > 1})
-    if duplicates:
-        raise ValueError(f"duplicate key {duplicates[0]!r}")
-    return dict(pairs)
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def load_json_strict(path: Path) -> Any:
-    """JSON as RFC 8259 has it: no NaN/Infinity, no duplicate keys (which one would win is not
-    said), numbers that fit a float; any fault is a one-line SnapshotError naming the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        return json.loads(
-            text,
-            object_pairs_hook=_no_duplicate_keys,
-            parse_constant=_no_constant,
-            parse_float=_finite_float,
-        )
-    except FileNotFoundError:
-        raise
-    except IsADirectoryError:
-        raise SnapshotError(f"{path}: a directory, expected a JSON file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
-        raise SnapshotError(f"{path}: not valid JSON ({exc})") from None
-    except RecursionError:
-        raise SnapshotError(f"{path}: nested too deeply to be AWS CLI output") from None
-    except OSError as exc:
-        raise SnapshotError(f"{path}: cannot read ({exc.strerror})") from None
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError(f"{text[:20]} is out of range")
-    return value
-
-
 def read_cli_json(path: Path, key: str, command: str) -> list[dict[str, Any]]:
     """The list under `key` in the JSON output of `command`, or a one-line SnapshotError."""
     try:
@@ -138,91 +88,12 @@ def read_cli_json(path: Path, key: str, command: str) -> list[dict[str, Any]]:
         raise SnapshotError(
             f"{path}: missing", hint=f"write it with `{command} --output json > {path.name}`"
         ) from None
+    # the one point where a snapshot file meets the schema layer (sgharden.schema)
     if key == "Findings":
-        if not isinstance(document, (dict, list)):
-            raise SnapshotError(f'{path}: expected {{"Findings": [...]}} from `{command}`')
+        check_findings_document(path, document, command)
         return finding_records(document)
-    if not isinstance(document, dict) or not isinstance(document.get(key), list):
-        found = sorted(document)[:5] if isinstance(document, dict) else type(document).__name__
-        raise SnapshotError(
-            f'{path}: expected {{"{key}": [...]}} (the output of `{command}`), found {found}'
-        )
-    for index, item in enumerate(document[key]):
-        if not isinstance(item, dict):
-            raise SnapshotError(f"{path.name}: {key}[{index}]: expected an object")
+    check_snapshot_document(path, key, document, command)
     return list(document[key])
-
-
-_PEERS = {
-    "IpRanges": ("CidrIp", None),
-    "Ipv6Ranges": ("CidrIpv6", None),
-    "UserIdGroupPairs": ("GroupId", "security group"),
-    "PrefixListIds": ("PrefixListId", "prefix list"),
-}
-
-
-def _port(value: object) -> bool:
-    return type(value) is int and -1 <= value <= 65535
-
-
-def check_group(raw: dict[str, Any], where: str) -> None:
-    """One group of describe-security-groups against what the analysis relies on; a fault is a
-    SnapshotError naming the JSON path (`where` is `file: SecurityGroups[i]`)."""
-
-    def fail(path: str, what: str) -> None:
-        raise SnapshotError(f"{where}.{path}: {what}")
-
-    if "GroupId" not in raw:
-        fail("GroupId", "missing")
-    if not is_id("security group", raw["GroupId"]):
-        fail("GroupId", f"expected {expected('security group')}")
-    for side in ("IpPermissions", "IpPermissionsEgress"):
-        perms = raw.get(side, [])
-        if not isinstance(perms, list):
-            fail(side, "expected a list")
-        for i, perm in enumerate(perms):
-            at = f"{side}[{i}]"
-            if not isinstance(perm, dict):
-                fail(at, "expected an object")
-            proto = perm.get("IpProtocol")
-            if proto is None:
-                fail(f"{at}.IpProtocol", "missing")
-            if not isinstance(proto, str) or not re.fullmatch(
-                r"-1|tcp|udp|icmp|icmpv6|\d{1,3}", proto
-            ):
-                fail(f"{at}.IpProtocol", "expected -1, tcp, udp, icmp, icmpv6 or a number 0-255")
-            if proto != "-1":
-                for name in ("FromPort", "ToPort"):
-                    if name in perm and not _port(perm[name]):
-                        fail(f"{at}.{name}", "expected an integer -1..65535")
-            for list_key, (peer_key, kind) in _PEERS.items():
-                entries = perm.get(list_key, [])
-                if not isinstance(entries, list):
-                    fail(f"{at}.{list_key}", "expected a list")
-                for j, entry in enumerate(entries):
-                    path = f"{at}.{list_key}[{j}]"
-                    if not isinstance(entry, dict):
-                        fail(path, "expected an object")
-                    if peer_key not in entry:
-                        fail(f"{path}.{peer_key}", "missing")
-                    value = entry[peer_key]
-                    if kind is None:
-                        ok = isinstance(value, str) and _is_network(value)
-                        if not ok:
-                            fail(f"{path}.{peer_key}", "expected a CIDR block")
-                    elif not is_id(kind, value):
-                        fail(f"{path}.{peer_key}", f"expected {expected(kind)}")
-                    desc = entry.get("Description")
-                    if desc is not None and not isinstance(desc, str):
-                        fail(f"{path}.Description", "expected a string")
-
-
-def _is_network(value: str) -> bool:
-    try:
-        ipaddress.ip_network(value, strict=False)
-    except ValueError:
-        return False
-    return "%" not in value and value.isascii()
 
 
 def _tags(items: list[dict[str, Any]] | None) -> tuple[tuple[str, str], ...]:
@@ -365,12 +236,7 @@ def _prefix_lists(directory: Path) -> dict[str, PrefixList]:
     key, command, _ = SNAPSHOT_FILES["managed-prefix-lists.json"]
     out: dict[str, PrefixList] = {}
     for raw in read_cli_json(path, key, command):
-        pl_id = str(raw.get("PrefixListId"))
-        if not is_id("prefix list", raw.get("PrefixListId")):
-            raise SnapshotError(
-                f"managed-prefix-lists.json: PrefixLists[{len(out)}].PrefixListId: "
-                f"expected {expected('prefix list')}"
-            )
+        pl_id = str(raw["PrefixListId"])  # an id by the schema's grammar: safe in a path
         entries_path = path_under(directory, "prefix-list-entries", f"{pl_id}.json")
         cidrs: tuple[str, ...] = ()
         if entries_path.exists():
@@ -384,15 +250,23 @@ def _prefix_lists(directory: Path) -> dict[str, PrefixList]:
 
 def _account_region(directory: Path, root: Path) -> tuple[str, str] | None:
     rel = directory.relative_to(root).parts
-    if len(rel) == 2 and _ACCOUNT.match(rel[0]) and _REGION.match(rel[1]):
+    if len(rel) == 2 and is_id("account", rel[0]) and is_id("region", rel[1]):
         return rel[0], rel[1]
     return None
 
 
 def _guess_account_region(directory: Path) -> tuple[str, str]:
     """For a single-set snapshot: take account/region from the groups' OwnerId and ENIs' AZ."""
-    groups = read_cli_json(directory / "security-groups.json", "SecurityGroups", "")
-    enis = read_cli_json(directory / "network-interfaces.json", "NetworkInterfaces", "")
+    groups = read_cli_json(
+        directory / "security-groups.json",
+        "SecurityGroups",
+        SNAPSHOT_FILES["security-groups.json"][1],
+    )
+    enis = read_cli_json(
+        directory / "network-interfaces.json",
+        "NetworkInterfaces",
+        SNAPSHOT_FILES["network-interfaces.json"][1],
+    )
     account = next((str(g["OwnerId"]) for g in groups if g.get("OwnerId")), "")
     region = ""
     for e in enis:
@@ -401,20 +275,6 @@ def _guess_account_region(directory: Path) -> tuple[str, str]:
             region = az[:-1] if az[-1].isalpha() else az
             break
     return account, region
-
-
-def _check_time(path: Path, ident: str, text: str | None) -> None:
-    """CreationTime / AttachTime decide which hours are gaps (analysis/coverage.py): one clear
-    line here rather than an internal error there."""
-    if text is None:
-        return
-    try:
-        dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise SnapshotError(
-            f"{path}: {ident}: {text!r} is not an ISO 8601 time",
-            hint="write the file with `sgharden collect` or the AWS CLI's JSON output",
-        ) from None
 
 
 def load_inventory(directory: Path, account_id: str, region: str) -> Inventory:
@@ -427,35 +287,17 @@ def load_inventory(directory: Path, account_id: str, region: str) -> Inventory:
 
     sg_rules = rows("security-group-rules.json")
     groups = {}
-    for index, raw in enumerate(rows("security-groups.json")):
-        check_group(raw, f"security-groups.json: SecurityGroups[{index}]")
+    for raw in rows("security-groups.json"):
         group = _group(raw, account_id, region)
-        if group.group_id in groups:
-            raise SnapshotError(
-                f"security-groups.json: SecurityGroups[{index}].GroupId: "
-                f"{group.group_id} appears twice"
-            )
         groups[group.group_id] = _with_rule_ids(group, sg_rules) if sg_rules else group
-    with _shape_errors(directory, "network-interfaces.json"):
-        interfaces = {}
-        for raw in rows("network-interfaces.json"):
-            eni = _interface(raw, account_id, region)
-            _check_time(directory / "network-interfaces.json", eni.interface_id, eni.attach_time)
-            interfaces[eni.interface_id] = eni
-    with _shape_errors(directory, "flow-logs.json"):
-        flow_logs = tuple(flow_log_from_cli(r, account_id, region) for r in rows("flow-logs.json"))
-    for fl in flow_logs:
-        _check_time(directory / "flow-logs.json", fl.flow_log_id, fl.creation_time)
-    with _shape_errors(directory, "instances.json"):
-        instances = {
-            i.instance_id: i for i in _instances(rows("instances.json"), account_id, region)
-        }
-    with _shape_errors(directory, "db-instances.json"):
-        dbs = {
-            d.identifier: d for d in (_db(r, account_id, region) for r in rows("db-instances.json"))
-        }
-    with _shape_errors(directory, "managed-prefix-lists.json"):
-        prefix_lists = _prefix_lists(directory)
+    interfaces = {}
+    for raw in rows("network-interfaces.json"):
+        eni = _interface(raw, account_id, region)
+        interfaces[eni.interface_id] = eni
+    flow_logs = tuple(flow_log_from_cli(r, account_id, region) for r in rows("flow-logs.json"))
+    instances = {i.instance_id: i for i in _instances(rows("instances.json"), account_id, region)}
+    dbs = {d.identifier: d for d in (_db(r, account_id, region) for r in rows("db-instances.json"))}
+    prefix_lists = _prefix_lists(directory)
     return Inventory(
         account_id=account_id,
         region=region,
@@ -466,19 +308,6 @@ def load_inventory(directory: Path, account_id: str, region: str) -> Inventory:
         db_instances=dbs,
         prefix_lists=prefix_lists,
     )
-
-
-@contextmanager
-def _shape_errors(directory: Path, name: str) -> Iterator[None]:
-    """A file whose objects lack a field or hold the wrong type for it: one line naming the file
-    (the files other than security-groups.json are not yet checked path by path)."""
-    try:
-        yield
-    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as exc:
-        what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
-        raise SnapshotError(
-            f"{directory / name}: not the shape `{SNAPSHOT_FILES[name][1]}` writes ({what})"
-        ) from None
 
 
 def load_snapshot(root: Path | str) -> Snapshot:
@@ -517,7 +346,35 @@ def load_snapshot(root: Path | str) -> Snapshot:
         inventories[(account, region)] = inv
         if (directory / "flow-logs").is_dir():
             flow_dirs.append(directory / "flow-logs")
+    for directory, ar in set_dirs:
+        _refuse_missing_needed(directory, ar or _guess_account_region(directory), findings)
     return Snapshot(root, tuple(findings), inventories, tuple(flow_dirs))
+
+
+# optional file -> the control whose findings cannot be judged without it
+_NEEDED_BY = {"instances.json": "EC2.9", "db-instances.json": "RDS.2"}
+
+
+def _refuse_missing_needed(
+    directory: Path, where: tuple[str, str], findings: list[Finding]
+) -> None:
+    """An optional file left out while this set's findings need it: refused, naming the file.
+    Without it the findings would drop out of the plan, which would read as "nothing to do"."""
+    for name, control in _NEEDED_BY.items():
+        if (directory / name).exists():
+            continue
+        needing = sorted(
+            f.resource_id
+            for f in in_scope(findings, (control,))
+            if (f.account_id, f.region) == where
+        )
+        if needing:
+            _, command, _ = SNAPSHOT_FILES[name]
+            raise SnapshotError(
+                f"{directory / name}: missing, and {len(needing)} {control} finding(s) need it "
+                f"({', '.join(needing[:3])}{', …' if len(needing) > 3 else ''})",
+                hint=f"write it with `{command} --output json > {name}` (or `sgharden collect`)",
+            )
 
 
 def _findings(path: Path) -> list[Finding]:

@@ -16,14 +16,12 @@ from botocore.exceptions import ClientError
 
 from sgharden.act import live
 from sgharden.aws.clients import AwsContext
+from sgharden.change.verdict import DEFAULT_RULE_LIMIT as DEFAULT_RULE_LIMIT
+from sgharden.change.verdict import quota_families as _families
 from sgharden.model import Rule
 from sgharden.plan.read import Plan, PlanGroup, PlanResource
 from sgharden.render.awscli import new_rules
 from sgharden.render.rule_text import rule_text
-
-# EC2's default quota "Inbound or outbound rules per security group", enforced separately for IPv4
-# and IPv6 rules; a rule with a referenced group or prefix list counts towards both.
-DEFAULT_RULE_LIMIT = 60
 
 WOULD_SUCCEED = "would-succeed"
 LACKS_PERMISSION = "lacks-permission"
@@ -77,15 +75,6 @@ def _dry_run(call: Any, **params: Any) -> tuple[str, str]:
         return INVALID, f"{code}: {exc.response.get('Error', {}).get('Message', '')}"
     # A real EC2 never completes a dry run; an endpoint that does is not a check.
     return NOT_CHECKABLE, "the endpoint ignored DryRun"
-
-
-def _families(rule: Rule) -> tuple[int, ...]:
-    """The address families whose quota a rule counts towards."""
-    if rule.cidr_ipv4 is not None:
-        return (4,)
-    if rule.cidr_ipv6 is not None:
-        return (6,)
-    return (4, 6)
 
 
 def check_group(plan: Plan, group: PlanGroup, ctx: AwsContext, rule_limit: int) -> list[CallCheck]:

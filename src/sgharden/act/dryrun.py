@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from sgharden.act.awscheck import INVALID, LACKS_PERMISSION, CallCheck, check_aws
+from sgharden.analysis.connections import snapshot_interface_ids
 from sgharden.aws.clients import AwsContext
 from sgharden.change.replay import ReplayResult, group_ports, replay
 from sgharden.errors import InputError
 from sgharden.moments import iso
+from sgharden.plan.fingerprint import check_against_workspace
 from sgharden.plan.read import Plan
 from sgharden.render.ticket import environment
 from sgharden.snapshot import Snapshot
@@ -98,6 +100,8 @@ def dry_run(
         con = open_workspace(None)
         ingest_snapshot(con, snapshot)
     try:
+        against = f"the workspace {workspace}" if workspace else f"the flow logs in {snapshot.root}"
+        check_against_workspace(plan, con, snapshot_interface_ids(snapshot), against)
         result = replay(con, plan, snapshot)
     finally:
         con.close()

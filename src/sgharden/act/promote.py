@@ -1,6 +1,6 @@
 """`sgharden promote PLAN`: phase 2 of a staged rollout, the revokes, group by group.
 
-Order: the plan file must be the one staged (`stage.plan_fingerprint`); every staged group's live
+Order: the plan file must be the one staged (`fingerprint.plan_fingerprint`); every staged group's live
 rules are re-read and any drift refuses the whole promotion (nothing changed), as does a staged rule
 gone missing. Then each group is judged on its soak (`soak.soak_status`): a group soaked less than
 `min_soak_days`, or with a real source since the stage admitted only by a rule to be revoked, is not

@@ -32,12 +32,14 @@ from sgharden.act.apply import (
     rule_json,
     write_backup,
 )
-from sgharden.act.awscheck import DEFAULT_RULE_LIMIT, _families
 from sgharden.aws.clients import AwsContext
-from sgharden.change.stage_record import STAGE_SCHEMA, plan_fingerprint
+from sgharden.change.stage_record import STAGE_SCHEMA
+from sgharden.change.verdict import DEFAULT_RULE_LIMIT
+from sgharden.change.verdict import quota_families as _families
 from sgharden.errors import SafetyError
 from sgharden.model import Rule
 from sgharden.moments import iso
+from sgharden.plan.fingerprint import plan_fingerprint
 from sgharden.plan.read import Plan
 from sgharden.render.rule_text import rule_text
 

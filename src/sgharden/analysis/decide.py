@@ -26,6 +26,7 @@ from sgharden.analysis.evidence import EvidenceSpec
 from sgharden.analysis.matching import address_book, compile_rule, parse_address, rule_allows
 from sgharden.analysis.options import PlannerOptions, alternatives, public_reason
 from sgharden.analysis.prefixes import aggregate
+from sgharden.analysis.readiness import readiness
 from sgharden.analysis.use import EvidenceRef, PortUse, RuleUse, use_from_connections
 from sgharden.model import Inventory, Rule, SecurityGroup, protocol_name
 from sgharden.plan.schema import NEEDS_DECISION, NEEDS_MORE_DATA, NO_CHANGE, READY, iso
@@ -359,6 +360,7 @@ def plan_group(
     controls: Iterable[str] = (),
     findings: Iterable[str] = (),
     uses: Mapping[Rule, RuleUse] | None = None,
+    snapshot_root: str | None = None,
 ) -> GroupPlan:
     """The decision for one security group (pure).
 
@@ -389,12 +391,17 @@ def plan_group(
     check = verdict(coverage, options.min_window_days, options.max_gap_share)
     if planner.enis and not check.ok and (planner.revoke or authorize):
         warnings.extend(check.reasons)
-        warnings.append(
-            f"with complete coverage the plan would revoke {len(planner.revoke)} and "
-            f"authorize {len(authorize)} rule(s); nothing is changed until then"
+        ready = readiness(
+            coverage, inventory, options.min_window_days, options.max_gap_share, snapshot_root
         )
+        warnings.append(ready.line())
+        # what the recorded data shows is not "no real use" while part of it is missing
         held = [
-            replace(d, reason=f"needs more data before revoking: {d.reason}")
+            replace(
+                d,
+                reason=f"needs more data before revoking ({'; '.join(ready.missing)}); "
+                f"in the data recorded so far: {d.reason}",
+            )
             for d in planner.revoke
         ]
         return _finish(

@@ -75,6 +75,7 @@ def propose(
                 list(t.controls),
                 list(t.finding_ids),
                 group_uses,
+                snapshot_root=str(snapshot.root),
             )
         )
     resources: list[ResourcePlan] = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import ipaddress
 from collections.abc import Iterable
 
@@ -25,9 +27,16 @@ def aggregate(
     """At most `max_prefixes` prefixes covering every address in `sources` (one family).
 
     Prefixes start as single hosts; while there are too many, the two neighbours whose smallest
-    common supernet is narrowest are merged — only if that supernet is no wider than
-    `widest_prefix` and contains no address of `avoid` (probe sources) that is not itself a
-    source. None when the sources cannot fit (the caller then keeps the rule and says why).
+    common supernet is narrowest are merged (the leftmost pair on a tie) — only if that supernet
+    is no wider than `widest_prefix` and contains no address of `avoid` (probe sources) that is
+    not itself a source — and the result is collapsed again (the supernet swallows the prefixes
+    inside it, sibling prefixes join). None when the sources cannot fit (the caller then keeps
+    the rule and says why).
+
+    The neighbours live in a linked list and the candidate merges in a heap (a merge only changes
+    the candidates next to it), so n sources cost O(n log n), not O(n^2): a world-open rule can
+    have tens of thousands of real sources. tests/test_prefixes.py checks it against the plain
+    rescan-everything greedy.
     """
     hosts = sorted({parse_address(s) for s in sources}, key=lambda a: (a.version, int(a)))
     if not hosts:
@@ -35,21 +44,101 @@ def aggregate(
     if len({h.version for h in hosts}) != 1:
         raise ValueError("aggregate() takes addresses of one family")
     source_set = set(hosts)
-    avoid_addrs = [a for a in (parse_address(x) for x in avoid) if a not in source_set]
-    avoid_addrs = [a for a in avoid_addrs if a.version == hosts[0].version]
+    family = hosts[0].version
+    avoid_ints = sorted(
+        {
+            int(a)
+            for a in (parse_address(x) for x in avoid)
+            if a not in source_set and a.version == family
+        }
+    )
     nets: list[IpNetwork] = list(ipaddress.collapse_addresses(hosts))  # type: ignore[arg-type,type-var]
-    while len(nets) > max_prefixes:
-        best: tuple[int, int, IpNetwork] | None = None
-        for i in range(len(nets) - 1):
-            candidate = _smallest_supernet(nets[i], nets[i + 1])
-            if candidate.prefixlen < widest_prefix:
-                continue
-            if any(a in candidate for a in avoid_addrs):
-                continue
-            if best is None or candidate.prefixlen > best[0]:
-                best = (candidate.prefixlen, i, candidate)
-        if best is None:
+    if len(nets) <= max_prefixes:
+        return nets
+
+    def takes_in_a_probe(net: IpNetwork) -> bool:
+        i = bisect.bisect_left(avoid_ints, int(net.network_address))
+        return i < len(avoid_ints) and avoid_ints[i] <= int(net.broadcast_address)
+
+    # doubly linked list over slots; a slot's net is None once merged away
+    slot_net: list[IpNetwork | None] = list(nets)
+    left = [i - 1 for i in range(len(nets))]
+    right = [i + 1 if i + 1 < len(nets) else -1 for i in range(len(nets))]
+    version = [0] * len(nets)  # bumped when a slot's net changes: stale heap entries are skipped
+    heap: list[tuple[int, int, int, int, int, int]] = []
+
+    def push(i: int) -> None:
+        j = right[i]
+        a, b = slot_net[i], slot_net[j] if j != -1 else None
+        if a is None or b is None:
+            return
+        candidate = _smallest_supernet(a, b)
+        if candidate.prefixlen < widest_prefix or takes_in_a_probe(candidate):
+            return  # this pair never becomes mergeable while both stay as they are
+        heapq.heappush(
+            heap, (-candidate.prefixlen, int(a.network_address), i, j, version[i], version[j])
+        )
+
+    for i in range(len(nets) - 1):
+        push(i)
+    count = len(nets)
+    while count > max_prefixes:
+        while heap:
+            _, _, i, j, vi, vj = heapq.heappop(heap)
+            live = slot_net[i] is not None and slot_net[j] is not None
+            if live and vi == version[i] and vj == version[j] and right[i] == j:
+                break
+        else:
             return None
-        merged = [*nets[: best[1]], best[2], *nets[best[1] + 2 :]]
-        nets = sorted(ipaddress.collapse_addresses(merged), key=lambda n: int(n.network_address))  # type: ignore[arg-type,type-var]
-    return nets
+        a, b = slot_net[i], slot_net[j]
+        assert a is not None and b is not None
+        merged = _smallest_supernet(a, b)
+        _remove(j, slot_net, left, right)
+        count -= 1
+        # the supernet swallows its neighbours inside it
+        for side in (left, right):
+            k = side[i]
+            while k != -1 and _inside(slot_net[k], merged):
+                nxt = side[k]
+                _remove(k, slot_net, left, right)
+                count -= 1
+                k = nxt
+        # and joins a sibling neighbour of the same size, as often as that repeats
+        while True:
+            sibling = next(
+                (k for k in (left[i], right[i]) if k != -1 and _siblings(slot_net[k], merged)),
+                None,
+            )
+            if sibling is None:
+                break
+            merged = merged.supernet()
+            _remove(sibling, slot_net, left, right)
+            count -= 1
+        slot_net[i] = merged
+        version[i] += 1
+        if left[i] != -1:
+            push(left[i])  # its pair with i changed (the old entry is stale by i's version)
+        push(i)
+    return [n for n in slot_net if n is not None]
+
+
+def _remove(k: int, slot_net: list[IpNetwork | None], left: list[int], right: list[int]) -> None:
+    slot_net[k] = None
+    if left[k] != -1:
+        right[left[k]] = right[k]
+    if right[k] != -1:
+        left[right[k]] = left[k]
+
+
+def _inside(net: IpNetwork | None, outer: IpNetwork) -> bool:
+    return net is not None and net.subnet_of(outer)  # type: ignore[arg-type]
+
+
+def _siblings(net: IpNetwork | None, other: IpNetwork) -> bool:
+    return (
+        net is not None
+        and net.prefixlen == other.prefixlen
+        and other.prefixlen > 0
+        and net != other
+        and net.supernet() == other.supernet()
+    )

@@ -410,7 +410,7 @@ def status(
     all_targets: list[Target],
     *,
     workspace: Path | str | None = None,
-    min_days: int = DEFAULT_MIN_DAYS,
+    min_days: float = DEFAULT_MIN_DAYS,
 ) -> list[StatusRow]:
     """Per target ENI: its flow log now, whether the format suffices, data delivered, days to go."""
     live: dict[tuple[str, str], list[FlowLog]] = {}

@@ -138,7 +138,7 @@ def _since(text: str | None) -> str:
     return when.strftime("%Y-%m-%dT%H:%MZ")
 
 
-def status_table(rows: list[StatusRow], min_days: int) -> str:
+def status_table(rows: list[StatusRow], min_days: float) -> str:
     out = []
     for r in rows:
         fl = r.flow_log
@@ -167,7 +167,7 @@ def status_table(rows: list[StatusRow], min_days: int) -> str:
         )
     headers = [
         "account", "region", "eni", "serves", "flow log", "destination", "since", "format",
-        "ingested", f"days to {min_days}", "error",
+        "ingested", f"days to {min_days:g}", "error",
     ]  # fmt: skip
     return tabulate(out, headers=headers, disable_numparse=True)
 

@@ -4,7 +4,6 @@ read them; act/stage.py writes them."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,18 +12,10 @@ from typing import Any
 
 from sgharden.errors import InputError, SafetyError
 from sgharden.model import Rule
+from sgharden.plan.fingerprint import plan_fingerprint
 from sgharden.plan.read import Plan, parse_time
 
 STAGE_SCHEMA = "sgharden.stage/v1"
-
-
-def plan_fingerprint(plan_path: Path) -> str:
-    """What identifies the plan a stage was made from: for now the sha256 of the plan file's bytes.
-
-    The one place to swap for the plan's snapshot fingerprint once it exists; `promote` refuses
-    when this differs from the stage record's.
-    """
-    return "sha256:" + hashlib.sha256(plan_path.read_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from sgharden.act.awscheck import DEFAULT_RULE_LIMIT
 from sgharden.act.stage import stage_plan
 from sgharden.commands.aws_options import aws_options, make_context
 from sgharden.errors import EXIT_PARTIAL
+from sgharden.plan.fingerprint import check_plan_itself
 from sgharden.plan.read import load_plan
 
 __all__ = ["IAM_ACTIONS", "command"]
@@ -74,6 +75,8 @@ def command(
     rollback command. Exit 5 on drift or failure.
     """
     plan = load_plan(plan_path)
+    for warning in check_plan_itself(plan):
+        click.echo(f"sgharden: warning: {warning}", err=True)
     ctx = make_context(
         click_ctx, profile=profile, region=None, role_name=role_name, retry_mode=retry_mode
     )

@@ -11,6 +11,7 @@ from sgharden.act.awscheck import DEFAULT_RULE_LIMIT, IAM_ACTIONS
 from sgharden.act.dryrun import dry_run, write_report
 from sgharden.commands.aws_options import aws_options, make_context
 from sgharden.errors import EXIT_SAFETY
+from sgharden.plan.fingerprint import check_against_snapshot
 from sgharden.plan.read import load_plan
 from sgharden.snapshot import load_snapshot
 
@@ -82,6 +83,8 @@ def command(
     """
     plan = load_plan(plan_path)
     snapshot = load_snapshot(snapshot_dir)
+    for warning in check_against_snapshot(plan, snapshot):
+        click.echo(f"sgharden: warning: {warning}", err=True)
     ctx = None
     if check_aws_flag:
         ctx = make_context(

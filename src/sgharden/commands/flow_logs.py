@@ -97,7 +97,7 @@ def enable(
 )
 @click.option(
     "--min-days",
-    type=click.IntRange(min=1),
+    type=click.FloatRange(min=0, min_open=True),  # the same type as propose's --min-days
     default=flow_logs.DEFAULT_MIN_DAYS,
     show_default=True,
     help="The plan's minimum window.",
@@ -109,7 +109,7 @@ def status(
     ctx: click.Context,
     snapshot_dir: Path,
     workspace: Path,
-    min_days: int,
+    min_days: float,
     region: str | None,
     profile: str | None,
     role_name: str | None,

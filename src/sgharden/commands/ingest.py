@@ -18,8 +18,8 @@ from sgharden.commands.engine_options import (
     query_progress,
     run_lines,
 )
-from sgharden.errors import EXIT_PARTIAL
-from sgharden.flowlogs.fields import parse_log_format
+from sgharden.errors import EXIT_PARTIAL, InputError
+from sgharden.flowlogs.fields import LogFormatError, parse_log_format
 from sgharden.flowlogs.ingest import IngestOptions, ingest, iter_summary
 from sgharden.pipeline import report_lines, s3_factory_for
 from sgharden.workspace import DEFAULT_WORKSPACE, enable_s3, open_workspace
@@ -50,7 +50,11 @@ def progress_printer(quiet: bool) -> object:
 @click.command("ingest")
 @click.argument("sources", nargs=-1)
 @click.option(
-    "--workspace", default=DEFAULT_WORKSPACE, show_default=True, help="DuckDB workspace file."
+    "--workspace",
+    type=click.Path(dir_okay=False),
+    default=DEFAULT_WORKSPACE,
+    show_default=True,
+    help="DuckDB workspace file.",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
@@ -106,7 +110,7 @@ def command(
     if not sources:
         raise click.UsageError("give at least one SOURCE (file, folder or s3:// prefix)")
     options = IngestOptions(
-        log_format=parse_log_format(log_format) if log_format else None,
+        log_format=_log_format(log_format) if log_format else None,
         flow_logs_json=flow_logs_json,
         keep_records=keep_records,
     )
@@ -166,3 +170,13 @@ def _athena(
     else:
         for line in run_lines(report):
             click.echo(line, err=True)
+
+
+def _log_format(text: str) -> tuple[str, ...]:
+    try:
+        return parse_log_format(text)
+    except LogFormatError as exc:
+        raise InputError(
+            f"--log-format: {exc}",
+            hint="write it as AWS does: '${version} ${account-id} ${interface-id} ...'",
+        ) from None

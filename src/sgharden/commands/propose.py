@@ -42,7 +42,13 @@ def check_window(request: WindowRequest, now: datetime | None = None) -> None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Snapshot folder (AWS CLI JSON + flow-logs/).",
 )
-@click.option("--workspace", default=DEFAULT_WORKSPACE, show_default=True, help="DuckDB workspace.")
+@click.option(
+    "--workspace",
+    type=click.Path(dir_okay=False),
+    default=DEFAULT_WORKSPACE,
+    show_default=True,
+    help="DuckDB workspace.",
+)
 @click.option("--days", type=float, help="Analyse the last N days of data.")
 @click.option("--since", help="Window start, ISO 8601 (UTC if no offset).")
 @click.option("--until", help="Window end (exclusive), ISO 8601.")
@@ -139,6 +145,7 @@ def command(
         flow_logs,
         progress_printer(quiet),  # type: ignore[arg-type]
         None if quiet else lambda line: click.echo(line, err=True),
+        lambda line: click.echo(f"warning: {line}", err=True),
     )
     for warning in accepted.warnings():
         click.echo(f"warning: {warning}", err=True)

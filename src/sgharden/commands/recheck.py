@@ -41,6 +41,7 @@ __all__ = ["IAM_ACTIONS", "command"]
 )
 @click.option(
     "--workspace",
+    type=click.Path(dir_okay=False),
     help=f"DuckDB workspace (default {DEFAULT_WORKSPACE}). Before apply, giving it (or "
     "--flow-logs) also checks the records since the plan for real sources it would cut.",
 )

@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
+from sgharden.errors import InputError
+from sgharden.plan.fingerprint import check_against_snapshot
 from sgharden.plan.read import load_plan
-from sgharden.render.report import write_report
-from sgharden.render.ticket import write_tickets
+from sgharden.review_pack import write_pack
 from sgharden.snapshot import load_snapshot
+from sgharden.workspace import DEFAULT_WORKSPACE
 
 
 @click.command("ticket")
@@ -34,18 +37,44 @@ from sgharden.snapshot import load_snapshot
     metavar="SG_ID",
     help="Only this group (repeatable); resource tickets are then skipped.",
 )
+@click.option(
+    "--workspace",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_WORKSPACE,
+    show_default=True,
+    help="The workspace the plan was made from: evidence.csv lists every source from it "
+    "(checked against the plan's totals). Absent: only the plan's top sources, said so.",
+)
+@click.pass_context
 def command(
-    plan_path: Path, snapshot_dir: Path | None, out_dir: Path, groups: tuple[str, ...]
+    click_ctx: click.Context,
+    plan_path: Path,
+    snapshot_dir: Path | None,
+    out_dir: Path,
+    groups: tuple[str, ...],
+    workspace: Path,
 ) -> None:
     """Write a change ticket folder per security group with changes and per resource action.
 
     Each holds TICKET.md, evidence.csv, plan.json (this change only), the evidence query with its
-    parameters, apply.sh, rollback.sh and (groups) change.tf; report.html covers the whole plan.
+    parameters, apply.sh, rollback.sh and (groups) change.tf; report.html covers the whole plan,
+    dry-run.md the replay of the window (with the workspace).
     """
+    explicit = click_ctx.get_parameter_source("workspace") is not ParameterSource.DEFAULT
+    if explicit and not workspace.exists():
+        raise InputError(
+            f"{workspace}: no workspace here",
+            hint="pass the workspace the plan was made from (see `sgharden propose --workspace`)",
+        )
     plan = load_plan(plan_path)
     snapshot = load_snapshot(snapshot_dir) if snapshot_dir else None
-    folders = write_tickets(plan, snapshot, out_dir, groups)
-    report = write_report(plan, snapshot, out_dir / "report.html")
-    for folder in folders:
+    for warning in check_against_snapshot(plan, snapshot) if snapshot else ():
+        click.echo(f"sgharden: warning: {warning}", err=True)
+    pack = write_pack(plan, snapshot, out_dir, groups, workspace)
+    for warning in pack.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for folder in pack.folders:
         click.echo(f"{folder.path}\t{folder.title}")
-    click.echo(f"{report}\treport for the whole plan")
+    click.echo(f"{pack.report}\treport for the whole plan")
+    if pack.dry_run:
+        click.echo(f"{pack.dry_run}\tdry run: the replay of the window")

@@ -89,7 +89,13 @@ def _plan(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Snapshot folder (AWS CLI JSON + flow-logs/).",
 )
-@click.option("--workspace", default=DEFAULT_WORKSPACE, show_default=True, help="DuckDB workspace.")
+@click.option(
+    "--workspace",
+    type=click.Path(dir_okay=False),
+    default=DEFAULT_WORKSPACE,
+    show_default=True,
+    help="DuckDB workspace.",
+)
 @click.option(
     "--plan",
     "plan_path",

@@ -6,6 +6,7 @@ inside sgharden every field is known by its column name.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -108,11 +109,32 @@ def looks_like_header(tokens: list[str]) -> bool:
     return sum(t in FIELDS for t in tokens) >= 2
 
 
+class LogFormatError(ValueError):
+    """A LogFormat (`--log-format`, flow-logs.json) that is not `${field} ${field} ...`."""
+
+
 def parse_log_format(log_format: str) -> tuple[str, ...]:
-    """`${version} ${interface-id} ...` (DescribeFlowLogs LogFormat) -> field names in order."""
-    names = tuple(_LOG_FORMAT_TOKEN.findall(log_format))
-    if not names:
-        raise ValueError(
-            f"not a flow log format: {log_format!r} (expected '${{version}} ${{...}}')"
-        )
-    return names
+    """`${version} ${interface-id} ...` (DescribeFlowLogs LogFormat) -> field names in order.
+
+    Every whitespace-separated token must be `${name}` with a flow-log field name: a token that
+    is not (`interface_id`, `${interface_id}`, `${srcadr}`) would silently shift or drop columns,
+    and every record would then be set aside. A name unknown to sgharden is accepted (AWS adds
+    fields) unless it is close to a known one, which is a misspelling far more often.
+    """
+    tokens = log_format.split()
+    if not tokens:
+        raise LogFormatError("empty: expected '${version} ${account-id} ...'")
+    names = []
+    for position, token in enumerate(tokens, 1):
+        match = _LOG_FORMAT_TOKEN.fullmatch(token)
+        name = match.group(1) if match else token.removeprefix("${").removesuffix("}")
+        guess = difflib.get_close_matches(name.replace("_", "-"), FIELDS, n=1, cutoff=0.75)
+        hint = f" (did you mean ${{{guess[0]}}}?)" if guess else ""
+        if not match or not _FIELD_NAME.match(name):
+            raise LogFormatError(f"token {position} {token!r} is not ${{field-name}}{hint}")
+        if name not in FIELDS and guess:
+            raise LogFormatError(f"token {position} {token!r} is not a flow-log field{hint}")
+        if name in names:
+            raise LogFormatError(f"token {position} {token!r} appears twice")
+        names.append(name)
+    return tuple(names)

@@ -30,6 +30,7 @@ from typing import Any
 import duckdb
 
 from sgharden.errors import InputError
+from sgharden.flowlogs import ocsf
 from sgharden.flowlogs.fields import (
     BY_COLUMN,
     FIELDS,
@@ -56,6 +57,7 @@ from sgharden.flowlogs.textparse import (
     read_text_lines,
 )
 from sgharden.resources import query
+from sgharden.schema import check_snapshot_document, load_json_strict
 
 # Measured on the benchmark (5M records): 24 MiB batches ingest ~20% faster than 96 MiB, whose
 # larger roll-up hash tables cost more per record; smaller batches gain nothing more.
@@ -86,6 +88,8 @@ class IngestReport:
     rejected: int = 0  # malformed lines and unreadable objects
     unanalysable: int = 0  # well-formed records lacking what the roll-up needs
     rejected_objects: list[tuple[str, str]] = field(default_factory=list)
+    # objects with some lines rejected and some stored: (source, lines rejected, the first reason)
+    objects_with_rejects: list[tuple[str, int, str]] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -112,13 +116,9 @@ class _Formats:
         if path in self._loaded or not path.is_file():
             return
         self._loaded.add(path)
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-            flow_logs = document["FlowLogs"]
-        except (ValueError, KeyError, TypeError):
-            raise InputError(
-                f'{path}: not the output of `aws ec2 describe-flow-logs` ({{"FlowLogs": [...]}})'
-            ) from None
+        document = load_json_strict(path)  # through the schema layer, as snapshot.py reads it
+        check_snapshot_document(path, "FlowLogs", document, "aws ec2 describe-flow-logs")
+        flow_logs = document["FlowLogs"]
         for fl in flow_logs:
             if not fl.get("LogFormat"):
                 continue
@@ -428,6 +428,7 @@ class Ingester:
         self, objects: list[FlowLogObject], rejects: dict[str, list[Reject]]
     ) -> list[FlowLogObject]:
         by_columns: dict[tuple[tuple[str, ...], str | None, str | None], list[FlowLogObject]] = {}
+        ocsf_objects: list[FlowLogObject] = []
         for obj in objects:
             try:
                 cols = tuple(
@@ -443,6 +444,9 @@ class Ingester:
                     Reject(None, f"unreadable Parquet: {_first_line(exc)}", "")
                 )
                 continue
+            if ocsf.is_ocsf_leaves(cols):  # Security Lake: mapped by flowlogs/ocsf.py
+                ocsf_objects.append(obj)
+                continue
             missing = [c for c in REQUIRED_FOR_ROLLUP if c not in cols]
             if missing:
                 rejects[obj.source].append(
@@ -450,6 +454,8 @@ class Ingester:
                 )
                 continue
             by_columns.setdefault((cols, obj.account_id, obj.region), []).append(obj)
+        stage_types = {c: BY_COLUMN[c].sql_type for c in self.stage_columns}
+        ocsf.stage_objects(self.con, ocsf_objects, stage_types, rejects)
         for (cols, _, _), group in by_columns.items():
             sql = (
                 f"INSERT INTO stage SELECT {_parquet_projection(cols, self.stage_columns)} "
@@ -594,6 +600,12 @@ class Ingester:
             self.report.rejected += bad - aside
             if bad - aside > 0 and records == 0:
                 self.report.rejected_objects.append((obj.source, rejects[obj.source][0].reason))
+            elif bad - aside > 0:
+                first = rejects[obj.source][0]
+                where = f"line {first.line}: " if first.line is not None else ""
+                self.report.objects_with_rejects.append(
+                    (obj.source, bad - aside, where + first.reason)
+                )
             manifest.append(
                 (
                     obj.source,

@@ -8,7 +8,9 @@ instead, so every line either becomes a record or a reject with its line number 
 from __future__ import annotations
 
 import gzip
+import ipaddress
 import json
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +20,15 @@ from sgharden.flowlogs.fields import DEFAULT_FORMAT, FIELDS, column_of, looks_li
 # Every known column, in registry order; the normalised form both parsers produce.
 KNOWN_COLUMNS: tuple[str, ...] = tuple(f.column for f in FIELDS.values())
 _INT_COLUMNS = {f.column for f in FIELDS.values() if f.sql_type in ("INTEGER", "BIGINT")}
+# the largest value each column's SQL type holds: beyond it DuckDB would abort the whole batch
+_INT_MAX = {
+    f.column: 2**31 - 1 if f.sql_type == "INTEGER" else 2**63 - 1
+    for f in FIELDS.values()
+    if f.column in _INT_COLUMNS
+}
+# ASCII digits only: int() would also take '4_0000', '+40001' and non-ASCII digits
+_DIGITS = re.compile(r"[0-9]+")
+_ADDRESS_COLUMNS = {"srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr"}
 _LOG_STATUS = {"OK", "NODATA", "SKIPDATA"}
 _ACTIONS = {"ACCEPT", "REJECT"}
 
@@ -58,10 +69,13 @@ def _row(
         if token == "-":
             values[col] = None
         elif col in _INT_COLUMNS:
-            try:
-                values[col] = int(token)
-            except ValueError:
+            if not _DIGITS.fullmatch(token):
                 return None, f"field {name}: {token!r} is not an integer"
+            if int(token) > _INT_MAX[col]:
+                return None, f"field {name}: {token} is out of range"
+            values[col] = int(token)
+        elif col in _ADDRESS_COLUMNS and not _is_address(token):
+            return None, f"field {name}: {token!r} is not an IP address"
         else:
             values[col] = token
     status = values.get("log_status")
@@ -72,6 +86,16 @@ def _row(
         return None, f"field action: {action!r} is not ACCEPT or REJECT"
     row = tuple(values.get(c) for c in KNOWN_COLUMNS)
     return (*row, json.dumps(extra, sort_keys=True) if extra else None, line_no), ""
+
+
+def _is_address(token: str) -> bool:
+    # no zone index (fe80::1%eth0) and no prefix: the workspace stores addresses as hex to match
+    # CIDR blocks, which neither has a place in
+    try:
+        ipaddress.ip_address(token)
+    except ValueError:
+        return False
+    return "%" not in token and token.isascii()
 
 
 def parse_lines(

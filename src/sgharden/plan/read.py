@@ -8,7 +8,6 @@ and the field, so a hand-edited plan fails before anything is rendered or change
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from sgharden.plan.schema import (
     SCHEMA,
     GroupHeader,
 )
+from sgharden.schema import check_plan_document, load_json_strict
 
 _PEERS = ("CidrIpv4", "CidrIpv6", "ReferencedGroupId", "PrefixListId")
 
@@ -372,6 +372,7 @@ def parse_plan(document: Any, path: Path) -> Plan:
             f"{path}: schema: expected {SCHEMA!r}, found {schema!r}",
             hint="this sgharden reads plans written by `sgharden propose --format json`",
         )
+    check_plan_document(path, document)  # the one point where a plan meets the schema layer
     window = reader.get(document, "window", "window", dict) if "window" in document else None
     if window is None:
         raise reader.fail("window", "missing")
@@ -392,15 +393,10 @@ def parse_plan(document: Any, path: Path) -> Plan:
 def load_plan(path: Path | str) -> Plan:
     path = Path(path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = load_json_strict(path, InputError)
     except FileNotFoundError:
         raise InputError(
             f"{path}: no such plan file", hint="write one with `sgharden propose --format json`"
-        ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"{path}: not JSON ({exc})",
-            hint="expected a plan from `sgharden propose --format json`",
         ) from None
     return parse_plan(document, path)
 

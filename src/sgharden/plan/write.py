@@ -139,6 +139,8 @@ class Plan:
     resources: tuple[ResourcePlan, ...] = ()
     samples: Mapping[SampleKey, list[str]] = field(default_factory=dict)
     evidence: Mapping[EvidenceSpec, dict[str, Any]] = field(default_factory=dict)
+    # what the plan rests on (sgharden.plan.fingerprint.snapshot_inputs), checked by ticket/dry-run/apply
+    inputs: Mapping[str, Any] | None = None
     # risk acceptances (sgharden.toml): rules and resources they match are kept as
     # `accepted-risk` with the entry and what they still admit (acceptance.apply_to_plan)
     accepted: AcceptanceState | None = None
@@ -157,6 +159,7 @@ class Plan:
             "settings": self.settings,
             "groups": [g.to_dict(ctx) for g in self.groups],
             "resources": [r.to_dict() for r in self.resources],
+            **({"inputs": dict(self.inputs)} if self.inputs is not None else {}),
         }
         if self.accepted is None or not self.accepted.in_force:
             return document

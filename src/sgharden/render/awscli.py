@@ -14,7 +14,12 @@ from sgharden.errors import InputError
 from sgharden.model import Rule
 from sgharden.plan.read import Plan, PlanGroup, PlanResource
 from sgharden.render.escape import shell_arg, shell_comment
-from sgharden.render.rule_text import rule_description, rule_text
+from sgharden.render.rule_text import (
+    kept_description,
+    narrowed_from,
+    rule_description,
+    rule_text,
+)
 
 SHEBANG = "#!/bin/sh\n{comment}\nset -eu\n"
 
@@ -30,10 +35,17 @@ def _permission_command(verb: str, rule: Rule, region: str) -> str:
 
 def new_rules(plan: Plan, group: PlanGroup) -> list[Rule]:
     """The group's authorizations as they will exist in AWS: with a description naming the plan."""
-    return [
-        replace(pr.rule, description=rule_description(plan.label, pr.reason), rule_id=None)
-        for pr in group.authorize
-    ]
+    revoked = [pr.rule for pr in group.revoke]
+    out = []
+    for pr in group.authorize:
+        original = narrowed_from(pr.rule, revoked)
+        description = (
+            kept_description(original, plan.label)
+            if original
+            else rule_description(plan.label, pr.reason)
+        )
+        out.append(replace(pr.rule, description=description, rule_id=None))
+    return out
 
 
 def apply_commands(plan: Plan, group: PlanGroup) -> list[str]:

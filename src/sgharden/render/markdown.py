@@ -89,7 +89,9 @@ def render_markdown(plan: Plan) -> str:
             lines.append(f"- **{r['action']}** {r['control']} `{r['resource_id']}` — {r['reason']}")
         lines.append("")
     lines.append(
-        "Evidence of each rule: re-run `sql/evidence.sql` on the workspace with the rule's "
-        "interfaces, protocol, ports and window (see docs/plan-schema.md)."
+        "Every source of each rule, with the query and its parameters to re-run on the "
+        "workspace: `sgharden ticket PLAN.json --snapshot SNAPSHOT --workspace WORKSPACE "
+        "--out tickets/` (evidence.csv, evidence.sql, evidence-params.json per group; the query "
+        "ships inside sgharden)."
     )
     return "\n".join(lines) + "\n"

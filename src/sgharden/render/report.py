@@ -7,10 +7,14 @@ probes stacked); sources are in tables sortable by a few lines of inline JavaScr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sgharden.plan.read import Plan, PlanRule, parse_time
+from sgharden.change.all_sources import AllSources
+from sgharden.change.verdict import GroupVerdict, verdict_for
+from sgharden.plan.read import Gap, Plan, PlanRule, parse_time
+from sgharden.render.context import source_names
+from sgharden.render.rule_text import rule_text
 from sgharden.render.ticket import assess, environment, findings_for, interfaces_of
 from sgharden.snapshot import Snapshot
 
@@ -34,9 +38,20 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class GapSpan:
+    """A stretch of the window an interface's flow logs did not record, drawn on the chart: use in
+    it is unseen, which a flat zero would hide."""
+
+    x: float
+    width: float
+    label: str
+
+
+@dataclass(frozen=True)
 class Chart:
     bars: tuple[Bar, ...]
     peak: int
+    gaps: tuple[GapSpan, ...] = ()
     width: int = CHART_WIDTH
     height: int = CHART_HEIGHT
     left: int = CHART_PAD_LEFT
@@ -57,7 +72,29 @@ def window_days(plan: Plan) -> list[str]:
     return days
 
 
-def chart(plan: Plan, rule: PlanRule) -> Chart:
+def gap_spans(plan: Plan, gaps: tuple[Gap, ...], days: list[str]) -> tuple[GapSpan, ...]:
+    """Each gap's place on the day axis (bars are whole UTC days from days[0])."""
+    if not days:
+        return ()
+    origin = datetime.fromisoformat(days[0])
+    plot_width = CHART_WIDTH - CHART_PAD_LEFT - 4
+    per_second = plot_width / (len(days) * 86400)
+    out = []
+    for gap in gaps:
+        start, end = parse_time(gap.start), parse_time(gap.end)
+        x = CHART_PAD_LEFT + max((start - origin).total_seconds(), 0) * per_second
+        width = max((end - start).total_seconds() * per_second, 2.0)
+        out.append(
+            GapSpan(
+                round(x, 2),
+                round(width, 2),
+                f"no flow-log record of {gap.interface_id} {gap.start} to {gap.end} ({gap.kind})",
+            )
+        )
+    return tuple(out)
+
+
+def chart(plan: Plan, rule: PlanRule, gaps: tuple[Gap, ...] = ()) -> Chart:
     """Connections per day over the whole window (days without traffic drawn as zero)."""
     by_day = {d: (real, probes) for d, real, probes in rule.evidence.daily}
     days = window_days(plan) or sorted(by_day)
@@ -90,11 +127,49 @@ def chart(plan: Plan, rule: PlanRule) -> Chart:
             )
         )
     return Chart(
-        tuple(bars), peak, first_day=days[0] if days else "", last_day=days[-1] if days else ""
+        tuple(bars),
+        peak,
+        gap_spans(plan, gaps, days),
+        first_day=days[0] if days else "",
+        last_day=days[-1] if days else "",
     )
 
 
-def render_report(plan: Plan, snapshot: Snapshot | None) -> str:
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass(frozen=True)
+class WeekGrid:
+    """Real use by UTC weekday (rows) and hour of day (columns); `rows[d][h]` = (connections,
+    shade 0-1 relative to the busiest cell)."""
+
+    rows: tuple[tuple[str, tuple[tuple[int, float], ...]], ...]
+    peak: int
+
+
+def week_grid(cells: dict[tuple[int, int], int] | None) -> WeekGrid | None:
+    if not cells:
+        return None
+    peak = max(cells.values())
+    rows = tuple(
+        (
+            name,
+            tuple(
+                (cells.get((day, hour), 0), round(cells.get((day, hour), 0) / peak, 3))
+                for hour in range(24)
+            ),
+        )
+        for day, name in enumerate(WEEKDAYS, start=1)
+    )
+    return WeekGrid(rows, peak)
+
+
+def render_report(
+    plan: Plan,
+    snapshot: Snapshot | None,
+    verdicts: dict[str, GroupVerdict] | None = None,
+    every: AllSources | None = None,
+) -> str:
     env = environment()
     groups = []
     for group in plan.groups:
@@ -109,7 +184,14 @@ def render_report(plan: Plan, snapshot: Snapshot | None) -> str:
                     {
                         "change": heading,
                         "rule": pr,
-                        "chart": chart(plan, pr) if pr.evidence.daily else None,
+                        "chart": chart(plan, pr, group.coverage.gaps)
+                        if pr.evidence.daily
+                        else None,
+                        "week": week_grid(
+                            every.week((group.group_id, heading, rule_text(pr.rule)))
+                            if every
+                            else None
+                        ),
                     }
                 )
         groups.append(
@@ -119,14 +201,25 @@ def render_report(plan: Plan, snapshot: Snapshot | None) -> str:
                 "interfaces": interfaces_of(snapshot, group),
                 "findings": findings_for(snapshot, group.findings),
                 "assessment": assess(plan, group) if group.has_changes else None,
+                "verdict": verdict_for(verdicts, group),
             }
         )
     return env.get_template("report.html.j2").render(
-        plan=plan, groups=groups, resources=plan.resources
+        plan=plan,
+        groups=groups,
+        resources=plan.resources,
+        dry_run_done=verdicts is not None,
+        names=source_names(snapshot),
     )
 
 
-def write_report(plan: Plan, snapshot: Snapshot | None, path: Path) -> Path:
+def write_report(
+    plan: Plan,
+    snapshot: Snapshot | None,
+    path: Path,
+    verdicts: dict[str, GroupVerdict] | None = None,
+    every: AllSources | None = None,
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(plan, snapshot), encoding="utf-8")
+    path.write_text(render_report(plan, snapshot, verdicts, every), encoding="utf-8")
     return path

@@ -17,6 +17,29 @@ def rule_description(plan_label: str, reason: str) -> str:
     return text[:DESCRIPTION_MAX]
 
 
+def kept_description(original: str, plan_label: str) -> str:
+    """A narrowed rule keeps the human context of the rule it replaces ("SSH (temporary, incident
+    4711)"), with the plan's marker appended; the original is what gets cut at EC2's 255."""
+    marker = f" ({plan_label})"
+    text = _DESCRIPTION_CHARS.sub("_", original.strip())
+    return text[: DESCRIPTION_MAX - len(marker)] + _DESCRIPTION_CHARS.sub("_", marker)
+
+
+def narrowed_from(rule: Rule, revoked: list[Rule]) -> str | None:
+    """The description of the revoked rule `rule` narrows (same direction, protocol and ports),
+    when exactly one such description exists."""
+    found = {
+        r.description.strip()
+        for r in revoked
+        if r.description
+        and r.description.strip()
+        and r.is_egress == rule.is_egress
+        and r.protocol == rule.protocol
+        and r.port_range() == rule.port_range()
+    }
+    return found.pop() if len(found) == 1 else None
+
+
 def ports_text(rule: Rule) -> str:
     if rule.protocol == -1:
         return "all traffic"

@@ -23,14 +23,18 @@ from markupsafe import Markup
 
 from sgharden.analysis.connections import Window
 from sgharden.analysis.evidence import evidence_params
+from sgharden.change.all_sources import AllSources
 from sgharden.change.replay import thresholds_from
+from sgharden.change.verdict import GroupVerdict, verdict_for
 from sgharden.errors import InputError
 from sgharden.findings import SEVERITY_ORDER
 from sgharden.model import Finding, SecurityGroup
 from sgharden.plan.read import Plan, PlanGroup, PlanResource, fragment, parse_time
 from sgharden.render import awscli, terraform
+from sgharden.render.context import name_of, source_names, ticket_fields
 from sgharden.render.escape import markdown_code, markdown_code_block, markdown_text
 from sgharden.render.extract import group_extract
+from sgharden.render.resource_evidence import resource_csv, resource_rows
 from sgharden.render.rule_text import ports_text, rule_text
 from sgharden.render.staged_ticket import write_staged
 from sgharden.resources import sql_dir
@@ -62,6 +66,7 @@ def environment(markdown: bool = False) -> Environment:
     env.filters["ports_text"] = ports_text
     env.filters["number"] = lambda n: f"{int(n or 0):,}"
     env.filters["md"] = markdown_cell
+    env.globals["name_of"] = name_of
     env.filters["code"] = lambda v: Markup(markdown_code(v))
     env.filters["code_block"] = lambda v: Markup(markdown_code_block(v))
     return env
@@ -214,13 +219,33 @@ def interfaces_of(snapshot: Snapshot | None, group: PlanGroup) -> list[dict[str,
     return rows
 
 
-def evidence_rows(group: PlanGroup) -> Iterator[dict[str, Any]]:
+def evidence_rows(
+    group: PlanGroup, every: AllSources | None = None, names: dict[str, str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """One row per source of each rule: all of them when `every` (read from the workspace)
+    holds the rule, else the top N the plan carries (TICKET.md then says so)."""
     for change, rules in (
         ("revoke", group.revoke),
         ("authorize", group.authorize),
         ("keep", group.keep),
     ):
         for pr in rules:
+            full = every.of((group.group_id, change, rule_text(pr.rule))) if every else None
+            if full is not None:
+                for row in full:
+                    yield {
+                        "group_id": group.group_id,
+                        "change": change,
+                        "rule": rule_text(pr.rule),
+                        "kind": "probe" if row.is_probe else "real",
+                        "address": row.address,
+                        "connections": row.connections,
+                        "bytes": row.bytes,
+                        "first_seen": row.first_seen or "",
+                        "last_seen": row.last_seen or "",
+                        "source_name": name_of(names or {}, row.address),
+                    }
+                continue
             for kind, sources in (
                 ("real", pr.evidence.sources),
                 ("probe", pr.evidence.probe_sources),
@@ -236,6 +261,7 @@ def evidence_rows(group: PlanGroup) -> Iterator[dict[str, Any]]:
                         "bytes": s.bytes,
                         "first_seen": s.first_seen or "",
                         "last_seen": s.last_seen or "",
+                        "source_name": name_of(names or {}, s.address),
                     }
 
 
@@ -249,6 +275,7 @@ EVIDENCE_COLUMNS = (
     "bytes",
     "first_seen",
     "last_seen",
+    "source_name",  # in-VPC addresses: the ENI, its instance and Name tag, its groups
 )
 
 
@@ -303,13 +330,56 @@ class TicketFolder:
     kind: str  # group | resource
 
 
+def evidence_completeness(group: PlanGroup, every: AllSources | None) -> Markup:
+    """What evidence.csv holds, in one Markdown sentence for TICKET.md (never "all" when it is
+    not)."""
+    inbound = [
+        (change, pr)
+        for change, rules in (
+            ("revoke", group.revoke),
+            ("authorize", group.authorize),
+            ("keep", group.keep),
+        )
+        for pr in rules
+        if not pr.rule.is_egress
+    ]
+    if every is not None and all(
+        every.of((group.group_id, c, rule_text(pr.rule))) is not None for c, pr in inbound
+    ):
+        return Markup(
+            "All sources of every inbound rule: `evidence.csv` (read from the workspace "
+            f"{markdown_text(every.workspace)}; its totals equal the plan's)."
+        )
+    carried = sum(len(pr.evidence.sources) + len(pr.evidence.probe_sources) for _, pr in inbound)
+    total = sum(pr.evidence.source_count + pr.evidence.probe_source_count for _, pr in inbound)
+    if carried >= total:
+        return Markup("All sources of every inbound rule: `evidence.csv`.")
+    return Markup(
+        f"`evidence.csv` holds the {carried} busiest of {total} sources (the top "
+        f"{plan_top(group)} per rule the plan carries): run `sgharden ticket` with "
+        "`--workspace` (the workspace the plan was made from) for all of them."
+    )
+
+
+def plan_top(group: PlanGroup) -> int:
+    return max(
+        [len(pr.evidence.sources) for pr in (*group.revoke, *group.authorize, *group.keep)] or [0]
+    )
+
+
 def write_tickets(
-    plan: Plan, snapshot: Snapshot | None, out: Path, only_groups: tuple[str, ...] = ()
+    plan: Plan,
+    snapshot: Snapshot | None,
+    out: Path,
+    only_groups: tuple[str, ...] = (),
+    every: AllSources | None = None,
+    verdicts: dict[str, GroupVerdict] | None = None,
 ) -> list[TicketFolder]:
     out.mkdir(parents=True, exist_ok=True)
     env = environment(markdown=True)
     written = []
     query = evidence_query(plan)
+    names = source_names(snapshot)
     for group in plan.groups_to_change(only_groups):
         folder = out / _slug(f"{group.account_id}-{group.region}-{group.group_id}")
         folder.mkdir(parents=True, exist_ok=True)
@@ -326,6 +396,10 @@ def write_tickets(
             "current_from": "snapshot" if sg else "plan (revoke + keep; no snapshot given)",
             "assessment": assess(plan, group),
             "new_rules": awscli.new_rules(plan, group),
+            "evidence_note": evidence_completeness(group, every),
+            "verdict": verdict_for(verdicts, group),
+            "fields": ticket_fields(sg),
+            "names": names,
             "query": query[0] if query else None,
             "query_parameters": json.dumps(query_parameters(plan, group), indent=2),
             "apply_lines": awscli.apply_commands(plan, group),
@@ -339,7 +413,9 @@ def write_tickets(
         (folder / "TICKET.md").write_text(
             env.get_template("ticket.md.j2").render(**context), encoding="utf-8"
         )
-        (folder / "evidence.csv").write_text(evidence_csv(evidence_rows(group)), encoding="utf-8")
+        (folder / "evidence.csv").write_text(
+            evidence_csv(evidence_rows(group, every, names)), encoding="utf-8"
+        )
         if snapshot is not None:
             extract = group_extract(
                 snapshot, group.account_id, group.region, group.group_id, group.findings
@@ -409,10 +485,12 @@ def _resource_ticket(
         "evidence": json.dumps(resource.evidence, indent=2, sort_keys=True),
         "apply_lines": awscli.resource_commands(resource),
         "rollback_lines": awscli.resource_commands(resource, rollback=True),
+        "outbound": [r for r in resource_rows(resource) if r["kind"] == "outbound"],
     }
     (folder / "TICKET.md").write_text(
         env.get_template("resource_ticket.md.j2").render(**context), encoding="utf-8"
     )
+    (folder / "evidence.csv").write_text(resource_csv(resource), encoding="utf-8")
     (folder / "plan.json").write_text(
         json.dumps(fragment(plan, resource=resource), indent=2) + "\n", encoding="utf-8"
     )

@@ -23,8 +23,11 @@ import sqlglot
 import sqlglot.expressions as exp
 
 from sgharden.errors import InputError
+from sgharden.flowlogs import ocsf
+from sgharden.flowlogs.engines import athena_learned
+from sgharden.flowlogs.engines.athena_chunks import QUERY_LIMIT, chunks
 from sgharden.flowlogs.engines.athena_client import QueryProgress, run_statement
-from sgharden.flowlogs.engines.athena_sql import RollupScope, statements
+from sgharden.flowlogs.engines.athena_sql import PARTS, RollupScope, read_pairs
 from sgharden.flowlogs.engines.athena_tables import (
     LAYOUTS,
     TableLayout,
@@ -32,6 +35,7 @@ from sgharden.flowlogs.engines.athena_tables import (
     identifier,
     layout_of,
     s3_location,
+    security_lake_layout,
 )
 from sgharden.flowlogs.ingest import IngestReport
 from sgharden.flowlogs.sources import split_s3_url
@@ -51,7 +55,8 @@ IAM_ACTIONS = (
     "s3:GetObject",  # the flow-log bucket (read by Athena as the caller) and the results
     "s3:PutObject",  # the results location (written by Athena as the caller)
 )
-# Athena reads every statement's partitions itself: the estimate is bytes x statements.
+# Athena reads every statement's partitions itself: the estimate is, per statement, the bytes of
+# the accounts and regions it selects.
 MANIFEST_KIND = "athena"
 
 
@@ -66,6 +71,7 @@ class AthenaOptions:
     dry_run: bool = False
     max_scan_gb: float | None = None
     price_per_tb: float = DEFAULT_PRICE_PER_TB
+    query_limit: int = QUERY_LIMIT  # bytes a statement may have (Athena's limit; tests lower it)
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,7 @@ class Snapshot:
     accounts_regions: tuple[tuple[str, str], ...]
     interfaces: tuple[str, ...]
     known_addresses: tuple[tuple[str, str, str], ...] = ()
+    places: tuple[tuple[str, str, str], ...] = ()  # interface, account, region
 
 
 @dataclass
@@ -141,7 +148,11 @@ class AthenaEngine:
         storage = found.get("StorageDescriptor", {})
         columns = frozenset(c["Name"].lower() for c in storage.get("Columns", []))
         keys = [k["Name"] for k in found.get("PartitionKeys", [])]
-        layout = layout_of(keys, f"{self.options.database}.{self.options.table}")
+        name = f"{self.options.database}.{self.options.table}"
+        if ocsf.is_ocsf(columns):  # Security Lake's table: its records mapped by flowlogs/ocsf.py
+            layout = security_lake_layout(keys, columns, name)
+        else:
+            layout = layout_of(keys, name)
         location = s3_location(str(storage.get("Location", "")), "the table's location")
         return layout, columns, location
 
@@ -180,16 +191,24 @@ class AthenaEngine:
             regions=regions,
             days=todo,
             interfaces=tuple(sorted(snapshot.interfaces)),
-            known_addresses=snapshot.known_addresses,
+            known_addresses=self._known_addresses(snapshot),
             known_listeners=self._known_listeners(snapshot.interfaces),
+            places=snapshot.places,
+            pairs=tuple(sorted(snapshot.accounts_regions)),
         )
         run_folder = f"{self.results}sgharden/{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:8]}/"
-        report.statements = statements(scope, run_folder)
-        prefixes = [
-            layout.prefix(location, a, r, d) for a, r in snapshot.accounts_regions for d in todo
-        ]
-        report.partition_bytes = self._bytes_under(prefixes)
-        report.estimated_scan_bytes = report.partition_bytes * len(report.statements)
+        groups = chunks(scope, run_folder, self.options.query_limit)
+        report.statements = {name: sql for _, found in groups for name, sql in found.items()}
+        held = {
+            (a, r): self._bytes_under([layout.prefix(location, a, r, d) for d in todo])
+            for a, r in snapshot.accounts_regions
+        }
+        report.partition_bytes = sum(held.values())
+        # each statement reads its group's accounts x regions (those the snapshot has)
+        report.estimated_scan_bytes = sum(
+            len(found) * sum(n for pair, n in held.items() if pair in read_pairs(group))
+            for group, found in groups
+        )  # fmt: skip
         report.estimated_cost = report.estimated_scan_bytes / 1e12 * self.options.price_per_tb
         limit = self.options.max_scan_gb
         if limit is not None and report.estimated_scan_bytes > limit * 1e9:
@@ -239,6 +258,18 @@ class AthenaEngine:
     def _manifest_prefix(self) -> str:
         return f"athena://{self.options.database}.{self.options.table}/"
 
+    def _known_addresses(self, snapshot: Snapshot) -> tuple[tuple[str, str, str], ...]:
+        """The inventory's addresses, and for interfaces it has none for, those an earlier run
+        inferred (kept in the workspace): inferred once, as a local ingest does."""
+        from_inventory = {i for i, _, _ in snapshot.known_addresses}
+        rows = self.con.execute(
+            "SELECT DISTINCT interface_id, address, origin FROM interface_addresses "
+            "WHERE list_contains($i, interface_id) AND NOT list_contains($k, interface_id) "
+            "ORDER BY ALL",
+            {"i": list(snapshot.interfaces), "k": sorted(from_inventory)},
+        ).fetchall()
+        return snapshot.known_addresses + tuple((str(i), str(a), str(o)) for i, a, o in rows)
+
     def _known_listeners(self, interfaces: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
         rows = self.con.execute(
             "SELECT interface_id, protocol, port FROM listeners WHERE list_contains($i, interface_id)",
@@ -264,7 +295,7 @@ class AthenaEngine:
         con = self.con
         with tempfile.TemporaryDirectory(prefix="sgharden-athena-") as tmp:
             parts = {}
-            for part in report.statements:
+            for part in PARTS:  # every chunk's result is under its part's folder
                 folder = Path(tmp) / part
                 folder.mkdir()
                 parts[part] = self._download(f"{run_folder}{part}/", folder)
@@ -275,6 +306,7 @@ class AthenaEngine:
                     con.execute(query("rollup_insert"))
                     con.execute(query("athena_load_samples"), {"files": parts["rollup"]})
                     con.execute(_samples_insert_by_rid())
+                    athena_learned.load(con, parts["rollup"])  # for the next run
                 for table in ("interface_hours", "coverage_events"):
                     if parts[table]:
                         con.execute(_insert_positional(con, table), {"files": parts[table]})

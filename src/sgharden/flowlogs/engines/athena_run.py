@@ -25,6 +25,7 @@ def engine_snapshot(snapshot: FullSnapshot) -> Snapshot:
         known_addresses=tuple(
             (e.interface_id, a, "inventory") for e in interfaces for a in e.addresses
         ),
+        places=tuple(sorted({(e.interface_id, e.account_id, e.region) for e in interfaces})),
     )
 
 

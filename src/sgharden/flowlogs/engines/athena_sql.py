@@ -38,6 +38,7 @@ STAGE_TYPES: dict[str, str] = {
     "flow_direction": "VARCHAR", "region": "VARCHAR",
 }  # fmt: skip
 SAMPLE_PREFIX = "sample_"
+_SAMPLE_KEY = "concat(lpad(CAST(start * 2 + (NOT is_rx)::INTEGER AS VARCHAR), 20, '0'), rid)"
 _SAMPLE_ORDER = (
     "arg_min(rid, concat(lpad(CAST(start * 2 + (NOT is_rx)::INTEGER AS VARCHAR), 20, '0'), rid))"
 )
@@ -57,6 +58,8 @@ class RollupScope:
     interfaces: tuple[str, ...]
     known_addresses: tuple[tuple[str, str, str], ...] = ()  # interface, address, origin
     known_listeners: tuple[tuple[str, int, int], ...] = ()  # interface, protocol, port
+    places: tuple[tuple[str, str, str], ...] = ()  # interface, account, region (when known)
+    pairs: tuple[tuple[str, str], ...] = ()  # the snapshot's account-regions (when known)
 
 
 def _parse(sql: str) -> exp.Expr:
@@ -81,6 +84,10 @@ def _col(name: str) -> exp.Column:
 
 def stage_select(scope: RollupScope) -> exp.Select:
     """The window's records of the snapshot's interfaces, as the local `stage` holds them."""
+    if scope.layout.ocsf:
+        from sgharden.flowlogs.engines.athena_ocsf import ocsf_stage_select
+
+        return ocsf_stage_select(scope)
     projections: list[exp.Expr] = []
     for column, sql_type in STAGE_TYPES.items():
         value: exp.Expr = _col(column) if column in scope.columns else exp.Null()
@@ -117,11 +124,29 @@ def partition_predicate(scope: RollupScope) -> exp.Expr:
     """Only the snapshot's accounts and regions and the window's days (partition columns)."""
     layout = scope.layout
     days = exp.or_(*[exp.paren(layout.day_predicate(d)) for d in scope.days])
-    return exp.and_(
-        exp.In(this=_col(layout.account), expressions=_strings(scope.accounts)),
-        exp.In(this=_col(layout.region), expressions=_strings(scope.regions)),
-        exp.paren(days),
-    )
+    accounts = exp.In(this=_col(layout.account), expressions=_strings(scope.accounts))
+    regions = exp.In(this=_col(layout.region), expressions=_strings(scope.regions))
+    crossed = {(a, r) for a in scope.accounts for r in scope.regions}
+    wanted = read_pairs(scope)
+    if wanted != crossed:
+        # not every account is in every region: name the pairs, or Athena reads the others too
+        pairs = [
+            exp.paren(exp.and_(_eq(layout.account, a), _eq(layout.region, r)))
+            for a, r in sorted(wanted)
+        ]
+        return exp.and_(accounts, regions, exp.paren(exp.or_(*pairs)), exp.paren(days))
+    return exp.and_(accounts, regions, exp.paren(days))
+
+
+def read_pairs(scope: RollupScope) -> set[tuple[str, str]]:
+    """The account-regions a scope's statements read: its pairs, else accounts x regions."""
+    crossed = {(a, r) for a in scope.accounts for r in scope.regions}
+    wanted = {p for p in scope.pairs if p in crossed}
+    return wanted or crossed
+
+
+def _eq(column: str, value: str) -> exp.Expr:
+    return exp.EQ(this=_col(column), expression=exp.Literal.string(value))
 
 
 def _strings(values: Iterable[str]) -> list[exp.Expr]:
@@ -131,25 +156,17 @@ def _strings(values: Iterable[str]) -> list[exp.Expr]:
 def _rows_or_empty(
     rows: Iterable[tuple[object, ...]], names: tuple[str, ...], types: tuple[str, ...]
 ) -> exp.Query:
-    """The rows as a SELECT ... UNION ALL ..., or a typed empty SELECT."""
-    selects = [
-        exp.select(
-            *[
-                exp.alias_(exp.cast(_literal(v), t), n)
-                for v, n, t in zip(row, names, types, strict=True)
-            ]
-        )
-        for row in rows
+    """The rows as a typed SELECT over VALUES (one short tuple a row: thousands of interfaces
+    stay within Athena's query length), or a typed empty SELECT."""
+    values = [tuple(_literal(v) for v in row) for row in rows]
+    typed = [
+        exp.alias_(exp.cast(exp.column(n) if values else exp.Null(), t), n)
+        for n, t in zip(names, types, strict=True)
     ]
-    if not selects:
-        empty = exp.select(
-            *[exp.alias_(exp.cast(exp.Null(), t), n) for n, t in zip(names, types, strict=True)]
-        )
-        return empty.where("1 = 0")
-    result: exp.Query = selects[0]
-    for s in selects[1:]:
-        result = exp.union(result, s, distinct=False)
-    return result
+    if not values:
+        return exp.select(*typed).where("1 = 0")
+    table = exp.values(values, alias="v", columns=list(names))
+    return exp.select(*typed).from_(table)
 
 
 def _literal(value: object) -> exp.Expr:
@@ -213,6 +230,16 @@ def rollup_select() -> exp.Select:
     if not any(p.alias_or_name == "sample_rid" for p in kept):
         raise AssertionError("rollup_batch.sql no longer selects sample_rid: update athena_sql.py")
     select.set("expressions", kept)
+    # rollup_batch.sql's `sample_order` packs (start, side, file hash, rowid) in a HUGEINT with
+    # DuckDB's hash(): Athena has neither, so the same order up to the last tie is a string
+    # (start, side, then the record's md5), the order `sample_rid` above uses.
+    for cte in select.find_all(exp.CTE):
+        body = cte.this
+        if cte.alias_or_name != "sided" or not isinstance(body, exp.Select):
+            continue
+        for projection in body.expressions:
+            if projection.alias_or_name == "sample_order":
+                projection.set("this", _parse(_SAMPLE_KEY))
     return select
 
 
@@ -231,11 +258,18 @@ def _with(ctes: list[tuple[str, exp.Query]], body: exp.Select) -> exp.Select:
     return body
 
 
-def rollup_query(scope: RollupScope) -> exp.Select:
-    """The roll-up rows, each inbound one with its sample record (columns `sample_*`)."""
-    ctes = [*_learning_ctes(scope), ("batch_rollup", rollup_select())]
+def rollup_query(scope: RollupScope) -> exp.Query:
+    """The roll-up rows, each inbound one with its sample record (columns `sample_*`), then
+    the listeners and inferred addresses the run knew (athena_learned.py)."""
+    from sgharden.flowlogs.engines.athena_learned import learned_rows
+
+    batch = rollup_select()
+    ctes = [*_learning_ctes(scope), ("batch_rollup", batch)]
     sample_columns = [*STAGE_TYPES, "source"]
-    body = (
+    columns = [p.alias_or_name for p in batch.expressions] + [
+        SAMPLE_PREFIX + c for c in sample_columns
+    ]
+    rollup = (
         exp.select(
             "b.*",
             *[
@@ -248,12 +282,15 @@ def rollup_query(scope: RollupScope) -> exp.Select:
             "stage AS s", on="s.rowid = b.sample_rid AND b.direction = 'inbound'", join_type="left"
         )
     )
-    return _with(ctes, body)
+    body = exp.union(rollup, learned_rows(columns), distinct=False)
+    for name, cte in ctes:
+        body = body.with_(name, as_=cte, copy=False)
+    return body
 
 
-def coverage_queries(scope: RollupScope) -> dict[str, exp.Select]:
+def coverage_queries(scope: RollupScope) -> dict[str, exp.Query]:
     """hours_insert.sql's two SELECTs (interface_hours, coverage_events) over the stage."""
-    out: dict[str, exp.Select] = {}
+    out: dict[str, exp.Query] = {}
     for insert in _statements("hours_insert"):
         target = insert.this.name
         select = _select_of(insert)
@@ -267,10 +304,13 @@ def coverage_queries(scope: RollupScope) -> dict[str, exp.Select]:
 def to_athena(tree: exp.Expr) -> str:
     """Trino SQL for Athena. DuckDB's any_value ignores NULLs, as Trino's arbitrary does, but
     Trino takes no IGNORE NULLS clause on it. DuckDB's string contains(s, x) is strpos(s, x) > 0
-    in Trino, whose contains() is the array function (sqlglot 30 writes CONTAINS for both)."""
+    in Trino, whose contains() is the array function (sqlglot 30 writes CONTAINS for both).
+    DuckDB's list[i] is NULL past the end, Trino's fails: element_at is Trino's NULL form."""
     tree = tree.copy()
     for node in list(tree.find_all(exp.IgnoreNulls)):
         node.replace(node.this)
+    for bracket in tree.find_all(exp.Bracket):
+        bracket.set("safe", True)  # DuckDB's list[i] is NULL past the end: Trino's element_at
     for contains in list(tree.find_all(exp.Contains)):
         position = exp.StrPosition(this=contains.this.copy(), substr=contains.expression.copy())
         contains.replace(exp.paren(exp.GT(this=position, expression=exp.Literal.number(0))))
@@ -283,7 +323,14 @@ def unload(select_sql: str, location: str) -> str:
     return f"UNLOAD ({select_sql}) TO '{target}' WITH (format = 'PARQUET')"
 
 
-def statements(scope: RollupScope, results: str) -> dict[str, str]:
-    """Part name -> the UNLOAD statement Athena runs; `results` is this run's folder."""
+PARTS = ("rollup", "interface_hours", "coverage_events")
+
+
+def statements(scope: RollupScope, results: str, chunk: int = 0) -> dict[str, str]:
+    """Part name -> the UNLOAD statement Athena runs; `results` is this run's folder, each part
+    and chunk (athena_chunks.py) an empty folder of its own under it, as UNLOAD requires."""
     parts = {"rollup": rollup_query(scope), **coverage_queries(scope)}
-    return {name: unload(to_athena(q), f"{results}{name}/") for name, q in parts.items()}
+    assert tuple(parts) == PARTS
+    return {
+        name: unload(to_athena(q), f"{results}{name}/{chunk:03d}/") for name, q in parts.items()
+    }

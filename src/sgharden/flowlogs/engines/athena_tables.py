@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlglot.expressions as exp
 
@@ -27,8 +27,16 @@ class TableLayout:
     day_columns: tuple[str, ...]  # (year, month, day) or one column
     day_format: str  # strftime of the single day column; "" for year/month/day
     key_template: str  # the S3 prefix of one account/region/day under the table's location
+    ocsf: bool = False  # Security Lake's OCSF records (flowlogs/ocsf.py maps them)
+    day_timestamp: bool = False  # the day column is a timestamp: a [day, day + 1) range
 
     def day_predicate(self, day: date) -> exp.Expr:
+        if self.day_timestamp:
+            column = exp.column(self.day_columns[0], quoted=True)
+            return exp.and_(
+                exp.GTE(this=column, expression=_timestamp(day)),
+                exp.LT(this=column.copy(), expression=_timestamp(day + timedelta(days=1))),
+            )
         if len(self.day_columns) == 3:
             parts = (f"{day:%Y}", f"{day:%m}", f"{day:%d}")
             terms = [_eq(c, v) for c, v in zip(self.day_columns, parts, strict=True)]
@@ -41,6 +49,10 @@ class TableLayout:
     @property
     def partition_columns(self) -> tuple[str, ...]:
         return (self.account, self.region, *self.day_columns)
+
+
+def _timestamp(day: date) -> exp.Expr:
+    return exp.cast(exp.Literal.string(f"{day:%Y-%m-%d} 00:00:00"), "TIMESTAMP")
 
 
 def _eq(column: str, value: str) -> exp.Expr:
@@ -72,6 +84,17 @@ TEXT_GZ = TableLayout(
     "%Y/%m/%d",
     "{account}/vpcflowlogs/{region}/{day:%Y}/{day:%m}/{day:%d}/",
 )
+# Amazon Security Lake's VPC flow tables (OCSF). Source version 1 partitions by region,
+# accountid and eventday (yyyyMMdd); source version 2 (Apache Iceberg) by the columns region,
+# accountid and time_dt (AWS's Security Lake query docs). Both keep Security Lake's S3 prefixes.
+_LAKE_KEYS = "region={region}/accountId={account}/eventDay={day:%Y%m%d}/"
+SECURITY_LAKE_V1 = TableLayout(
+    "security_lake_v1", "accountid", "region", ("eventday",), "%Y%m%d", _LAKE_KEYS, ocsf=True
+)
+SECURITY_LAKE_V2 = TableLayout(
+    "security_lake_v2", "accountid", "region", ("time_dt",), "", _LAKE_KEYS, ocsf=True,
+    day_timestamp=True,
+)  # fmt: skip
 LAYOUTS: dict[str, TableLayout] = {t.name: t for t in (HIVE_PARQUET, PROJECTED_PARQUET, TEXT_GZ)}
 CREATABLE = ("hive_parquet", "projected_parquet", "text_gz")
 
@@ -105,6 +128,24 @@ def layout_of(partition_keys: Sequence[str], table: str) -> TableLayout:
         f"Glue table {table}: partition keys ({', '.join(partition_keys) or 'none'}) match no "
         "layout sgharden can prune",
         hint=f"use a table partitioned by one of: {expected}, or --create-table",
+    )
+
+
+def security_lake_layout(
+    partition_keys: Sequence[str], columns: Iterable[str], table: str
+) -> TableLayout:
+    """The Security Lake layout of an OCSF table: v1 by its partition keys, v2 by its columns."""
+    keys = {k.lower() for k in partition_keys}
+    names = keys | {c.lower() for c in columns}
+    if {"accountid", "region", "eventday"} <= keys:
+        return SECURITY_LAKE_V1
+    if {"accountid", "region", "time_dt"} <= names:
+        return SECURITY_LAKE_V2
+    raise InputError(
+        f"Glue table {table} holds OCSF records but neither Security Lake layout: it needs "
+        "partitions region, accountid, eventday (source version 1) or columns region, "
+        "accountid, time_dt (source version 2)",
+        hint="point --table at the lake's amazon_security_lake_table_<region>_vpc_flow_* table",
     )
 
 

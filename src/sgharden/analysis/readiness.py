@@ -1,0 +1,86 @@
+"""When a `needs-more-data` group will be ready, in words a user acts on.
+
+"With complete coverage the plan would revoke N" was misleading (it counted rules that would
+stay, and a rule's use on an interface nobody recorded is unknown, not zero). What a user needs
+is what is missing, how long until it is not, and the command that starts the clock.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shlex
+from dataclasses import dataclass
+
+from sgharden.analysis.coverage import Coverage
+from sgharden.model import Inventory
+
+_S3_ARN = re.compile(r"arn:aws[a-z-]*:s3:::(?P<path>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?)")
+
+
+@dataclass(frozen=True)
+class Readiness:
+    enis_to_cover: tuple[str, ...]
+    days_to_go: float  # from now, if flow logs start today and deliver without gaps
+    missing: tuple[str, ...]
+    enable_command: str | None
+
+    def line(self) -> str:
+        parts = ["not ready: " + "; ".join(self.missing)]
+        days = f"{self.days_to_go:g} day(s) of complete flow logs"
+        if self.enis_to_cover:
+            parts.append(
+                f"ready after {days} on {', '.join(self.enis_to_cover)} from when their flow "
+                f"logs start (start them: {self.enable_command}), then run propose again"
+            )
+        else:
+            parts.append(f"ready after {days} more, then run propose again")
+        parts.append("nothing is changed until then")
+        return "; ".join(parts)
+
+
+def destination(inventory: Inventory | None) -> str | None:
+    """Where the account/region's existing S3 flow logs deliver (a new log there is read by the
+    same ingest), as `flow-logs enable --destination` takes it."""
+    for fl in inventory.flow_logs if inventory else ():
+        if fl.destination_type == "s3" and fl.status == "ACTIVE":
+            m = _S3_ARN.fullmatch(fl.destination)
+            if m:
+                return "s3://" + m.group("path")
+    return None
+
+
+def readiness(
+    coverage: Coverage,
+    inventory: Inventory | None,
+    min_window_days: float,
+    max_gap_share: float,
+    snapshot_root: str | None = None,
+) -> Readiness:
+    missing: list[str] = []
+    to_go = 0.0
+    uncovered = tuple(coverage.uncovered_enis)
+    if uncovered:
+        missing.append(
+            f"{len(uncovered)} of {len(coverage.enis)} ENI(s) have no flow-log data in the "
+            "window, so their use is unknown (not zero)"
+        )
+        to_go = max(to_go, min_window_days)
+    days = coverage.window_days
+    if coverage.enis and days < min_window_days:
+        missing.append(f"the window is {days:g} of the {min_window_days:g} days needed")
+        to_go = max(to_go, min_window_days - days)
+    if coverage.gap_share > max_gap_share:
+        gap_days = coverage.gap_share * days
+        needed = gap_days / max_gap_share if max_gap_share > 0 else math.inf
+        missing.append(
+            f"the worst ENI misses {coverage.gap_share:.1%} of the window "
+            f"(limit {max_gap_share:.1%})"
+        )
+        to_go = max(to_go, needed - days)
+    command = None
+    if uncovered:
+        snap = shlex.quote(snapshot_root) if snapshot_root else "SNAPSHOT"
+        dest = destination(inventory) or "s3://BUCKET/PREFIX"
+        command = f"sgharden flow-logs enable --snapshot {snap} --destination {shlex.quote(dest)}"
+    return Readiness(uncovered, math.ceil(to_go * 10) / 10, tuple(missing), command)

@@ -1,0 +1,200 @@
+"""What a plan rests on, and the one check that a plan meets the same inputs again.
+
+`propose` records `inputs` in the plan: per security group a digest of its rules and of the ENIs
+that carry it (addresses, groups, attach time), per account/region a digest of the flow logs, and
+the window. `ticket`, `dry-run` and `apply` recompute what they can see (the snapshot they are
+given; for `apply`, AWS's live rules) and refuse a plan whose inputs differ: a plan judged on other
+rules or other interfaces says "safe" about something it never saw.
+
+`plan_fingerprint` identifies one plan file (the stage record of a staged rollout names its plan
+by it); it covers the recorded inputs, so two plans from two snapshots never share it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sgharden.errors import InputError
+from sgharden.model import FlowLog, Interface, Rule
+
+INPUTS_VERSION = 1
+
+
+def _digest(items: Iterable[Any]) -> str:
+    canonical = json.dumps(sorted(json.dumps(i, sort_keys=True, default=str) for i in items))
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def rules_digest(rules: Iterable[Rule]) -> str:
+    """The rules as permissions (description and rule id left out: neither changes access)."""
+    return _digest(r.key() for r in rules)
+
+
+def interfaces_digest(interfaces: Iterable[Interface]) -> str:
+    return _digest(
+        (e.interface_id, sorted(e.addresses), sorted(e.group_ids), e.attach_time)
+        for e in interfaces
+    )
+
+
+def flow_logs_digest(flow_logs: Iterable[FlowLog]) -> str:
+    return _digest(
+        (
+            f.flow_log_id,
+            f.resource_id,
+            f.log_format,
+            f.traffic_type,
+            f.status,
+            f.deliver_logs_status,
+            f.creation_time,
+        )
+        for f in flow_logs
+    )
+
+
+def snapshot_inputs(
+    snapshot: Any, group_ids: Iterable[str], window: tuple[str, str]
+) -> dict[str, Any]:
+    """The `inputs` block of a plan over `group_ids` (a `snapshot.Snapshot`) and its window."""
+    wanted = set(group_ids)
+    groups: dict[str, Any] = {}
+    flow_logs: dict[str, str] = {}
+    for (account, region), inv in sorted(snapshot.inventories.items()):
+        for gid, group in inv.security_groups.items():
+            if gid not in wanted:
+                continue
+            enis = [e for e in inv.interfaces.values() if gid in e.group_ids]
+            groups[gid] = {
+                "rules": rules_digest((*group.ingress, *group.egress)),
+                "enis": interfaces_digest(enis),
+            }
+        flow_logs[f"{account}/{region}"] = flow_logs_digest(inv.flow_logs)
+    return {
+        "version": INPUTS_VERSION,
+        "window": {"start": window[0], "end": window[1]},
+        "groups": groups,
+        "flow_logs": flow_logs,
+    }
+
+
+def workspace_inputs(con: Any, interfaces: list[str], window: tuple[str, str]) -> dict[str, Any]:
+    """The flow-log data the workspace holds for `interfaces` inside the plan's window (its first
+    and last hour): a replay over other data would judge the plan on what it never saw."""
+    from sgharden.analysis.connections import data_window
+    from sgharden.moments import iso
+
+    bounds = data_window(con, interfaces)
+    if bounds is None:
+        return {"data": None}
+    start = max(iso(bounds.start) or "", window[0])
+    end = min(iso(bounds.end) or "", window[1])
+    return {"data": [start, end] if start <= end else None}
+
+
+def plan_fingerprint_mismatches(recorded: Any, current: dict[str, Any]) -> list[str]:
+    """What differs between the inputs a plan recorded and `current`: the parts the caller can
+    see, for the plan's groups (a group mapped to None is not where the caller looked).
+    Empty when they agree; a plan that records no inputs is the caller's to judge."""
+    out = []
+    if "window" in current and recorded.get("window") != current["window"]:
+        out.append(f"window {current['window']} is not the plan's {recorded.get('window')}")
+    was_groups = recorded.get("groups") or {}
+    for gid, parts in sorted((current.get("groups") or {}).items()):
+        was = was_groups.get(gid)
+        if parts is None:
+            out.append(f"{gid}: not found here")
+        elif was is None:
+            out.append(f"{gid}: not in the inputs the plan records")
+        else:
+            out.extend(
+                f"{gid}: its {part} changed"
+                for part in ("rules", "enis")
+                if part in parts and was.get(part) != parts[part]
+            )
+    if "workspace" in current and recorded.get("workspace") != current["workspace"]:
+        now, was = (current["workspace"].get("data"), (recorded.get("workspace") or {}).get("data"))
+        out.append(f"the flow-log data in the window spans {now}, the plan's spanned {was}")
+    was_logs = recorded.get("flow_logs") or {}
+    for where, digest in sorted((current.get("flow_logs") or {}).items()):
+        if where in was_logs and was_logs[where] != digest:
+            out.append(f"{where}: its flow logs changed")
+    return out
+
+
+def recorded_inputs(plan: Any) -> dict[str, Any] | None:
+    """The plan's `inputs` (a `planfile.Plan`), or None for a plan made before they existed."""
+    inputs = plan.raw.get("inputs")
+    if isinstance(inputs, dict) and inputs.get("version") == INPUTS_VERSION:
+        return inputs
+    return None
+
+
+def check_plan_itself(plan: Any) -> list[str]:
+    """For `apply`, which sees no snapshot (its drift check compares the live rules): refuse a
+    plan whose keep + revoke rules are not the rules it records it was made from (edited after
+    `propose`, or its inputs copied from another plan). Warnings when it records no inputs."""
+    recorded = recorded_inputs(plan)
+    if recorded is None:
+        return [f"{plan.path}: the plan records no inputs; only the live drift check applies"]
+    current = {
+        "groups": {
+            g.group_id: {"rules": rules_digest(r.rule for r in (*g.keep, *g.revoke))}
+            for g in plan.groups
+        }
+    }
+    refuse_mismatch(plan.path, recorded, current, "its own keep and revoke lists")
+    return []
+
+
+def check_against_workspace(plan: Any, con: Any, interfaces: list[str], against: str) -> None:
+    """Refuse (exit 3) a replay over other flow-log data than the plan was made from."""
+    recorded = recorded_inputs(plan)
+    if recorded is None or "workspace" not in recorded:
+        return  # check_against_snapshot has already warned
+    current = {"workspace": workspace_inputs(con, interfaces, (plan.window_start, plan.window_end))}
+    refuse_mismatch(plan.path, recorded, current, against)
+
+
+def check_against_snapshot(plan: Any, snapshot: Any) -> list[str]:
+    """Refuse (exit 3) a plan used with another snapshot than the one it was made from; the
+    warnings to print when the plan records no inputs to compare (older or hand-made plans)."""
+    recorded = recorded_inputs(plan)
+    if recorded is None:
+        return [
+            f"{plan.path}: the plan records no inputs, so it cannot be checked against "
+            f"{snapshot.root}: make it again with `sgharden propose` to have it checked"
+        ]
+    ids = [g.group_id for g in plan.groups]
+    current = snapshot_inputs(snapshot, ids, (plan.window_start, plan.window_end))
+    groups = current["groups"]
+    current["groups"] = {gid: groups.get(gid) for gid in ids}
+    del current["window"]  # taken from the plan: the snapshot says nothing about it
+    refuse_mismatch(plan.path, recorded, current, f"the snapshot {snapshot.root}")
+    return []
+
+
+def refuse_mismatch(plan_path: Path, recorded: Any, current: dict[str, Any], against: str) -> None:
+    """One line, exit 3, when the plan was made from other inputs than `against` holds."""
+    problems = plan_fingerprint_mismatches(recorded or {}, current)
+    if problems:
+        shown = "; ".join(problems[:4]) + (
+            f"; and {len(problems) - 4} more" if len(problems) > 4 else ""
+        )
+        raise InputError(
+            f"{plan_path}: made from other inputs than {against}: {shown}",
+            hint="make a new plan from what is there now (`sgharden propose`)",
+        )
+
+
+def plan_fingerprint(plan_path: Path) -> str:
+    """The identity of one plan: the sha256 of its canonical JSON (key order and whitespace do not
+    count; the recorded inputs do)."""
+    from sgharden.schema import load_json_strict
+
+    document = load_json_strict(plan_path, InputError)
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()

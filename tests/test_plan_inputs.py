@@ -1,0 +1,142 @@
+"""A plan is bound to what it was made from: ticket, dry-run and apply refuse (exit 3, one line)
+a plan met with another snapshot, other flow-log data, or keep/revoke lists edited after propose."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from sgharden.cli import main
+from sgharden.plan.fingerprint import plan_fingerprint
+
+FIXTURE = Path(__file__).parent / "fixtures" / "plan_small" / "snapshot"
+WEB = "sg-0a0000000000000aa"
+DB = "sg-0b0000000000000bb"
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.stderr
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(snapshot, plan) as propose writes them; the tests copy, never edit, these."""
+    root = tmp_path_factory.mktemp("made")
+    snap = root / "snap"
+    shutil.copytree(FIXTURE, snap)
+    plan = root / "plan.json"
+    code, err = run(
+        "propose", "--snapshot", str(snap), "--workspace", ":memory:", "--format", "json",
+        "--output", str(plan),
+    )  # fmt: skip
+    assert code == 0, err
+    return snap, plan
+
+
+@pytest.fixture
+def copy(made: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    snap = tmp_path / "snap"
+    shutil.copytree(made[0], snap)
+    plan = tmp_path / "plan.json"
+    shutil.copy(made[1], plan)
+    return snap, plan
+
+
+def edit(path: Path, change: Callable[[Any], None]) -> None:
+    document = json.loads(path.read_text())
+    change(document)
+    path.write_text(json.dumps(document, indent=1))
+
+
+def one_refusal(err: str, *parts: str) -> None:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sgharden: error: "), err
+    for part in parts:
+        assert part in lines[0], lines[0]
+
+
+def group(document: Any, gid: str) -> Any:
+    return next(g for g in document["SecurityGroups"] if g["GroupId"] == gid)
+
+
+def test_the_same_snapshot_passes_without_a_word(copy: tuple[Path, Path], tmp_path: Path) -> None:
+    snap, plan = copy
+    code, err = run("ticket", str(plan), "--snapshot", str(snap), "--out", str(tmp_path / "t"))
+    assert code == 0 and "sgharden: warning" not in err and "error" not in err, err
+
+
+def test_a_rule_added_since_the_plan_is_refused_by_ticket_and_dry_run(
+    copy: tuple[Path, Path], tmp_path: Path
+) -> None:
+    snap, plan = copy
+    extra = {"IpProtocol": "tcp", "FromPort": 3306, "ToPort": 3306, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}  # fmt: skip
+    edit(snap / "security-groups.json", lambda d: group(d, DB)["IpPermissions"].append(extra))
+    code, err = run("ticket", str(plan), "--snapshot", str(snap), "--out", str(tmp_path / "t"))
+    assert code == 3
+    one_refusal(err, str(plan), f"{DB}: its rules changed", "sgharden propose")
+    assert not (tmp_path / "t").exists()
+    code, err = run("dry-run", str(plan), "--snapshot", str(snap), "--out", str(tmp_path / "d"))
+    assert code == 3
+    one_refusal(err, f"{DB}: its rules changed")
+
+
+def test_other_enis_or_flow_logs_are_refused(copy: tuple[Path, Path], tmp_path: Path) -> None:
+    snap, plan = copy
+    edit(
+        snap / "network-interfaces.json",
+        lambda d: d["NetworkInterfaces"][0]["PrivateIpAddresses"][0].update(
+            PrivateIpAddress="10.0.9.9"
+        ),
+    )
+    edit(snap / "flow-logs.json", lambda d: d["FlowLogs"][0].update(TrafficType="REJECT"))
+    code, err = run("ticket", str(plan), "--snapshot", str(snap), "--out", str(tmp_path / "t"))
+    assert code == 3
+    one_refusal(err, "its enis changed", "123456789012/us-east-1: its flow logs changed")
+
+
+def test_a_replay_over_other_flow_log_data_is_refused(
+    copy: tuple[Path, Path], tmp_path: Path
+) -> None:
+    snap, plan = copy
+    days = sorted((snap / "flow-logs").rglob("*.log.gz"))
+    days[-1].unlink()  # the last day of the window is gone from the snapshot's flow logs
+    code, err = run("dry-run", str(plan), "--snapshot", str(snap), "--out", str(tmp_path / "d"))
+    assert code == 3
+    one_refusal(err, "the flow-log data in the window spans", "the flow logs in")
+
+
+def test_apply_refuses_keep_and_revoke_lists_edited_after_propose(copy: tuple[Path, Path]) -> None:
+    _, plan = copy
+    # a revoked rule dropped from the plan: the live drift check alone would read it as
+    # "a rule not in the plan" only once AWS is asked; the plan itself already says it is short
+    edit(plan, lambda p: next(g for g in p["groups"] if g["group_id"] == WEB)["revoke"].pop())
+    code, err = run("apply", str(plan), "--yes")
+    assert code == 3
+    one_refusal(err, f"{WEB}: its rules changed", "its own keep and revoke lists")
+
+
+def test_a_plan_without_inputs_is_read_with_one_warning(
+    copy: tuple[Path, Path], tmp_path: Path
+) -> None:
+    snap, plan = copy
+    edit(plan, lambda p: p.pop("inputs"))
+    code, err = run("ticket", str(plan), "--snapshot", str(snap), "--out", str(tmp_path / "t"))
+    assert code == 0
+    assert err.count("sgharden: warning: ") == 1 and "records no inputs" in err
+
+
+def test_the_plan_fingerprint_names_the_plan_not_its_layout(copy: tuple[Path, Path]) -> None:
+    _, plan = copy
+    before = plan_fingerprint(plan)
+    edit(plan, lambda p: None)  # rewritten with another indentation
+    assert plan_fingerprint(plan) == before
+    edit(plan, lambda p: p["inputs"]["groups"][WEB].update(rules="sha256:0"))
+    assert plan_fingerprint(plan) != before
