@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Mutation testing (mutmut 3) of the modules that decide and act: src/sgharden/analysis/ and
-# src/sgharden/change/. Not part of CI: the whole set takes hours on 2 cores.
+# Mutation testing (mutmut 3) of the modules that decide and act: src/sgharden/analysis/ (the
+# planner, matching, coverage, rule use), src/sgharden/targets.py (which ENIs a finding means),
+# src/sgharden/act/ (apply, rollback, stage, promote: the AWS writes) and src/sgharden/change/
+# (replay, verify, soak: the change judged on flow data). Not part of CI: hours on 2 cores.
 #
-#   bench/mutation.sh                                   # every module of analysis/ and change/
+#   bench/mutation.sh                                   # every module named above
 #   bench/mutation.sh src/sgharden/analysis/prefixes.py -- tests/test_planner.py
 #   MUTATION_JOBS=1 bench/mutation.sh MODULE... [-- TEST_FILE...]
+#   MUTATION_NAMES='sgharden.act.apply.x_group_change*' bench/mutation.sh ...  # some functions
 #
 # Modules before `--` are mutated; test files after it are the tests mutmut may run (default: all
 # of tests/; mutmut then runs, per mutant, only the tests that executed the mutated function).
@@ -21,10 +24,11 @@ while (($#)); do
     if [[ $1 == -- ]]; then shift; tests=("$@"); break; fi
     modules+=("$1"); shift
 done
-((${#modules[@]})) || modules=(src/sgharden/analysis/ src/sgharden/change/)
+((${#modules[@]})) || modules=(src/sgharden/analysis/ src/sgharden/targets.py src/sgharden/act/ src/sgharden/change/)
 ((${#tests[@]})) || tests=(tests/)
 
 work=${MUTATION_DIR:-$(mktemp -d -t sgharden-mutation.XXXXXX)}
+mkdir -p "$work"
 echo "mutation: working copy in $work" >&2
 (cd "$repo" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) |
     (cd "$work" && tar -xf -)
@@ -52,7 +56,9 @@ cd "$work"
 mkdir -p "$work/mutants/src"
 # the copy's src/ must shadow the editable install's path to the worktree
 export PYTHONPATH="$work/mutants/src${PYTHONPATH:+:$PYTHONPATH}"
-"$python" -m mutmut run --max-children "$jobs" || true
+# MUTATION_NAMES: mutant name patterns (space-separated) to run instead of all of them
+read -r -a names <<<"${MUTATION_NAMES:-}"
+"$python" -m mutmut run --max-children "$jobs" "${names[@]}" || true
 "$python" -m mutmut results --all true >"$work/results.txt" || true
 "$python" - "$work/results.txt" <<'PY'
 import collections, sys
