@@ -48,7 +48,8 @@ echo "mutation: working copy in $work" >&2
     echo "also_copy="
     printf '    %s\n' sql samples tests
     echo "pytest_add_cli_args="
-    printf '    %s\n' -p no:randomly -q
+    # one process: mutmut runs and times the tests itself (pytest-xdist's -n auto is in addopts)
+    printf '    %s\n' -p no:randomly -q -n 0
 } >"$work/setup.cfg"
 
 cd "$work"

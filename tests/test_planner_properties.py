@@ -131,6 +131,13 @@ def _conn(addr: str, probe: bool, port: int = 22) -> Connection:
     max_prefixes=1,
     declared=(),
 )
+@example(  # found by a CI run: scattered real sources on an uncovered ENI asked for a decision
+    ingress=[Rule(G, False, "-1", None, None, cidr_ipv4="0.0.0.0/0")],
+    traffic=[_conn("198.51.100.1", False), _conn("203.0.113.1", False)],
+    covered=False,
+    max_prefixes=1,
+    declared=(),
+)
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     ingress=st.lists(rules(), min_size=1, max_size=6, unique_by=lambda r: r.key()),

@@ -21,19 +21,19 @@ SCANNER = "192.0.2.66"
 
 def world(tmp_path: Path) -> tuple[Path, Path, str]:
     w = World(tmp_path / "world")
-    w.group("sg-ssh", "bastion", [ingress(22, "0.0.0.0/0")])
-    w.eni("eni-b", "10.0.1.10", ["sg-ssh"])
-    w.sg_finding("EC2.13", "sg-ssh")
+    w.group("sg-00000022", "bastion", [ingress(22, "0.0.0.0/0")])
+    w.eni("eni-0000000b", "10.0.1.10", ["sg-00000022"])
+    w.sg_finding("EC2.13", "sg-00000022")
     for i in range(6):  # the office: real SSH sessions on most days of the window
         for day in range(1, w.days, 2):
-            w.traffic("eni-b", "10.0.1.10", f"198.18.0.{10 + i}", 22, conns=2, day=day)
+            w.traffic("eni-0000000b", "10.0.1.10", f"198.18.0.{10 + i}", 22, conns=2, day=day)
     snap = w.write()
     ws = str(tmp_path / "ws.duckdb")
     plan_path = tmp_path / "plan.json"
     made = run(["propose", "--snapshot", str(snap), "--workspace", ws, "--format", "json",
                 "--output", str(plan_path), "--quiet"])  # fmt: skip
     assert made.exit_code == 0, made.output
-    assert group_of(json.loads(plan_path.read_text()), "sg-ssh")["status"] == "ready"
+    assert group_of(json.loads(plan_path.read_text()), "sg-00000022")["status"] == "ready"
     return snap, plan_path, ws
 
 
@@ -45,10 +45,10 @@ def later_log(tmp_path: Path, *, newcomer: bool) -> Path:
     def session(remote: str, day: int, i: int, answer: bool = True, size: int = 4000) -> None:
         t = epoch(T0 + timedelta(days=day, hours=9)) + 60 * i
         sport = 41000 + i
-        lines.append(f"2 {ACCOUNT} eni-b {remote} 10.0.1.10 {sport} 22 6 20 {size} {t} {t + 50} "
+        lines.append(f"2 {ACCOUNT} eni-0000000b {remote} 10.0.1.10 {sport} 22 6 20 {size} {t} {t + 50} "
                      "ACCEPT OK")  # fmt: skip
         if answer:
-            lines.append(f"2 {ACCOUNT} eni-b 10.0.1.10 {remote} 22 {sport} 6 18 9000 {t} {t + 50} "
+            lines.append(f"2 {ACCOUNT} eni-0000000b 10.0.1.10 {remote} 22 {sport} 6 18 9000 {t} {t + 50} "
                          "ACCEPT OK")  # fmt: skip
 
     for day in (17, 18, 19):
@@ -78,7 +78,7 @@ def test_a_new_real_source_the_plan_would_cut_is_a_fact(tmp_path: Path) -> None:
     assert result.exit_code == EXIT_ATTENTION, result.output
     cut = [e for e in events(result) if e["kind"] == "would-cut"]
     assert [(e["target_id"], e["detail"]["remote_addr"], e["detail"]["port"]) for e in cut] == [
-        ("sg-ssh", NEWCOMER, 22)
+        ("sg-00000022", NEWCOMER, 22)
     ]
     assert cut[0]["account_id"] == ACCOUNT and cut[0]["detail"]["kind"] == "real"
     assert cut[0]["detail"]["connections"] == 9

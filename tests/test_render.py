@@ -29,12 +29,12 @@ def plan(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
     from sgharden.analysis.planner import propose
 
     world = World(Path(tmp_path_factory.mktemp("render")))
-    world.group("sg-ssh", "bastion", [ingress(22, "0.0.0.0/0"), ingress(9200, "0.0.0.0/0")])
-    world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
-    world.sg_finding("EC2.13", "sg-ssh")
-    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3)
-    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, day=8)  # admins come back
-    world.probe("eni-b", "10.0.1.10", "192.0.2.200", 9200)
+    world.group("sg-00000022", "bastion", [ingress(22, "0.0.0.0/0"), ingress(9200, "0.0.0.0/0")])
+    world.eni("eni-0000000b", "10.0.1.10", ["sg-00000022"])
+    world.sg_finding("EC2.13", "sg-00000022")
+    world.traffic("eni-0000000b", "10.0.1.10", "198.51.100.10", 22, conns=3)
+    world.traffic("eni-0000000b", "10.0.1.10", "198.51.100.10", 22, day=8)  # admins come back
+    world.probe("eni-0000000b", "10.0.1.10", "192.0.2.200", 9200)
     _, con, snapshot, window = propose_in(world)
     return propose(con, snapshot, window, PlannerOptions(), now=datetime(2026, 11, 1, tzinfo=UTC))
 
@@ -48,7 +48,7 @@ def test_json_is_the_plan_contract(plan) -> None:  # type: ignore[no-untyped-def
 
 def test_table_shows_current_and_proposed_rules_with_counts(plan) -> None:  # type: ignore[no-untyped-def]
     text = renderer(OutputFormat.TABLE)(plan)
-    assert "sg-ssh (bastion)" in text and "[ready]" in text
+    assert "sg-00000022 (bastion)" in text and "[ready]" in text
     lines = text.splitlines()
     revoke = next(line for line in lines if line.startswith("revoke") and "tcp 22 " in line)
     assert "0.0.0.0/0" in revoke and " 4 " in revoke

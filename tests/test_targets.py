@@ -25,12 +25,15 @@ def world(tmp_path: Path) -> World:
 def _shared_groups_world(world: World) -> None:
     """A DB with groups {a, b}; two other DBs' RDS ENIs carry only a or only b; an instance whose
     second ENI is attached to it but not listed on the instance."""
-    world.group("sg-a", "a", [ingress(5432, "0.0.0.0/0")])
-    world.group("sg-b", "b", [ingress(5432, "10.0.0.0/8")])
-    world.eni("eni-db-ab", "10.0.3.10", ["sg-a", "sg-b"], **RDS)
-    world.eni("eni-db-a", "10.0.3.11", ["sg-a"], **RDS)
-    world.eni("eni-db-b", "10.0.3.12", ["sg-b"], **RDS)
-    for identifier, groups in (("orders-db", ["sg-a", "sg-b"]), ("a-db", ["sg-a"])):
+    world.group("sg-0000000a", "a", [ingress(5432, "0.0.0.0/0")])
+    world.group("sg-0000000b", "b", [ingress(5432, "10.0.0.0/8")])
+    world.eni("eni-000000ab", "10.0.3.10", ["sg-0000000a", "sg-0000000b"], **RDS)
+    world.eni("eni-0000000a", "10.0.3.11", ["sg-0000000a"], **RDS)
+    world.eni("eni-000000bb", "10.0.3.12", ["sg-0000000b"], **RDS)
+    for identifier, groups in (
+        ("orders-db", ["sg-0000000a", "sg-0000000b"]),
+        ("a-db", ["sg-0000000a"]),
+    ):
         world.dbs.append(
             {
                 "DBInstanceIdentifier": identifier,
@@ -44,23 +47,27 @@ def _shared_groups_world(world: World) -> None:
     world.finding(
         "RDS.2", "AwsRdsDbInstance", "orders-db", f"arn:aws:rds:{REGION}:111122223333:db:orders-db"
     )
-    world.traffic("eni-db-ab", "10.0.3.10", "10.0.2.10", 5432, conns=3)
-    world.traffic("eni-db-a", "10.0.3.11", "198.51.100.42", 5432)  # a-db's client, not orders-db's
-    world.group("sg-i", "i", [])
-    world.eni("eni-i1", "10.0.1.10", ["sg-i"], Attachment={"InstanceId": "i-web"})
-    world.eni("eni-i2", "10.0.1.11", ["sg-i"], Attachment={"InstanceId": "i-web"})
+    world.traffic("eni-000000ab", "10.0.3.10", "10.0.2.10", 5432, conns=3)
+    world.traffic(
+        "eni-0000000a", "10.0.3.11", "198.51.100.42", 5432
+    )  # a-db's client, not orders-db's
+    world.group("sg-00000001", "i", [])
+    world.eni("eni-000000e1", "10.0.1.10", ["sg-00000001"], Attachment={"InstanceId": "i-000000eb"})
+    world.eni("eni-000000e2", "10.0.1.11", ["sg-00000001"], Attachment={"InstanceId": "i-000000eb"})
     world.instances.append(
         {
-            "InstanceId": "i-web",
+            "InstanceId": "i-000000eb",
             "VpcId": VPC,
             "PublicIpAddress": "54.1.2.3",
-            "NetworkInterfaces": [{"NetworkInterfaceId": "eni-i1"}],
-            "SecurityGroups": [{"GroupId": "sg-i"}],
+            "NetworkInterfaces": [{"NetworkInterfaceId": "eni-000000e1"}],
+            "SecurityGroups": [{"GroupId": "sg-00000001"}],
             "State": {"Name": "running"},
         }
     )
-    world.finding("EC2.9", "AwsEc2Instance", "i-web", f"arn:aws:ec2:{REGION}:1:instance/i-web")
-    world.sg_finding("EC2.19", "sg-b")
+    world.finding(
+        "EC2.9", "AwsEc2Instance", "i-000000eb", f"arn:aws:ec2:{REGION}:1:instance/i-000000eb"
+    )
+    world.sg_finding("EC2.19", "sg-0000000b")
 
 
 def _enabled_for(world: World) -> dict[str, set[str]]:
@@ -88,9 +95,9 @@ def test_enable_logs_exactly_the_enis_propose_reads(world: World) -> None:
 def test_a_db_means_the_rds_enis_carrying_exactly_its_groups(world: World) -> None:
     _shared_groups_world(world)
     enabled = _enabled_for(world)
-    assert enabled["orders-db"] == {"eni-db-ab"}  # not a-db's ENI, not the {b}-only one
-    assert enabled["i-web"] == {"eni-i1", "eni-i2"}  # listed, or attached to it
-    assert enabled["sg-b"] == {"eni-db-ab", "eni-db-b"}
+    assert enabled["orders-db"] == {"eni-000000ab"}  # not a-db's ENI, not the {b}-only one
+    assert enabled["i-000000eb"] == {"eni-000000e1", "eni-000000e2"}  # listed, or attached to it
+    assert enabled["sg-0000000b"] == {"eni-000000ab", "eni-000000bb"}
     (db,) = (r for r in propose_in(world)[0]["resources"] if r["resource_id"] == "orders-db")
     # a-db's internet client does not keep orders-db public
     assert db["action"] == "disable-public-access"

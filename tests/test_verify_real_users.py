@@ -17,13 +17,13 @@ SOURCES = 22
 
 def test_rejected_real_user_beyond_the_evidence_top_sources_is_flagged(tmp_path: Path) -> None:
     world = World(tmp_path / "world")
-    world.group("sg-ssh", "bastion", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
-    world.sg_finding("EC2.13", "sg-ssh")
+    world.group("sg-00000022", "bastion", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-0000000b", "10.0.1.10", ["sg-00000022"])
+    world.sg_finding("EC2.13", "sg-00000022")
     # real SSH sessions from one office /24 (one authorized prefix); the last is the quietest
     for i in range(SOURCES):
         world.traffic(
-            "eni-b",
+            "eni-0000000b",
             "10.0.1.10",
             f"198.18.0.{10 + i}",
             22,
@@ -40,7 +40,7 @@ def test_rejected_real_user_beyond_the_evidence_top_sources_is_flagged(tmp_path:
          "--output", str(plan_path), "--quiet"],
     )  # fmt: skip
     assert made.exit_code == 0, made.output
-    group = group_of(json.loads(plan_path.read_text()), "sg-ssh")
+    group = group_of(json.loads(plan_path.read_text()), "sg-00000022")
     assert group["status"] == "ready"
     quietest = f"198.18.0.{10 + SOURCES - 1}"
     # The evidence lists the top 20 sources of each rule; a rule with more real sources than that
@@ -59,7 +59,7 @@ def test_rejected_real_user_beyond_the_evidence_top_sources_is_flagged(tmp_path:
     log.write_text(
         "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
         "start end action log-status\n"
-        f"2 {ACCOUNT} eni-b {quietest} 10.0.1.10 51000 22 6 2 120 {t} {t + 5} REJECT OK\n"
+        f"2 {ACCOUNT} eni-0000000b {quietest} 10.0.1.10 51000 22 6 2 120 {t} {t + 5} REJECT OK\n"
     )
     verdict = runner.invoke(
         main,
@@ -73,12 +73,14 @@ def test_rejected_real_user_beyond_the_evidence_top_sources_is_flagged(tmp_path:
 
 def test_a_source_that_was_only_a_probe_is_not_a_former_real_user(tmp_path: Path) -> None:
     world = World(tmp_path / "world")
-    world.group("sg-ssh", "bastion", [ingress(22, "0.0.0.0/0")])
-    world.eni("eni-b", "10.0.1.10", ["sg-ssh"])
-    world.sg_finding("EC2.13", "sg-ssh")
-    world.traffic("eni-b", "10.0.1.10", "198.51.100.10", 22, conns=3)
+    world.group("sg-00000022", "bastion", [ingress(22, "0.0.0.0/0")])
+    world.eni("eni-0000000b", "10.0.1.10", ["sg-00000022"])
+    world.sg_finding("EC2.13", "sg-00000022")
+    world.traffic("eni-0000000b", "10.0.1.10", "198.51.100.10", 22, conns=3)
     scanner = "192.0.2.200"
-    world.probe("eni-b", "10.0.1.10", scanner, 22)  # a probe in the plan's window, nothing more
+    world.probe(
+        "eni-0000000b", "10.0.1.10", scanner, 22
+    )  # a probe in the plan's window, nothing more
     snap = world.write()
     ws = str(tmp_path / "ws.duckdb")
     plan_path = tmp_path / "plan.json"
@@ -89,14 +91,14 @@ def test_a_source_that_was_only_a_probe_is_not_a_former_real_user(tmp_path: Path
          "--output", str(plan_path), "--quiet"],
     )  # fmt: skip
     assert made.exit_code == 0, made.output
-    assert group_of(json.loads(plan_path.read_text()), "sg-ssh")["status"] == "ready"
+    assert group_of(json.loads(plan_path.read_text()), "sg-00000022")["status"] == "ready"
     after = T0 + timedelta(days=world.days + 2)
     t = epoch(after)
     log = tmp_path / "after.log"
     log.write_text(
         "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
         "start end action log-status\n"
-        f"2 {ACCOUNT} eni-b {scanner} 10.0.1.10 51000 22 6 1 44 {t} {t + 5} REJECT OK\n"
+        f"2 {ACCOUNT} eni-0000000b {scanner} 10.0.1.10 51000 22 6 1 44 {t} {t + 5} REJECT OK\n"
     )
     verdict = runner.invoke(
         main,

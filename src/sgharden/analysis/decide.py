@@ -389,7 +389,8 @@ def plan_group(
     kept_rules = [d.rule for d in planner.keep]
     authorize = _dedupe(planner.authorize, kept_rules)
     check = verdict(coverage, options.min_window_days, options.max_gap_share)
-    if planner.enis and not check.ok and (planner.revoke or authorize):
+    # incomplete evidence comes first: a decision asked on part of the data could be the wrong one
+    if planner.enis and not check.ok and (planner.revoke or authorize or planner.undecided):
         warnings.extend(check.reasons)
         ready = readiness(
             coverage, inventory, options.min_window_days, options.max_gap_share, snapshot_root
