@@ -26,6 +26,7 @@ from sgharden.analysis.resources import SourceClass, resource_use_from_connectio
 from sgharden.analysis.rule_use import match_rules, prepare, rule_sources, use_counts
 from sgharden.analysis.shut_out import RevokedKey, python_revoked_keys, sql_revoked_keys
 from sgharden.model import Interface, Inventory, Rule, SecurityGroup
+from sgharden.resources import query
 from sgharden.snapshot import Snapshot
 from sgharden.targets import ResourceTarget, Targets
 
@@ -198,6 +199,7 @@ class SqlUse:
                 self.rule_ids[(_key(t), rule)] = len(rule_list)
                 rule_list.append((len(rule_list), rule, list(t.interfaces), t.inventory))
         self.uses = sql_rule_uses(con, rule_list, window, options)
+        self._matched: set[int] | None = None  # rule ids with a row in plan_matches
 
     def group(
         self, target: ResourceTarget, group: SecurityGroup
@@ -210,7 +212,10 @@ class SqlUse:
         return sql_resource_use(self.con, ids, self.options.top_sources)
 
     def revoked_keys(self, target: ResourceTarget, revoked: list[Rule]) -> list[RevokedKey]:
-        return sql_revoked_keys(self.con, [self.rule_ids[(_key(target), r)] for r in revoked])
+        if self._matched is None:  # most revoked rules let nothing in: skip their query
+            self._matched = {r for (r,) in self.con.execute(query("plan_matched_rules")).fetchall()}
+        ids = [self.rule_ids[(_key(target), r)] for r in revoked]
+        return sql_revoked_keys(self.con, [i for i in ids if i in self._matched])
 
 
 class PythonUse:
