@@ -21,7 +21,6 @@ Unknown keys, missing or mistyped fields are an `InputError` naming the file, th
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -31,6 +30,7 @@ from typing import Any
 from sgharden.errors import InputError
 from sgharden.findings import IN_SCOPE_CONTROLS
 from sgharden.model import Finding
+from sgharden.settings import read_toml
 
 MATCHES = ("group", "rule", "resource", "control")
 REQUIRED = ("id", "match", "reason", "owner", "approver", "expires", "ticket")
@@ -158,14 +158,7 @@ def parse_entry(path: Path, index: int, entry: Any) -> Acceptance:
 
 def load_acceptances(path: Path | str) -> tuple[Acceptance, ...]:
     path = Path(path)
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML ({exc})") from None
+    document = read_toml(path)
     unknown = sorted(set(document) - {"accepted", "planner"})  # [planner]: sgharden.settings
     if unknown:
         raise _fail(path, unknown[0], "unknown top-level key (only [[accepted]] and [planner])")
