@@ -81,3 +81,11 @@ def test_tens_of_thousands_of_sources_fit_in_a_few_prefixes() -> None:
     nets = aggregate(sources, max_prefixes=4, widest_prefix=8)
     assert nets is not None and len(nets) <= 4
     assert all(any(parse_address(s) in n for n in nets) for s in sources[::997])
+
+
+def test_of_two_equally_narrow_merges_the_leftmost_is_made() -> None:
+    # (.0, .2) and (.4, .6) both make a /30; the greedy merges the first pair
+    sources = ["10.0.0.0", "10.0.0.2", "10.0.0.4", "10.0.0.6"]
+    args = {"max_prefixes": 3, "widest_prefix": 24}
+    expected = [ipaddress.ip_network(n) for n in ("10.0.0.0/30", "10.0.0.4/32", "10.0.0.6/32")]
+    assert aggregate(sources, **args) == reference(sources, **args) == expected
