@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 
 from sgharden.errors import InputError
-from sgharden.flowlogs import ocsf
+from sgharden.flowlogs import ocsf, record_check
 from sgharden.flowlogs.fields import (
     BY_COLUMN,
     FIELDS,
@@ -231,14 +231,14 @@ def _text_projection(
     select = []
     for col in columns:
         if col in present:
-            expr = _with_object_defaults(col, _quote(present[col]))
+            expr = _with_object_defaults(col, record_check.value_expr(present[col]))
         else:
             expr = _with_object_defaults(col, f"NULL::{BY_COLUMN[col].sql_type}")
         select.append(f"{expr} AS {_quote(col)}")
     unknown = [n for n in header if n not in FIELDS]
-    select += [f"{_extra_expr(unknown)} AS extra", "NULL::BIGINT AS line", "filename AS source"]
-    types = {n: (FIELDS[n].sql_type if n in FIELDS else "VARCHAR") for n in header}
-    return ", ".join(select), types
+    line = record_check.line_expr(header)  # marks a record the line parser would refuse
+    select += [f"{_extra_expr(unknown)} AS extra", f"{line} AS line", "filename AS source"]
+    return ", ".join(select), record_check.read_types(header)
 
 
 def _parquet_projection(columns: tuple[str, ...], stage_columns: tuple[str, ...]) -> str:
@@ -413,9 +413,9 @@ class Ingester:
             row[0]
             for row in self.con.execute(
                 "SELECT DISTINCT source FROM stage WHERE source IN (SELECT unnest($files)) AND "
-                "coalesce(log_status, 'OK') = 'OK' AND (interface_id IS NULL OR srcaddr IS NULL "
-                "OR dstaddr IS NULL OR protocol IS NULL OR start IS NULL)",
-                {"files": files},
+                "(line = $refused OR coalesce(log_status, 'OK') = 'OK' AND (interface_id IS NULL "
+                "OR srcaddr IS NULL OR dstaddr IS NULL OR protocol IS NULL OR start IS NULL))",
+                {"files": files, "refused": record_check.REFUSED_LINE},
             ).fetchall()
         }
         if flagged:
