@@ -15,7 +15,7 @@ CREATE OR REPLACE TEMP MACRO flow_uint_ok(t, v, largest) AS
 
 -- An address as ipaddress takes it without zone index (`fe80::1%eth0`) or prefix (`/24`):
 -- dotted IPv4 with octets 0-255 and no leading zeros; IPv6 of hex groups with at most one `::`.
--- IPv6 with an embedded IPv4 tail (::ffff:1.2.3.4) is left to the line parser.
+-- Not IPv6 with an IPv4 tail (::ffff:1.2.3.4): the line parser refuses it too (ip_hex has no form).
 CREATE OR REPLACE TEMP MACRO flow_addr_ok(t) AS
     t IS NULL OR CASE
         WHEN contains(t, ':') THEN regexp_full_match(t,

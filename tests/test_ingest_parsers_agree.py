@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sgharden.flowlogs.ingest import IngestOptions, ingest
-from sgharden.flowlogs.textparse import parse_lines
+from sgharden.flowlogs.textparse import _is_address, parse_lines
 from sgharden.workspace import open_workspace
 
 HEADER = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
@@ -34,6 +34,7 @@ HOSTILE = {
     "bytes": ["99999999999999999999999", "4e3", "-1", "4000", "9223372036854775807", "1.5"],
     "action": ["accept", "ACCEPT", "Reject", "-"],
     "log-status": ["ok", "OK", "NODATA"],
+    "start": ["9223372036854775807", "253402300799", "253402300800"],
     "interface-id": ["eni-1\tx", "eni-1\xa0x", "eni-1\x1cx", "eni-0a1b2c3d4e5f60718", "eni-é"],
 }  # fmt: skip
 
@@ -104,7 +105,7 @@ def test_valid_records_stay_on_the_fast_path(name: str, token: str) -> None:
     assert fast_path_lines([GOOD, GOOD.replace("ACCEPT", "accept")]) == [2]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(sorted(HOSTILE)).flatmap(lambda n: st.tuples(st.just(n), st.sampled_from(HOSTILE[n]))), min_size=1, max_size=3))  # fmt: skip
 def test_the_fast_path_and_the_line_parser_store_the_same(edits: list[tuple[str, str]]) -> None:
     tokens = GOOD.split()
@@ -117,3 +118,19 @@ def test_the_fast_path_and_the_line_parser_store_the_same(edits: list[tuple[str,
     slow, slow_rejects = stored([GOOD, line, "2 123456789012 garbage"])
     assert slow_rejects[-1][:2] == (4, "expected 14 fields, found 3")
     assert (fast, fast_rejects) == (slow, slow_rejects[:-1])
+
+
+ADDRESS_TEXT = st.text(alphabet="0123456789abcdefABCDEF:.%/ ", max_size=45)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.one_of(ADDRESS_TEXT, st.ip_addresses().map(str), st.ip_addresses(v=6).map(lambda a: a.exploded)), max_size=40))  # fmt: skip
+def test_the_address_check_takes_only_what_the_line_parser_takes(texts: list[str]) -> None:
+    con = open_workspace(None)
+    taken = con.execute("SELECT flow_addr_ok(unnest($t))", {"t": texts}).fetchall()
+    con.close()
+    # the same answer as the line parser: sound (the fast path stores no address the line parser
+    # refuses) and complete (valid addresses stay on the fast path)
+    assert [(t, bool(ok)) for t, (ok,) in zip(texts, taken, strict=True)] == [
+        (t, _is_address(t)) for t in texts
+    ]

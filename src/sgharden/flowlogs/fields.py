@@ -111,6 +111,7 @@ def largest_value(column: str) -> int:
         return _LARGEST_TIME
     return 2**31 - 1 if BY_COLUMN[column].sql_type == "INTEGER" else 2**63 - 1
 
+
 _FIELD_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _LOG_FORMAT_TOKEN = re.compile(r"\$\{([a-z0-9-]+)\}")
 

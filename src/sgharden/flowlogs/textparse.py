@@ -94,13 +94,14 @@ def _row(
 
 
 def _is_address(token: str) -> bool:
-    # no zone index (fe80::1%eth0) and no prefix: the workspace stores addresses as hex to match
-    # CIDR blocks, which neither has a place in
+    # no zone index (fe80::1%eth0), no prefix and no IPv4 tail in IPv6 (::ffff:1.2.3.4, which flow
+    # logs do not write): the workspace stores addresses as hex to match CIDR blocks, and
+    # sql/macros.sql's ip_hex has no form for these
     try:
         ipaddress.ip_address(token)
     except ValueError:
         return False
-    return "%" not in token and token.isascii()
+    return "%" not in token and token.isascii() and not (":" in token and "." in token)
 
 
 def parse_lines(
