@@ -35,7 +35,11 @@ HOSTILE = {
     "action": ["accept", "ACCEPT", "Reject", "-"],
     "log-status": ["ok", "OK", "NODATA"],
     "start": ["9223372036854775807", "253402300799", "253402300800"],
-    "interface-id": ["eni-1\tx", "eni-1\xa0x", "eni-1\x1cx", "eni-0a1b2c3d4e5f60718", "eni-é"],
+    "interface-id": [
+        "eni-1\tx", "eni-1\xa0x", "eni-1\x1cx", "eni-0a1b2c3d4e5f60718", "eni-é", "eni-1\rx",
+        'eni-"1"', "\\N", "eni-1\x00x",
+    ],
+    "srcport": ["443\t", "\t443", "4\x0b43"],
 }  # fmt: skip
 
 

@@ -536,17 +536,18 @@ class Ingester:
         index = [KNOWN_COLUMNS.index(c) for c in self.stage_columns]
         acct, region = KNOWN_COLUMNS.index("account_id"), KNOWN_COLUMNS.index("region")
         defaults = {acct: obj.account_id, region: obj.region}
-        # Tokens came from str.split(): no tabs or newlines inside, so plain TSV is exact.
+        # Every value quoted: a token is cut at spaces only, so it may hold a tab, a quote, a CR
+        # or the text \N; only a missing value is the bare \N.
         with path.open("w", encoding="utf-8") as fh:
             for row in rows:
                 values = [row[i] if row[i] is not None else defaults.get(i) for i in index]
                 values += [row[-2], row[-1], obj.source]  # extra, line, source
-                fh.write("\t".join(_NULL if v is None else str(v) for v in values) + "\n")
+                fh.write("\t".join(_NULL if v is None else _quoted(str(v)) for v in values) + "\n")
         types = {c: BY_COLUMN[c].sql_type for c in self.stage_columns}
         types.update({"extra": "VARCHAR", "line": "BIGINT", "source": "VARCHAR"})
         self.con.execute(
             "INSERT INTO stage SELECT * FROM read_csv($p, delim='\t', header=false, columns=$types, "
-            "nullstr='\\N', quote='', escape='', auto_detect=false)",
+            "nullstr='\\N', quote='\"', escape='\"', allow_quoted_nulls=false, auto_detect=false)",
             {"p": str(path), "types": types},
         )
 
@@ -628,6 +629,10 @@ class Ingester:
 
 def _object_params(obj: FlowLogObject) -> dict[str, str | None]:
     return {"account_id": obj.account_id, "region": obj.region}
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _clean(text: str) -> str:

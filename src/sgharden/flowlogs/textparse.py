@@ -120,7 +120,10 @@ def parse_lines(
     fmt: tuple[str, ...] | None = log_format
     bad_header: str | None = None
     for line_no, text in lines:
-        tokens = text.split()
+        # fields are separated by spaces, as AWS writes them and DuckDB's reader splits them (runs
+        # of spaces tolerated); a tab or other whitespace stays inside its field, where the
+        # typed checks refuse it (str.split() would cut there and shift the fields)
+        tokens = [token for token in text.split(" ") if token]
         if not tokens:
             continue
         if looks_like_header(tokens):
