@@ -13,6 +13,7 @@ from __future__ import annotations
 from sgharden.flowlogs.fields import ADDRESS_COLUMNS, FIELDS, largest_value
 
 REFUSED_LINE = -1
+_TWINS = {"pkt-srcaddr": "srcaddr", "pkt-dstaddr": "dstaddr"}
 
 
 def _quote(name: str) -> str:
@@ -48,6 +49,15 @@ def _field_check(name: str) -> str | None:
 
 def line_expr(header: tuple[str, ...]) -> str:
     """The stage's `line` on the fast path: NULL for a valid record, REFUSED_LINE otherwise."""
-    checks = [check for check in map(_field_check, header) if check]
+    checks = []
+    for name in header:
+        check = _field_check(name)
+        twin = _TWINS.get(name)
+        if check and twin in header:
+            # pkt-srcaddr is srcaddr unless a middlebox rewrote it: equal text needs no check
+            # (address checks are most of this check's cost)
+            check = f"({_quote(name)} = {_quote(twin)} OR {check})"
+        if check:
+            checks.append(check)
     valid = " AND ".join(checks) or "true"
     return f"CASE WHEN {valid} THEN NULL ELSE {REFUSED_LINE} END::BIGINT"
