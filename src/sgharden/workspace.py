@@ -63,7 +63,8 @@ def open_workspace(
             con.execute("INSERT INTO workspace_meta VALUES ($v)", {"v": SCHEMA_VERSION})
     con.execute(query("macros"))
     con.execute(query("record_check"))  # the fast path's typed check of ingested values
-    con.execute(query("classify_sources"))  # the table macro source_verdicts (after macros)
+    con.execute(query("inbound_use"))  # inbound_rows / inbound_accepted: the one roll-up scan
+    con.execute(query("classify_sources"))  # the table macro source_verdicts (after both)
     return con
 
 
