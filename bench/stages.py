@@ -1,6 +1,6 @@
 """Where ingest spends its time: each SQL statement it runs, timed, on the benchmark's objects.
 
-    python bench/stages.py [--kind text|parquet] [--records 2000000] [--stage]
+    python bench/stages.py [--kind text|parquet] [--records 2000000]
 
 Runs the library's Ingester in this process with a connection that times every `execute` and
 labels it by the `sql/` query name (or the statement's first words). A diagnostic for whoever
@@ -59,12 +59,7 @@ def main() -> None:
     parser.add_argument("--kind", choices=("text", "parquet"), default="text")
     parser.add_argument("--records", type=int, default=2_000_000)
     parser.add_argument("--data", type=Path, default=BENCH / "data")
-    parser.add_argument(
-        "--stage", action="store_true", help="every batch the stage-based way (no one pass)"
-    )
     args = parser.parse_args()
-    if args.stage:
-        ingest_module.Ingester._one_pass_batch = lambda self, objects: False  # type: ignore[method-assign]
     named = ingest_module.query
     ingest_module.query = lambda name: f"/*{name}*/ " + named(name)  # type: ignore[assignment]
     spent: collections.Counter[str] = collections.Counter()
@@ -79,7 +74,7 @@ def main() -> None:
         report = ingester.run(files)
         total, cpu_total = time.perf_counter() - started, _cpu_seconds() - cpu_started
         con.close()
-    print(f"load {os.getloadavg()[0]:.1f}; one-pass batches {report.batches_one_pass}")
+    print(f"load {os.getloadavg()[0]:.1f}; records {report.records:,}")
     print("| statement | wall s | CPU s | CPU share |\n|---|---:|---:|---:|")
     for label, seconds in cpu.most_common():
         if spent[label] >= 0.01:

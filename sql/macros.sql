@@ -45,11 +45,3 @@ CREATE OR REPLACE TEMP MACRO probe_like(protocol, remote_family, connections, pa
         AND bytes_in <= max_bytes_in * greatest(connections, 1)
         AND packets_in <= max_packets_in * greatest(connections, 1)
     END;
-
--- sample_content(...): the one-pass ingest's stand-in for read order among records of one object
--- in the same second (sql/pass_batch.sql): 40 bits of a hash of what the sample stores.
-CREATE OR REPLACE TEMP MACRO sample_content(srcaddr, dstaddr, srcport, dstport, packets, bytes,
-                                            end_time, action, version, account_id, log_status,
-                                            source) AS
-    (hash(srcaddr, dstaddr, srcport, dstport, packets, bytes, end_time, action, version,
-          account_id, log_status, source) >> 24)::HUGEINT;

@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 
 from sgharden.errors import InputError
-from sgharden.flowlogs import ocsf, onepass
+from sgharden.flowlogs import ocsf
 from sgharden.flowlogs.fields import (
     BY_COLUMN,
     FIELDS,
@@ -65,12 +65,6 @@ DEFAULT_BATCH_BYTES = 24 * 1024 * 1024
 _NULL = "\\N"
 _REQUIRED_INDEX = [KNOWN_COLUMNS.index(c) for c in REQUIRED_FOR_ROLLUP]
 _STATUS_INDEX = KNOWN_COLUMNS.index("log_status")
-_NOT_FLOW_LOG = "not a flow-log object (name is not .log[.gz], .parquet or .json)"
-_READ_CSV_OPTIONS = (
-    "delim=' ', header=true, columns=$types, nullstr='-', quote='', escape='', "
-    "auto_detect=false, filename=true, store_rejects=true, rejects_table='csv_rejects', "
-    "rejects_scan='csv_scans'"
-)
 
 
 @dataclass
@@ -97,7 +91,6 @@ class IngestReport:
     # objects with some lines rejected and some stored: (source, lines rejected, the first reason)
     objects_with_rejects: list[tuple[str, int, str]] = field(default_factory=list)
     seconds: float = 0.0
-    batches_one_pass: int = 0  # batches read without the stage (onepass.py)
 
     @property
     def anything_rejected(self) -> bool:
@@ -332,10 +325,7 @@ class Ingester:
     # ---- one batch --------------------------------------------------------------------------
     def _batch(self, objects: list[FlowLogObject]) -> None:
         """Stage the batch in temp tables (outside a transaction: a failed read of one object
-        would abort it), then write everything durable in one transaction. A batch that is all
-        clean fast-path objects skips the stage (onepass.py)."""
-        if not self.options.keep_records and self._one_pass_batch(objects):
-            return
+        would abort it), then write everything durable in one transaction."""
         con = self.con
         con.execute(_stage_ddl(self.stage_columns))
         rejects: dict[str, list[Reject]] = {o.source: [] for o in objects}
@@ -345,7 +335,11 @@ class Ingester:
         slow: list[FlowLogObject] = []
         for obj in objects:
             if obj.kind == KIND_OTHER:
-                rejects[obj.source].append(Reject(None, _NOT_FLOW_LOG, ""))
+                rejects[obj.source].append(
+                    Reject(
+                        None, "not a flow-log object (name is not .log[.gz], .parquet or .json)", ""
+                    )
+                )
             elif obj.kind == KIND_PARQUET:
                 parquet.append(obj)
             elif obj.kind == KIND_CLOUDWATCH:
@@ -371,105 +365,6 @@ class Ingester:
             con.execute("ROLLBACK")
             raise
 
-    def _one_pass_batch(self, objects: list[FlowLogObject]) -> bool:
-        """Ingest the batch in one pass from the readers into the aggregate, when every object
-        is read by DuckDB (a usable text header, flow-log Parquet) and reads clean; False (and
-        nothing written) otherwise, for the stage-based path to take it."""
-        rejects: dict[str, list[Reject]] = {o.source: [] for o in objects}
-        by_header: dict[tuple[tuple[str, ...], str | None, str | None], list[FlowLogObject]] = {}
-        parquet: list[FlowLogObject] = []
-        for obj in objects:
-            if obj.kind == KIND_OTHER:
-                rejects[obj.source].append(Reject(None, _NOT_FLOW_LOG, ""))
-            elif obj.kind == KIND_PARQUET:
-                parquet.append(obj)
-            elif obj.kind == KIND_CLOUDWATCH:
-                return False
-            else:
-                header = self._usable_header(obj)
-                if header is None:
-                    return False
-                by_header.setdefault((header, obj.account_id, obj.region), []).append(obj)
-        readers = []
-        for (header, _, _), group in by_header.items():
-            projection, types = _text_projection(header, self.stage_columns)
-            readers.append(
-                onepass.Reader(
-                    f"SELECT {projection} FROM read_csv($files, {_READ_CSV_OPTIONS})",
-                    {
-                        "files": [o.source for o in group],
-                        "types": types,
-                        **_object_params(group[0]),
-                    },
-                    csv=True,
-                )
-            )
-        groups = self._parquet_groups(parquet, rejects)
-        if groups is None:
-            return False
-        for cols, group in groups:
-            readers.append(
-                onepass.Reader(
-                    f"SELECT {_parquet_projection(cols, self.stage_columns)} "
-                    "FROM read_parquet($files, filename=true, hive_partitioning=false)",
-                    {"files": [o.source for o in group], **_object_params(group[0])},
-                    csv=False,
-                )
-            )
-        if not onepass.aggregate(self.con, readers):
-            return False
-        self.con.execute("BEGIN")
-        try:
-            tie_stage = _stage_ddl(self.stage_columns).replace(" stage (", " tie_stage (", 1)
-            counts = onepass.finish(self.con, readers, tie_stage)
-            if counts is None:
-                self.con.execute("ROLLBACK")
-                return False
-            self._write_rejects(rejects)
-            self._write_manifest(objects, rejects, {}, counts)
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        self.report.batches_one_pass += 1
-        return True
-
-    def _parquet_groups(
-        self, objects: list[FlowLogObject], rejects: dict[str, list[Reject]]
-    ) -> list[tuple[tuple[str, ...], list[FlowLogObject]]] | None:
-        """Flow-log Parquet objects grouped by their columns (an unreadable one, or one lacking
-        the columns the roll-up needs, is rejected whole); None when one is Security Lake OCSF,
-        which is mapped through the stage (ocsf.py)."""
-        by_columns: dict[tuple[tuple[str, ...], str | None, str | None], list[FlowLogObject]] = {}
-        for obj in objects:
-            try:
-                cols = self._parquet_leaves(obj)
-            except duckdb.Error as exc:
-                rejects[obj.source].append(
-                    Reject(None, f"unreadable Parquet: {_first_line(exc)}", "")
-                )
-                continue
-            if ocsf.is_ocsf_leaves(cols):
-                return None
-            missing = [c for c in REQUIRED_FOR_ROLLUP if c not in cols]
-            if missing:
-                rejects[obj.source].append(
-                    Reject(None, f"Parquet object lacks columns {', '.join(missing)}", "")
-                )
-                continue
-            by_columns.setdefault((cols, obj.account_id, obj.region), []).append(obj)
-        return [(cols, group) for (cols, _, _), group in by_columns.items()]
-
-    def _parquet_leaves(self, obj: FlowLogObject) -> tuple[str, ...]:
-        return tuple(
-            r[0]
-            for r in self.con.execute(
-                "SELECT name FROM parquet_schema($f) WHERE num_children IS NULL "
-                "OR num_children = 0",
-                {"f": obj.source},
-            ).fetchall()
-        )
-
     def _usable_header(self, obj: FlowLogObject) -> tuple[str, ...] | None:
         """The header for the fast path, or None when the line parser must read the object."""
         line = self.reader.first_line(obj)
@@ -488,7 +383,11 @@ class Ingester:
     ) -> list[FlowLogObject]:
         """Read a group of same-header objects with DuckDB; return the objects to re-read slowly."""
         projection, types = _text_projection(header, self.stage_columns)
-        sql = f"INSERT INTO stage SELECT {projection} FROM read_csv($files, {_READ_CSV_OPTIONS})"
+        sql = (
+            f"INSERT INTO stage SELECT {projection} FROM read_csv($files, delim=' ', header=true, "
+            "columns=$types, nullstr='-', quote='', escape='', auto_detect=false, filename=true, "
+            "store_rejects=true, rejects_table='csv_rejects', rejects_scan='csv_scans')"
+        )
         files = [o.source for o in group]
         try:
             self.con.execute("DROP TABLE IF EXISTS csv_rejects")
@@ -532,7 +431,14 @@ class Ingester:
         ocsf_objects: list[FlowLogObject] = []
         for obj in objects:
             try:
-                cols = self._parquet_leaves(obj)
+                cols = tuple(
+                    r[0]
+                    for r in self.con.execute(
+                        "SELECT name FROM parquet_schema($f) WHERE num_children IS NULL "
+                        "OR num_children = 0",
+                        {"f": obj.source},
+                    ).fetchall()
+                )
             except duckdb.Error as exc:
                 rejects[obj.source].append(
                     Reject(None, f"unreadable Parquet: {_first_line(exc)}", "")
@@ -651,20 +557,6 @@ class Ingester:
         unanalysable: dict[str, int],
     ) -> None:
         con = self.con
-        self._write_rejects(rejects)
-        if self.options.keep_records:
-            con.execute("INSERT INTO flow_records SELECT * FROM stage")
-        con.execute(query("infer_addresses"))
-        con.execute(query("learn_listeners"))
-        con.execute(query("rollup_batch"))
-        con.execute(query("rollup_insert"))
-        con.execute(query("samples_insert"))
-        con.execute(query("hours_insert"))
-        counts = dict(con.execute("SELECT source, count(*) FROM stage GROUP BY source").fetchall())
-        self._write_manifest(objects, rejects, unanalysable, counts)
-
-    def _write_rejects(self, rejects: dict[str, list[Reject]]) -> None:
-        con = self.con
         rows = [
             (source, r.line, r.reason, (r.raw or "")[:1000])
             for source, items in rejects.items()
@@ -687,14 +579,15 @@ class Ingester:
                 "'raw': 'VARCHAR'}, nullstr='\\N', quote='', escape='', auto_detect=false)",
                 {"p": str(path)},
             )
-
-    def _write_manifest(
-        self,
-        objects: list[FlowLogObject],
-        rejects: dict[str, list[Reject]],
-        unanalysable: dict[str, int],
-        counts: dict[str, int],
-    ) -> None:
+        if self.options.keep_records:
+            con.execute("INSERT INTO flow_records SELECT * FROM stage")
+        con.execute(query("infer_addresses"))
+        con.execute(query("learn_listeners"))
+        con.execute(query("rollup_batch"))
+        con.execute(query("rollup_insert"))
+        con.execute(query("samples_insert"))
+        con.execute(query("hours_insert"))
+        counts = dict(con.execute("SELECT source, count(*) FROM stage GROUP BY source").fetchall())
         manifest = []
         for obj in objects:
             records = int(counts.get(obj.source, 0))
@@ -726,7 +619,7 @@ class Ingester:
                     bad,
                 )
             )
-        self.con.executemany(
+        con.executemany(
             "INSERT OR REPLACE INTO ingested_objects VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
             "now()::TIMESTAMP)",
             manifest,
