@@ -35,6 +35,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -326,7 +327,8 @@ class Result:
 def _time_v(command: list[str], env: dict[str, str]) -> tuple[float, float, float, int, str]:
     """Run under /usr/bin/time -v: wall seconds, CPU seconds (user + system, every thread: on a
     shared machine the fairer cost), peak RSS (MiB), exit code, last stdout line."""
-    report = BENCH / "data" / "time-v.txt"
+    # beside the system's temp files, not in the data folder (which --data may put anywhere)
+    report = Path(tempfile.gettempdir()) / f"sgharden-time-v-{os.getpid()}.txt"
     proc = subprocess.run(
         ["/usr/bin/time", "-v", "-o", str(report), *command],
         capture_output=True,
