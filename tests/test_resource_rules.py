@@ -239,3 +239,15 @@ def test_a_db_on_incomplete_coverage_needs_more_data() -> None:
         coverage(uncovered=("eni-i1",)), PlannerOptions(),
     )  # fmt: skip
     assert (p.action, p.reason) == ("needs-more-data", "ENIs without flow-log data: eni-i1")
+
+
+def test_every_reason_the_coverage_is_short_is_named() -> None:
+    p = plan_db(
+        DB, finding("RDS.2", DB.identifier), [ENI], use(),
+        coverage(days=3, uncovered=("eni-i1",)), PlannerOptions(),
+    )  # fmt: skip
+    assert (p.action, p.reason) == (
+        "needs-more-data",
+        "ENIs without flow-log data: eni-i1; window is 3.0 days, shorter than the minimum 14 "
+        "(collect more flow logs or lower --min-days)",
+    )
