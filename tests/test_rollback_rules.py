@@ -230,6 +230,10 @@ def test_rollback_makes_a_database_public_again_only_if_it_was(rds: Any, tmp_pat
 
 @pytest.fixture
 def instance(ec2: Any) -> dict[str, Any]:
+    return _make_instance(ec2)
+
+
+def _make_instance(ec2: Any) -> dict[str, Any]:
     vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.1.0/24")["Subnet"]["SubnetId"]
     found = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=subnet)
@@ -319,3 +323,18 @@ def test_rollback_acts_in_the_member_account_the_backup_names(aws: str, tmp_path
     ]
     assert _rules(ec2, gid) == {(80, "192.0.2.0/24", "web")}
     assert _db_public(rds)
+
+
+def test_rollback_re_associates_an_elastic_ip_in_the_member_account(
+    aws: str, tmp_path: Path
+) -> None:
+    # the address and the instance live in a member account, reached through an assumed role
+    member = "222233334444"
+    ctx = AwsContext(region="us-east-1", role_name="OrganizationAccountAccessRole")
+    ec2 = ctx.client("ec2", region=HOME, account_id=member)
+    there = _make_instance(ec2)
+    gone = {**_ip(there, public_ip=there["ip"], allocation_id=there["alloc"]), "account_id": member}
+    assert rollback(_backup(tmp_path, [], [gone]), ctx).done == [
+        f"{there['id']}: Elastic IP {there['ip']} re-associated"
+    ]
+    assert _association(ec2, there) == there["eni"]
