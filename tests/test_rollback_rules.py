@@ -338,3 +338,17 @@ def test_rollback_re_associates_an_elastic_ip_in_the_member_account(
         f"{there['id']}: Elastic IP {there['ip']} re-associated"
     ]
     assert _association(ec2, there) == there["eni"]
+
+
+def test_aws_refusing_a_resource_restore_is_a_safety_stop_naming_it(
+    ec2: Any, instance: dict[str, Any], tmp_path: Path
+) -> None:
+    # the Elastic IP was released since the apply: AWS no longer knows the allocation
+    ec2.release_address(AllocationId=instance["alloc"])
+    gone = _ip(instance, public_ip=instance["ip"], allocation_id=instance["alloc"])
+    path = _backup(tmp_path, [], [gone])
+    with pytest.raises(SafetyError) as stopped:
+        rollback(path, SESSION)
+    assert str(stopped.value).startswith(f"{instance['id']}: rollback stopped: ")
+    assert "InvalidAllocationID.NotFound" in str(stopped.value)
+    assert stopped.value.hint == f"re-run `sgharden rollback {path}` once fixed"
