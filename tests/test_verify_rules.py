@@ -14,7 +14,13 @@ import pytest
 from test_planner import ACCOUNT, T0, World, epoch, ingress
 
 from sgharden.analysis.connections import observed_connections
-from sgharden.change.verify import Rejection, group_interfaces, real_users, verify
+from sgharden.change.verify import (
+    Rejection,
+    group_interfaces,
+    ingest_after_change,
+    real_users,
+    verify,
+)
 from sgharden.flowlogs.ingest import IngestOptions, ingest
 from sgharden.model import Rule
 from sgharden.moments import iso
@@ -221,3 +227,22 @@ def test_a_rejection_record_is_frozen_data() -> None:
     r = Rejection(G, ENI, 6, 22, "198.51.100.1", 1, 1, moment, moment, False)
     with pytest.raises(AttributeError):
         r.real_user = True  # type: ignore[misc]
+
+
+def test_the_logs_since_the_change_are_read_into_the_workspace(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    con, snapshot = ws.load()
+    t = epoch(AFTER)
+    after = tmp_path / "after.log"
+    # no header line: the snapshot's flow-logs.json says the format, its inventory the sides
+    after.write_text(
+        f"2 {ACCOUNT} {ENI} 198.51.100.10 {LOCAL} 51000 22 6 2 120 {t} {t + 5} REJECT OK\n"
+    )
+    report = ingest_after_change(con, [str(after)], snapshot)  # type: ignore[arg-type]
+    assert (report.objects_read, report.records, report.rejected) == (1, 1, 0)
+    plan = plan_of(group(revoke=(plan_rule(rule(22), "198.51.100.10"),)))
+    found = verify(con, plan, SINCE, snapshot).rejections  # type: ignore[arg-type]
+    assert [(r.interface_id, r.port, r.remote_addr, r.real_user) for r in found] == [
+        (ENI, 22, "198.51.100.10", True)
+    ]
