@@ -770,3 +770,30 @@ def test_rule_use_measured_in_sql_is_used_and_its_evidence_is_a_query_not_connec
             spec=EvidenceSpec(1),
         ),
     )
+
+
+def test_traffic_on_a_port_the_rule_does_not_allow_does_not_hide_the_next_port() -> None:
+    office = rule("tcp", 22, cidr_ipv4="198.51.100.0/24")
+    p = plan([office], [conn("198.51.100.1", 23), conn("198.51.100.1", 22)])
+    assert reasons(p.keep) == ["in use: 1 real source(s), 3 connections; not open to the world"]
+
+
+def test_a_rule_referencing_a_group_sees_its_members_traffic() -> None:
+    from_app = rule("tcp", 8080, referenced_group_id="sg-app")
+    p = plan([from_app], [conn("10.0.1.1", 8080), conn("10.0.3.3", 8080)], others=APP)
+    assert reasons(p.keep) == ["in use: 1 real source(s), 3 connections; not open to the world"]
+
+
+def test_the_window_text_counts_the_enis_with_flow_logs() -> None:
+    office = rule("tcp", 22, cidr_ipv4="198.51.100.0/24")
+    p = plan([office], [], cov=coverage(uncovered=("eni-t2",)))
+    assert "in the data recorded so far: no real use in 15.0 days (2026-10-01T00:00:00Z to " in (
+        p.keep[0].reason
+    )
+    assert "), 1/2 ENIs with flow logs, worst gap share 0.00%" in p.keep[0].reason
+
+
+def test_a_replaced_world_rule_keeps_everything_it_let_in_as_evidence() -> None:
+    traffic = [conn("198.51.100.1"), conn("192.0.2.9", probe=True)]
+    p = plan([rule("tcp", 22)], traffic)
+    assert [c.remote_addr for c in p.revoke[0].connections] == ["198.51.100.1", "192.0.2.9"]
