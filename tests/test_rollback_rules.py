@@ -352,3 +352,12 @@ def test_aws_refusing_a_resource_restore_is_a_safety_stop_naming_it(
     assert str(stopped.value).startswith(f"{instance['id']}: rollback stopped: ")
     assert "InvalidAllocationID.NotFound" in str(stopped.value)
     assert stopped.value.hint == f"re-run `sgharden rollback {path}` once fixed"
+
+
+def test_a_backup_of_resources_only_needs_no_groups_key(tmp_path: Path) -> None:
+    # older or hand-trimmed backups: a missing "groups" is no group, not an error
+    path = tmp_path / "backup.json"
+    path.write_text(json.dumps({"schema": BACKUP_SCHEMA, "resources": []}))
+    assert load_backup(path) == {"schema": BACKUP_SCHEMA, "resources": []}
+    result = rollback(path, SESSION)
+    assert (result.done, result.left_alone) == ([], [])
