@@ -246,3 +246,21 @@ def test_the_logs_since_the_change_are_read_into_the_workspace(
     assert [(r.interface_id, r.port, r.remote_addr, r.real_user) for r in found] == [
         (ENI, 22, "198.51.100.10", True)
     ]
+
+
+def test_an_untouched_port_first_does_not_hide_a_changed_port_after_it(ws: Workspace) -> None:
+    ws.rejected("198.51.100.10", 21)  # sorted before 22, not a port of the change
+    ws.rejected("198.51.100.10", 22)
+    con, snapshot = ws.load()
+    plan = plan_of(group(revoke=(plan_rule(rule(22)),)))
+    found = verify(con, plan, SINCE, snapshot).rejections  # type: ignore[arg-type]
+    assert [r.port for r in found] == [22]
+
+
+def test_an_interface_only_the_snapshot_knows_is_read(ws: Workspace) -> None:
+    # the plan's coverage names no interface; the snapshot says eni-0000000b carries the group
+    ws.rejected("198.51.100.10", 22)
+    con, snapshot = ws.load()
+    plan = plan_of(group(revoke=(plan_rule(rule(22)),), enis=()))
+    found = verify(con, plan, SINCE, snapshot).rejections  # type: ignore[arg-type]
+    assert [(r.interface_id, r.remote_addr) for r in found] == [(ENI, "198.51.100.10")]
