@@ -576,7 +576,7 @@ def test_the_plan_carries_the_groups_identity_controls_and_findings() -> None:
     )
     assert p.controls == ("EC2.19", "EC2.13") and p.findings == ("arn:finding/1",)
     assert p.current == (rule("tcp", 22),)
-    assert p.coverage == coverage()
+    assert p.coverage == coverage().stated()
 
 
 # -- written for the survivors of the first mutation run (docs/testing.md) -----------------------
@@ -708,7 +708,7 @@ def test_the_empty_default_groups_plan_keeps_its_header() -> None:
     ssh = rule("tcp", 22, cidr_ipv4="198.51.100.0/24")
     p = plan([ssh], [], members=[], name="default", controls=("EC2.2",), cov=coverage(days=20))
     assert (p.status, p.controls, p.findings) == ("ready", ("EC2.2",), ("arn:finding/1",))
-    assert p.coverage == coverage(days=20)
+    assert p.coverage == coverage(days=20).stated()
 
 
 S3_LOG = FlowLog(
@@ -725,7 +725,9 @@ def test_the_readiness_line_names_the_command_with_the_snapshot_and_the_logs_buc
         snapshot_root="/data/my snap",
     )
     assert p.status == "needs-more-data"
-    assert p.controls == ("EC2.19",) and p.coverage == coverage(uncovered=("eni-t2",), days=3)
+    assert (
+        p.controls == ("EC2.19",) and p.coverage == coverage(uncovered=("eni-t2",), days=3).stated()
+    )
     missing = (
         "1 of 2 ENI(s) have no flow-log data in the window, so their use is unknown (not zero); "
         "the window is 3 of the 14 days needed"
@@ -744,7 +746,7 @@ def test_a_decision_keeps_the_groups_header() -> None:
         [rule("tcp", 22)], traffic, options=PlannerOptions(max_prefixes=1), cov=coverage(days=20)
     )
     assert p.status == "needs-decision"
-    assert p.controls == ("EC2.19",) and p.coverage == coverage(days=20)
+    assert p.controls == ("EC2.19",) and p.coverage == coverage(days=20).stated()
 
 
 def test_rule_use_measured_in_sql_is_used_and_its_evidence_is_a_query_not_connections() -> None:
