@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from sgharden.analysis.connections import Window, ceil_hour
+from sgharden.analysis.params import id_list
 from sgharden.model import FlowLog, Interface, Inventory
 from sgharden.resources import query
 from sgharden.targets import recorded_interfaces, recording_log
@@ -72,7 +73,8 @@ def delivery(
     if not ids or window.hours <= 0:
         return {i: InterfaceDelivery(i, 0) for i in ids}
     rows = con.execute(
-        query("coverage_gaps"), {"interfaces": ids, "start": window.start, "end": window.end}
+        query("coverage_gaps"),
+        {"interfaces": id_list(ids), "start": window.start, "end": window.end},
     ).fetchall()
     delivered: dict[str, int] = {}
     gaps: dict[str, list[Gap]] = {}

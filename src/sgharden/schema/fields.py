@@ -4,6 +4,7 @@ ports, protocols and times, each failing with a message that says what was expec
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import re
 from typing import Annotated, Any
@@ -138,13 +139,23 @@ def _count(value: Any) -> Any:
 Count = Annotated[int, BeforeValidator(_count)]
 
 
-def _log_format(value: Any) -> Any:
-    if not isinstance(value, str):
-        raise ValueError("expected a string")
+@functools.lru_cache(maxsize=256)
+def _log_format_fault(value: str) -> str | None:
+    # a snapshot repeats a few formats over hundreds of flow logs; parsing one (with its
+    # did-you-mean lookups) costs ~1 ms, so each distinct text is judged once
     try:
         parse_log_format(value)
     except LogFormatError as exc:
-        raise ValueError(str(exc)) from None
+        return str(exc)
+    return None
+
+
+def _log_format(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("expected a string")
+    fault = _log_format_fault(value)
+    if fault is not None:
+        raise ValueError(fault)
     return value
 
 
