@@ -8,7 +8,7 @@
 -- Columns: resource, class ('internet' | 'internal' | 'internet_probes'), source_count,
 --   connections, sources (list of {address, connections}). No row for a class nothing reached.
 WITH resources AS (
-    SELECT unnest(r) FROM (SELECT unnest(from_json($resources, '[{"resource": "INTEGER", "interfaces": ["VARCHAR"]}]')) AS r)
+    SELECT unnest(from_json(value, '{"resource": "INTEGER", "interfaces": ["VARCHAR"]}')) FROM json_each($resources::JSON)
 ),
 resource_enis AS (
     SELECT DISTINCT resource, interface_id
