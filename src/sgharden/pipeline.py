@@ -22,7 +22,7 @@ from sgharden.errors import InputError
 from sgharden.flowlogs.ingest import IngestOptions, IngestReport, Progress, ingest
 from sgharden.flowlogs.scope import s3_scope
 from sgharden.flowlogs.sources import FlowLogObject
-from sgharden.moments import iso
+from sgharden.moments import iso, parse_aware
 from sgharden.plan.fingerprint import snapshot_inputs, workspace_inputs
 from sgharden.plan.write import Plan
 from sgharden.snapshot import Snapshot, load_snapshot
@@ -41,10 +41,9 @@ def parse_moment(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value)
+        return parse_aware(value)
     except ValueError:
         raise InputError(f"{value!r} is not an ISO 8601 time like 2026-10-01T00:00:00Z") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def s3_factory_for(sources: list[str]) -> tuple[object, object]:

@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from sgharden.aws.collect import collect
-from sgharden.aws.summary import collect_summary
 from sgharden.commands.aws_options import aws_options, make_context
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.findings import IN_SCOPE_CONTROLS
+from sgharden.render.summary import collect_summary
 from sgharden.snapshot import load_snapshot
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from sgharden.aws import flow_logs
-from sgharden.aws.summary import disable_table, enable_table, status_table
 from sgharden.commands.aws_options import aws_options, make_context
+from sgharden.edge_reports import Destination
 from sgharden.errors import EXIT_PARTIAL
+from sgharden.render.summary import disable_table, enable_table, status_table
 from sgharden.snapshot import load_snapshot
 from sgharden.targets import flagged_without_interfaces, interface_targets
 
@@ -66,7 +67,7 @@ def enable(
     retry_mode: str,
 ) -> None:
     """Create a flow log on every target ENI that lacks a sufficient one (exit 4 if any failed)."""
-    target = flow_logs.Destination.parse(destination, role_arn, file_format, hive, per_hour)
+    target = Destination.parse(destination, role_arn, file_format, hive, per_hour)
     snapshot = load_snapshot(snapshot_dir)
     targets = interface_targets(snapshot)
     idle = flagged_without_interfaces(snapshot)
