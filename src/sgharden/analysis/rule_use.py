@@ -18,9 +18,9 @@ from typing import Any
 import duckdb
 
 from sgharden.analysis.connections import Connection, Thresholds, Window, floor_hour, hex_range
-from sgharden.analysis.evidence import EvidenceSpec
+from sgharden.analysis.evidence import EvidenceSpec, family_list
 from sgharden.analysis.matching import compile_rule, peer_ranges
-from sgharden.analysis.verdicts import split_verdict
+from sgharden.analysis.verdicts import PROBE_FAMILIES, split_verdict
 from sgharden.model import Interface, Inventory, Rule
 from sgharden.plan.schema import iso
 from sgharden.resources import query
@@ -167,6 +167,14 @@ def view_evidence(
                 for s in sources or []
             ],
         }
+    markers = json.dumps(
+        [{"rank": i, "family": f, "marker": m} for i, (f, m, _) in enumerate(PROBE_FAMILIES)]
+    )
+    families: dict[int, dict[str, list[int]]] = {}
+    for view_id, family, n, conns in con.execute(
+        query("plan_probe_families"), {"views": param, "markers": markers}
+    ).fetchall():
+        families.setdefault(view_id, {})[family] = [int(n), int(conns)]
     daily: dict[int, list[dict[str, Any]]] = {}
     for view_id, day, n, probe_n in con.execute(
         query("plan_evidence_daily"), {"views": param}
@@ -196,6 +204,7 @@ def view_evidence(
                 "source_count": probe["source_count"],
                 "connections": probe["connections"],
                 "sources": probe["sources"],
+                "families": family_list(families.get(i, {})),
             },
             "daily": daily.get(i, []),
             "sample": samples.get(i, []),

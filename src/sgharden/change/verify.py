@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -21,6 +21,9 @@ from sgharden.moments import iso
 from sgharden.plan.read import Plan, PlanGroup, parse_time
 from sgharden.resources import query
 from sgharden.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from sgharden.aws.clients import AwsContext
 
 
 @dataclass(frozen=True)
@@ -133,10 +136,14 @@ def verify(
 
 
 def ingest_after_change(
-    con: duckdb.DuckDBPyConnection, sources: list[str], snapshot: Snapshot | None
+    con: duckdb.DuckDBPyConnection,
+    sources: list[str],
+    snapshot: Snapshot | None,
+    aws: AwsContext | None = None,
 ) -> IngestReport:
     """Read the flow logs since the change into the workspace (the inventory's addresses and
-    every flow-logs.json of the snapshot help orient header-less records)."""
+    every flow-logs.json of the snapshot help orient header-less records); S3 sources with
+    `aws`'s profile and region."""
     from sgharden.pipeline import flow_logs_json_files, s3_factory_for
     from sgharden.workspace import enable_s3
 
@@ -146,7 +153,7 @@ def ingest_after_change(
         else {},
         flow_logs_json=flow_logs_json_files(snapshot) if snapshot else (),
     )
-    session, factory = s3_factory_for(sources)
+    session, factory = s3_factory_for(sources, aws)
     if session is not None:
         enable_s3(con, session)
     return ingest(con, sources, options, factory)  # type: ignore[arg-type]

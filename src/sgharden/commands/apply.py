@@ -10,7 +10,8 @@ import click
 from sgharden.act.apply import DEFAULT_BACKUP_DIR, IAM_ACTIONS, apply_plan
 from sgharden.act.awscheck import DEFAULT_RULE_LIMIT
 from sgharden.act.stage import stage_plan
-from sgharden.commands.aws_options import aws_options, make_context
+from sgharden.commands.aws_options import aws_line, aws_options, make_context, region_option
+from sgharden.commands.output_options import Voice, voice_options
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.plan.fingerprint import check_plan_itself
 from sgharden.plan.read import load_plan
@@ -53,6 +54,8 @@ __all__ = ["IAM_ACTIONS", "command"]
 @click.option(
     "--note", help="Add this note to the findings closed and set their workflow status to NOTIFIED."
 )
+@voice_options
+@region_option
 @aws_options
 @click.pass_context
 def command(
@@ -65,6 +68,8 @@ def command(
     stage: bool,
     rule_limit: int,
     note: str | None,
+    voice: Voice,
+    region: str | None,
     profile: str | None,
     role_name: str | None,
     retry_mode: str,
@@ -78,8 +83,9 @@ def command(
     for warning in check_plan_itself(plan):
         click.echo(f"sgharden: warning: {warning}", err=True)
     ctx = make_context(
-        click_ctx, profile=profile, region=None, role_name=role_name, retry_mode=retry_mode
+        click_ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
     )
+    voice.explain(aws_line(ctx))
 
     def confirm(lines: list[str]) -> bool:
         for line in lines:
@@ -94,7 +100,7 @@ def command(
             backup_dir=backup_dir,
             rule_limit=rule_limit,
             confirm=confirm,
-            progress=lambda line: click.echo(line, err=True),
+            progress=voice.progress,
         )
         if staged.nothing_to_do:
             click.echo("nothing to do: the new rules are already in place (staged before)")
@@ -114,7 +120,7 @@ def command(
         backup_dir=backup_dir,
         note=note,
         confirm=confirm,
-        progress=lambda line: click.echo(line, err=True),
+        progress=voice.progress,
     )
     if result.nothing_to_do:
         click.echo("nothing to do: the live rules are already as planned")
@@ -129,6 +135,6 @@ def command(
     if note and result.noted_findings:
         click.echo(f"findings noted (workflow NOTIFIED): {result.noted_findings}")
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        voice.warn(warning)
     if result.warnings:
         sys.exit(EXIT_PARTIAL)

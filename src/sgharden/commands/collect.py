@@ -8,7 +8,8 @@ import click
 
 from sgharden.aws.collect import collect
 from sgharden.aws.summary import collect_summary
-from sgharden.commands.aws_options import aws_options, make_context
+from sgharden.commands.aws_options import aws_line, aws_options, make_context
+from sgharden.commands.output_options import Voice, voice_options
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.findings import IN_SCOPE_CONTROLS
 from sgharden.snapshot import load_snapshot
@@ -39,6 +40,7 @@ def _csv(value: str | None) -> list[str]:
     help=f"Controls to collect (default: all in scope: {','.join(IN_SCOPE_CONTROLS)}).",
 )
 @click.option("--accounts", metavar="ID,...", help="Only these accounts' findings and inventory.")
+@voice_options
 @aws_options
 @click.pass_context
 def command(
@@ -47,6 +49,7 @@ def command(
     regions: tuple[str, ...],
     controls: str | None,
     accounts: str | None,
+    voice: Voice,
     profile: str | None,
     role_name: str | None,
     retry_mode: str,
@@ -69,6 +72,7 @@ def command(
         role_name=role_name,
         retry_mode=retry_mode,
     )
+    voice.explain(aws_line(aws))
     result = collect(
         aws, out, regions=list(regions) or None, controls=wanted, accounts=_csv(accounts) or None
     )

@@ -7,9 +7,12 @@ from pathlib import Path
 import click
 
 from sgharden.aws import flow_logs
-from sgharden.aws.summary import disable_table, enable_table, status_table
-from sgharden.commands.aws_options import aws_options, make_context
+from sgharden.aws.summary import disable_table, enable_table, status_rows
+from sgharden.commands.aws_options import aws_line, aws_options, make_context, region_option
+from sgharden.commands.output_options import Voice, emit, output_options, voice_options
+from sgharden.commands.workspace_option import workspace_option
 from sgharden.errors import EXIT_PARTIAL
+from sgharden.render.rows import rows_text
 from sgharden.snapshot import load_snapshot
 from sgharden.targets import flagged_without_interfaces, interface_targets
 
@@ -19,9 +22,6 @@ _snapshot_option = click.option(
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="Snapshot written by `sgharden collect` (its findings name the targets).",
-)
-_region_option = click.option(
-    "--region", metavar="R", help="Region for STS calls (targets carry their own regions)."
 )
 
 
@@ -48,7 +48,8 @@ def command() -> None:
 @click.option("--hive", is_flag=True, help="Hive-compatible S3 prefixes.")
 @click.option("--per-hour", is_flag=True, help="Partition S3 objects per hour (default per day).")
 @click.option("--dry-run", is_flag=True, help="Call with DryRun=True and say what would be made.")
-@_region_option
+@region_option
+@voice_options
 @aws_options
 @click.pass_context
 def enable(
@@ -61,6 +62,7 @@ def enable(
     per_hour: bool,
     dry_run: bool,
     region: str | None,
+    voice: Voice,
     profile: str | None,
     role_name: str | None,
     retry_mode: str,
@@ -71,15 +73,16 @@ def enable(
     targets = interface_targets(snapshot)
     idle = flagged_without_interfaces(snapshot)
     if idle:
-        click.echo(f"flagged, no ENI to log in the snapshot: {', '.join(idle)}", err=True)
+        voice.warn(f"flagged, no ENI to log in the snapshot: {', '.join(idle)}")
     if not targets:
         click.echo("no target ENIs: the snapshot's in-scope findings have no interfaces")
         return
     aws = make_context(
         ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
     )
+    voice.explain(aws_line(aws))
     plan = flow_logs.plan_enable(aws, targets)
-    click.echo(plan.cost_driver(), err=True)
+    voice.progress(plan.cost_driver())
     report = flow_logs.apply_enable(aws, plan, target, dry_run=dry_run)
     click.echo(enable_table(report))
     if report.failed:
@@ -88,12 +91,8 @@ def enable(
 
 @command.command("status")
 @_snapshot_option
-@click.option(
-    "--workspace",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default="sgharden.duckdb",
-    show_default=True,
-    help="Workspace whose ingested data counts as delivered (absent: nothing delivered yet).",
+@workspace_option(
+    "Workspace whose ingested data counts as delivered (absent: nothing delivered yet)."
 )
 @click.option(
     "--min-days",
@@ -102,7 +101,9 @@ def enable(
     show_default=True,
     help="The plan's minimum window.",
 )
-@_region_option
+@output_options()
+@region_option
+@voice_options
 @aws_options
 @click.pass_context
 def status(
@@ -110,7 +111,10 @@ def status(
     snapshot_dir: Path,
     workspace: Path,
     min_days: float,
+    fmt: str,
+    output: Path | None,
     region: str | None,
+    voice: Voice,
     profile: str | None,
     role_name: str | None,
     retry_mode: str,
@@ -120,8 +124,10 @@ def status(
     aws = make_context(
         ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
     )
+    voice.explain(f"{aws_line(aws)}; workspace {workspace}")
     rows = flow_logs.status(aws, targets, workspace=workspace, min_days=min_days)
-    click.echo(status_table(rows, min_days))
+    headers, cells = status_rows(rows, min_days)
+    emit(rows_text(headers, cells, fmt, empty="no target ENIs"), output, voice)
     if any(r.error for r in rows):
         ctx.exit(EXIT_PARTIAL)
 
@@ -129,7 +135,8 @@ def status(
 @command.command("disable")
 @_snapshot_option
 @click.option("--dry-run", is_flag=True, help="Call with DryRun=True and say what would go.")
-@_region_option
+@region_option
+@voice_options
 @aws_options
 @click.pass_context
 def disable(
@@ -137,6 +144,7 @@ def disable(
     snapshot_dir: Path,
     dry_run: bool,
     region: str | None,
+    voice: Voice,
     profile: str | None,
     role_name: str | None,
     retry_mode: str,
@@ -147,6 +155,7 @@ def disable(
     aws = make_context(
         ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
     )
+    voice.explain(aws_line(aws))
     outcomes = flow_logs.disable(aws, snapshot.inventories, dry_run=dry_run)
     click.echo(disable_table(outcomes))
     if any(o.action == "failed" for o in outcomes):

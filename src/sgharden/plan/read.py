@@ -34,6 +34,14 @@ class Source:
     bytes: int
     first_seen: str | None
     last_seen: str | None
+    reason: str = ""  # the classifier's words: why a real user, or why a probe
+
+
+@dataclass(frozen=True)
+class ProbeFamily:
+    family: str  # analysis/verdicts.PROBE_FAMILIES (or "other")
+    sources: int
+    connections: int
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,8 @@ class Evidence:
     probe_source_count: int = 0
     probe_connections: int = 0
     probe_sources: tuple[Source, ...] = ()
+    # every probe source of the window by family (plans before this field: empty)
+    probe_families: tuple[ProbeFamily, ...] = ()
     daily: tuple[tuple[str, int, int], ...] = ()  # (YYYY-MM-DD, connections, probe connections)
     sample: tuple[str, ...] = ()
 
@@ -216,6 +226,26 @@ class _Reader:
                     bytes=int(self.get(s, "bytes", w, int, False) or 0),
                     first_seen=self.get(s, "first_seen", w, str, False),
                     last_seen=self.get(s, "last_seen", w, str, False),
+                    reason=self.get(s, "reason", w, str, False) or "",
+                )
+            )
+        return tuple(out)
+
+    def families(self, items: Any, where: str) -> tuple[ProbeFamily, ...]:
+        if items is None:
+            return ()
+        if not isinstance(items, list):
+            raise self.fail(where, "expected a list")
+        out = []
+        for i, f in enumerate(items):
+            w = f"{where}[{i}]"
+            if not isinstance(f, dict):
+                raise self.fail(w, "expected an object")
+            out.append(
+                ProbeFamily(
+                    family=self.get(f, "family", w, str),
+                    sources=int(self.get(f, "sources", w, int, False) or 0),
+                    connections=int(self.get(f, "connections", w, int, False) or 0),
                 )
             )
         return tuple(out)
@@ -257,6 +287,7 @@ class _Reader:
                 self.get(probes, "connections", f"{where}.probes", int, False) or 0
             ),
             probe_sources=self.sources(probes.get("sources"), f"{where}.probes.sources"),
+            probe_families=self.families(probes.get("families"), f"{where}.probes.families"),
             daily=tuple(daily),
             sample=tuple(str(s) for s in obj.get("sample") or ()),
         )
