@@ -171,6 +171,6 @@ def command(
     )
     for warning in result.warnings:
         click.echo(f"sgharden: warning: {warning}", err=True)
-    if output:
-        voice.progress(result.summary_line())
+    if output:  # the result is in the file; its one-line summary is shown even when quiet
+        click.echo(result.summary_line(), err=True)
     emit(triage_renderer(fmt)(result), output, voice)
