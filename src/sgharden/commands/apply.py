@@ -10,7 +10,7 @@ import click
 from sgharden.act.apply import DEFAULT_BACKUP_DIR, IAM_ACTIONS, apply_plan
 from sgharden.act.awscheck import DEFAULT_RULE_LIMIT
 from sgharden.act.stage import stage_plan
-from sgharden.commands.aws_options import aws_line, aws_options, make_context, region_option
+from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
 from sgharden.commands.output_options import Voice, voice_options
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.plan.fingerprint import check_plan_itself
@@ -55,7 +55,6 @@ __all__ = ["IAM_ACTIONS", "command"]
     "--note", help="Add this note to the findings closed and set their workflow status to NOTIFIED."
 )
 @voice_options
-@region_option
 @aws_options
 @click.pass_context
 def command(
@@ -69,10 +68,7 @@ def command(
     rule_limit: int,
     note: str | None,
     voice: Voice,
-    region: str | None,
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    aws: AwsOptions,
 ) -> None:
     """Apply a plan: refuse on drift, back up, authorize new rules, then revoke old ones.
 
@@ -82,9 +78,7 @@ def command(
     plan = load_plan(plan_path)
     for warning in check_plan_itself(plan):
         click.echo(f"sgharden: warning: {warning}", err=True)
-    ctx = make_context(
-        click_ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
-    )
+    ctx = aws.context(click_ctx)
     voice.explain(aws_line(ctx))
 
     def confirm(lines: list[str]) -> bool:

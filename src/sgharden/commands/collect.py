@@ -8,7 +8,7 @@ import click
 
 from sgharden.aws.collect import collect
 from sgharden.aws.summary import collect_summary
-from sgharden.commands.aws_options import aws_line, aws_options, make_context
+from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options_own_region
 from sgharden.commands.output_options import Voice, voice_options
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.findings import IN_SCOPE_CONTROLS
@@ -41,7 +41,7 @@ def _csv(value: str | None) -> list[str]:
 )
 @click.option("--accounts", metavar="ID,...", help="Only these accounts' findings and inventory.")
 @voice_options
-@aws_options
+@aws_options_own_region
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -50,9 +50,7 @@ def command(
     controls: str | None,
     accounts: str | None,
     voice: Voice,
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    aws: AwsOptions,
 ) -> None:
     """Read the in-scope Security Hub findings and the inventory around them into a snapshot.
 
@@ -65,16 +63,14 @@ def command(
             f"{','.join(unknown)} not in scope; choose from {','.join(IN_SCOPE_CONTROLS)}",
             param_hint="--controls",
         )
-    aws = make_context(
-        ctx,
-        profile=profile,
-        region=regions[0] if regions else None,
-        role_name=role_name,
-        retry_mode=retry_mode,
-    )
-    voice.explain(aws_line(aws))
+    aws_ctx = aws.context(ctx, region=regions[0] if regions else None)
+    voice.explain(aws_line(aws_ctx))
     result = collect(
-        aws, out, regions=list(regions) or None, controls=wanted, accounts=_csv(accounts) or None
+        aws_ctx,
+        out,
+        regions=list(regions) or None,
+        controls=wanted,
+        accounts=_csv(accounts) or None,
     )
     snapshot = load_snapshot(out) if result.sets_written else None
     click.echo(collect_summary(result, snapshot))

@@ -10,7 +10,7 @@ import click
 
 from sgharden.act.awscheck import DEFAULT_RULE_LIMIT, IAM_ACTIONS
 from sgharden.act.dryrun import DryRunReport, dry_run, render_markdown, write_report
-from sgharden.commands.aws_options import aws_line, aws_options, make_context, region_option
+from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
 from sgharden.commands.output_options import Voice, emit, output_options, voice_options
 from sgharden.commands.workspace_option import workspace_option, workspace_to_read
 from sgharden.errors import EXIT_SAFETY
@@ -65,7 +65,6 @@ __all__ = ["IAM_ACTIONS", "command"]
 )
 @output_options(default="markdown")
 @voice_options
-@region_option
 @aws_options
 @click.pass_context
 def command(
@@ -80,10 +79,7 @@ def command(
     fmt: str,
     output: Path | None,
     voice: Voice,
-    region: str | None,
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    aws: AwsOptions,
 ) -> None:
     """Show what applying the plan would do, without changing anything.
 
@@ -99,9 +95,7 @@ def command(
     voice.explain(f"workspace: {source or 'in memory, from the snapshot'}")
     ctx = None
     if check_aws_flag:
-        ctx = make_context(
-            click_ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
-        )
+        ctx = aws.context(click_ctx)
         voice.explain(f"AWS checks: {aws_line(ctx)}")
     report = dry_run(plan, snapshot, source, ctx, rule_limit, groups)
     if source is None:

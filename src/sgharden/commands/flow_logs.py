@@ -8,7 +8,7 @@ import click
 
 from sgharden.aws import flow_logs
 from sgharden.aws.summary import disable_table, enable_table, status_rows
-from sgharden.commands.aws_options import aws_line, aws_options, make_context, region_option
+from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
 from sgharden.commands.output_options import Voice, emit, output_options, voice_options
 from sgharden.commands.workspace_option import workspace_option
 from sgharden.errors import EXIT_PARTIAL
@@ -48,7 +48,6 @@ def command() -> None:
 @click.option("--hive", is_flag=True, help="Hive-compatible S3 prefixes.")
 @click.option("--per-hour", is_flag=True, help="Partition S3 objects per hour (default per day).")
 @click.option("--dry-run", is_flag=True, help="Call with DryRun=True and say what would be made.")
-@region_option
 @voice_options
 @aws_options
 @click.pass_context
@@ -61,11 +60,8 @@ def enable(
     hive: bool,
     per_hour: bool,
     dry_run: bool,
-    region: str | None,
     voice: Voice,
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    aws: AwsOptions,
 ) -> None:
     """Create a flow log on every target ENI that lacks a sufficient one (exit 4 if any failed)."""
     target = flow_logs.Destination.parse(destination, role_arn, file_format, hive, per_hour)
@@ -77,13 +73,11 @@ def enable(
     if not targets:
         click.echo("no target ENIs: the snapshot's in-scope findings have no interfaces")
         return
-    aws = make_context(
-        ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
-    )
-    voice.explain(aws_line(aws))
-    plan = flow_logs.plan_enable(aws, targets)
+    aws_ctx = aws.context(ctx)
+    voice.explain(aws_line(aws_ctx))
+    plan = flow_logs.plan_enable(aws_ctx, targets)
     voice.progress(plan.cost_driver())
-    report = flow_logs.apply_enable(aws, plan, target, dry_run=dry_run)
+    report = flow_logs.apply_enable(aws_ctx, plan, target, dry_run=dry_run)
     click.echo(enable_table(report))
     if report.failed:
         ctx.exit(EXIT_PARTIAL)
@@ -102,7 +96,6 @@ def enable(
     help="The plan's minimum window.",
 )
 @output_options()
-@region_option
 @voice_options
 @aws_options
 @click.pass_context
@@ -113,19 +106,14 @@ def status(
     min_days: float,
     fmt: str,
     output: Path | None,
-    region: str | None,
     voice: Voice,
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    aws: AwsOptions,
 ) -> None:
     """Per target ENI: flow log, destination, since when, format, data delivered, days to go."""
     targets = interface_targets(load_snapshot(snapshot_dir))
-    aws = make_context(
-        ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
-    )
-    voice.explain(f"{aws_line(aws)}; workspace {workspace}")
-    rows = flow_logs.status(aws, targets, workspace=workspace, min_days=min_days)
+    aws_ctx = aws.context(ctx)
+    voice.explain(f"{aws_line(aws_ctx)}; workspace {workspace}")
+    rows = flow_logs.status(aws_ctx, targets, workspace=workspace, min_days=min_days)
     headers, cells = status_rows(rows, min_days)
     emit(rows_text(headers, cells, fmt, empty="no target ENIs"), output, voice)
     if any(r.error for r in rows):
@@ -135,7 +123,6 @@ def status(
 @command.command("disable")
 @_snapshot_option
 @click.option("--dry-run", is_flag=True, help="Call with DryRun=True and say what would go.")
-@region_option
 @voice_options
 @aws_options
 @click.pass_context
@@ -143,20 +130,15 @@ def disable(
     ctx: click.Context,
     snapshot_dir: Path,
     dry_run: bool,
-    region: str | None,
     voice: Voice,
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    aws: AwsOptions,
 ) -> None:
     """Delete the flow logs sgharden created (tag sgharden:managed=true) in the snapshot's
     accounts and regions; no other flow log is touched."""
     snapshot = load_snapshot(snapshot_dir)
-    aws = make_context(
-        ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
-    )
-    voice.explain(aws_line(aws))
-    outcomes = flow_logs.disable(aws, snapshot.inventories, dry_run=dry_run)
+    aws_ctx = aws.context(ctx)
+    voice.explain(aws_line(aws_ctx))
+    outcomes = flow_logs.disable(aws_ctx, snapshot.inventories, dry_run=dry_run)
     click.echo(disable_table(outcomes))
     if any(o.action == "failed" for o in outcomes):
         ctx.exit(EXIT_PARTIAL)

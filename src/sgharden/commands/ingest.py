@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from sgharden.aws.clients import AwsContext
-from sgharden.commands.aws_options import aws_line, s3_context, s3_options
+from sgharden.commands.aws_options import AwsOptions, aws_line, s3_options
 from sgharden.commands.engine_options import (
     ENGINE_OPTION_NAMES,
     athena_options,
@@ -86,8 +86,7 @@ def command(
     fmt: str,
     output: Path | None,
     voice: Voice,
-    profile: str | None,
-    region: str | None,
+    aws: AwsOptions,
     log_format: str | None,
     flow_logs_json: tuple[Path, ...],
     keep_records: bool,
@@ -103,11 +102,11 @@ def command(
     was rejected (they are kept in the `rejects` table).
     """
     assert set(engine) == set(ENGINE_OPTION_NAMES)
-    aws = s3_context(ctx, profile, region)
+    aws_ctx = aws.context(ctx)
     target = workspace_to_write(workspace)
     voice.explain(f"workspace: {target or 'in memory'}")
     if engine["engine"] == "athena":
-        _athena(aws, target, fmt, output, voice, snapshot_dir, since, until, engine)
+        _athena(aws_ctx, target, fmt, output, voice, snapshot_dir, since, until, engine)
         return
     if not sources:
         raise click.UsageError("give at least one SOURCE (file, folder or s3:// prefix)")
@@ -117,9 +116,9 @@ def command(
         keep_records=keep_records,
     )
     con = open_workspace(target)
-    session, factory = s3_factory_for(list(sources), aws)
+    session, factory = s3_factory_for(list(sources), aws_ctx)
     if session is not None:
-        voice.explain(f"S3 reads: {aws_line(aws)}")
+        voice.explain(f"S3 reads: {aws_line(aws_ctx)}")
         enable_s3(con, session)
     report = ingest(con, list(sources), options, factory, progress_printer(voice.quiet))  # type: ignore[arg-type]
     if fmt != "json":
@@ -143,7 +142,7 @@ def command(
 
 
 def _athena(
-    aws: AwsContext,
+    aws_ctx: AwsContext,
     workspace: Path | None,
     fmt: str,
     output: Path | None,
@@ -165,7 +164,7 @@ def _athena(
         con,
         load_snapshot(snapshot_dir),
         options,
-        lambda service: aws.client(service),
+        lambda service: aws_ctx.client(service),
         parse_moment(since),
         parse_moment(until),
         query_progress(voice.quiet),

@@ -9,7 +9,7 @@ import click
 
 from sgharden.act.promote import IAM_ACTIONS, promote
 from sgharden.change.verify import ingest_after_change
-from sgharden.commands.aws_options import aws_line, aws_options, make_context, region_option
+from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
 from sgharden.commands.output_options import Voice, voice_options
 from sgharden.commands.stage_options import staged_plan_options
 from sgharden.commands.workspace_option import logs_workspace
@@ -40,7 +40,6 @@ __all__ = ["IAM_ACTIONS", "command"]
 )
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @voice_options
-@region_option
 @aws_options
 @click.pass_context
 def command(
@@ -55,10 +54,7 @@ def command(
     refresh: Path | None,
     yes: bool,
     voice: Voice,
-    region: str | None,
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    aws: AwsOptions,
 ) -> None:
     """Revoke the wide rules of each staged group whose soak shows every real connection admitted
     by the rules that remain. Refuses on drift or a changed plan file; a group with a real source
@@ -67,9 +63,7 @@ def command(
     target = logs_workspace(workspace, sources, "promote needs the flow logs since the stage")
     voice.explain(f"workspace: {target or 'in memory'}")
     snapshot = load_snapshot(snapshot_dir)
-    ctx = make_context(
-        click_ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
-    )
+    ctx = aws.context(click_ctx)
     voice.explain(aws_line(ctx))
     con = open_workspace(target)
     if sources:

@@ -13,7 +13,7 @@ from sgharden.acceptance import acceptances_for
 from sgharden.analysis.options import PlannerOptions, parse_public_ports
 from sgharden.aws.clients import AwsContext
 from sgharden.commands.accepted_option import accepted_option
-from sgharden.commands.aws_options import aws_line, s3_context, s3_options
+from sgharden.commands.aws_options import AwsOptions, aws_line, s3_options
 from sgharden.commands.engine_options import engine_options
 from sgharden.commands.ingest import progress_printer
 from sgharden.commands.output_options import Voice, emit, output_options, voice_options
@@ -106,8 +106,7 @@ def command(
     settings_path: Path | None,
     accepted_path: Path | None,
     voice: Voice,
-    profile: str | None,
-    region: str | None,
+    aws: AwsOptions,
     **engine: Any,
 ) -> None:
     """Propose revoke / authorize / keep per flagged security group, with evidence.
@@ -139,13 +138,13 @@ def command(
     check_window(request)
     # read before the (long) analysis: a broken sgharden.toml fails at once
     accepted = acceptances_for(accepted_path, datetime.now(UTC).date())
-    aws = s3_context(ctx, profile, region)
+    aws_ctx = aws.context(ctx)
     target = workspace_to_write(workspace)
     voice.explain(f"workspace: {target or 'in memory'}")
     if flow_logs:
-        voice.explain(f"S3 reads: {aws_line(aws)}")
+        voice.explain(f"S3 reads: {aws_line(aws_ctx)}")
     if engine["engine"] == "athena" and not no_ingest:
-        if not _athena_rollup(aws, snapshot_dir, target, request, voice, output, engine):
+        if not _athena_rollup(aws_ctx, snapshot_dir, target, request, voice, output, engine):
             return  # --dry-run: statements and cost printed, nothing run
         no_ingest = True  # the Athena table is the source; local folders would count twice
     plan = propose_snapshot(
@@ -158,7 +157,7 @@ def command(
         progress_printer(voice.quiet),  # type: ignore[arg-type]
         voice.printer(),
         voice.warn,
-        aws=aws,
+        aws=aws_ctx,
     )
     voice.explain(f"window: {iso(plan.window.start)} to {iso(plan.window.end)}")
     for warning in accepted.warnings():
@@ -167,7 +166,7 @@ def command(
 
 
 def _athena_rollup(
-    aws: AwsContext,
+    aws_ctx: AwsContext,
     snapshot_dir: Path,
     workspace: Path | None,
     request: WindowRequest,
@@ -198,7 +197,7 @@ def _athena_rollup(
             con,
             load_snapshot(snapshot_dir),
             options,
-            lambda service: aws.client(service),
+            lambda service: aws_ctx.client(service),
             since,
             until,
             query_progress(voice.quiet),

@@ -12,7 +12,7 @@ import click
 from sgharden.act.notify import IAM_ACTIONS, deliver, parse_target
 from sgharden.change.recheck import digest, load_state, recheck, save_state
 from sgharden.change.verify import ingest_after_change
-from sgharden.commands.aws_options import aws_line, aws_options, make_context, region_option
+from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
 from sgharden.commands.output_options import Voice, voice_options
 from sgharden.errors import EXIT_ATTENTION
 from sgharden.pipeline import parse_moment
@@ -65,7 +65,6 @@ __all__ = ["IAM_ACTIONS", "command"]
     "--notify", "notify", multiple=True, help="eventbridge:BUS, sns:TOPIC-ARN, webhook:URL."
 )
 @voice_options
-@region_option
 @aws_options
 @click.pass_context
 def command(
@@ -80,10 +79,7 @@ def command(
     state_path: Path | None,
     notify: tuple[str, ...],
     voice: Voice,
-    region: str | None,
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    aws: AwsOptions,
 ) -> None:
     """Report new findings, drifted groups, new real sources the plan would cut (before apply),
     findings still ACTIVE after apply and former real users rejected. Exit 6 when anything needs
@@ -92,9 +88,7 @@ def command(
     plan = load_plan(plan_path)
     snapshot = load_snapshot(snapshot_dir)
     moment = parse_moment(since)
-    ctx = make_context(
-        click_ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
-    )
+    ctx = aws.context(click_ctx)
     con = None
     if (applied and moment is not None) or (not applied and (workspace or flow_logs)):
         voice.explain(f"workspace: {workspace or DEFAULT_WORKSPACE}")

@@ -11,7 +11,7 @@ import click
 from sgharden.change.soak import soak_status, status_document
 from sgharden.change.stage_record import staged_groups
 from sgharden.change.verify import ingest_after_change
-from sgharden.commands.aws_options import s3_context, s3_options
+from sgharden.commands.aws_options import AwsOptions, s3_options
 from sgharden.commands.output_options import Voice, emit, output_options, voice_options
 from sgharden.commands.stage_options import staged_plan_options
 from sgharden.commands.workspace_option import logs_workspace
@@ -49,8 +49,7 @@ def status(
     fmt: str,
     output: Path | None,
     voice: Voice,
-    profile: str | None,
-    region: str | None,
+    aws: AwsOptions,
 ) -> None:
     """Per staged group: days soaked, real use covered by the rules that remain, real use admitted
     only by a rule to be revoked (with its sources), probes that will be shut out, and whether it
@@ -62,7 +61,7 @@ def status(
     snapshot = load_snapshot(snapshot_dir)
     con = open_workspace(target)
     if sources:
-        report = ingest_after_change(con, list(sources), snapshot, s3_context(ctx, profile, region))
+        report = ingest_after_change(con, list(sources), snapshot, aws.context(ctx))
         voice.progress(f"ingested {report.records:,} records from {report.objects_read} object(s)")
     now = datetime.now(UTC).replace(tzinfo=None)
     soaks = soak_status(con, plan, snapshot, staged, now, min_soak_days)

@@ -11,7 +11,7 @@ import click
 
 from sgharden.acceptance import load_acceptances, split_by_expiry
 from sgharden.act.suppress import IAM_ACTIONS, planned_updates, suppress
-from sgharden.commands.aws_options import aws_line, aws_options, make_context, region_option
+from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
 from sgharden.commands.output_options import Voice, voice_options
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.snapshot import load_snapshot
@@ -37,7 +37,6 @@ __all__ = ["IAM_ACTIONS", "command"]
 )
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send nothing.")
 @voice_options
-@region_option
 @aws_options
 @click.pass_context
 def command(
@@ -46,10 +45,7 @@ def command(
     accepted_path: Path,
     dry_run: bool,
     voice: Voice,
-    region: str | None,
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    aws: AwsOptions,
 ) -> None:
     """Set SUPPRESSED (with a note quoting the entry) on findings an accepted risk covers, and
     NOTIFIED on those whose entry expired. Findings already in that status are left alone."""
@@ -68,9 +64,7 @@ def command(
         click.echo("nothing to do: every covered finding already has its status")
     if dry_run or not updates:
         return
-    ctx = make_context(
-        click_ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
-    )
+    ctx = aws.context(click_ctx)
     voice.explain(aws_line(ctx))
     result = suppress(ctx, updates)
     voice.progress(f"{result.processed} finding(s) updated")

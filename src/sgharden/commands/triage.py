@@ -16,7 +16,7 @@ from sgharden.analysis.options import PlannerOptions
 from sgharden.analysis.triage import Ordering, Triage, triage
 from sgharden.aws.clients import AwsContext
 from sgharden.commands.accepted_option import accepted_option
-from sgharden.commands.aws_options import s3_context, s3_options
+from sgharden.commands.aws_options import AwsOptions, s3_options
 from sgharden.commands.ingest import progress_printer
 from sgharden.commands.output_options import Voice, emit, voice_options
 from sgharden.commands.workspace_option import workspace_option, workspace_to_write
@@ -148,8 +148,7 @@ def command(
     flow_logs: tuple[str, ...],
     accepted_path: Path | None,
     voice: Voice,
-    profile: str | None,
-    region: str | None,
+    aws: AwsOptions,
 ) -> None:
     """Put every in-scope finding into one bucket: fix now, decide, wait, accepted, no change.
 
@@ -167,7 +166,7 @@ def command(
         days,
         voice.quiet,
         accepted_path,
-        aws=s3_context(ctx, profile, region),
+        aws=aws.context(ctx),
     )
     for warning in result.warnings:
         click.echo(f"sgharden: warning: {warning}", err=True)

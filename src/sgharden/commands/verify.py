@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from sgharden.change.verify import ingest_after_change, verify
-from sgharden.commands.aws_options import aws_line, s3_context, s3_options
+from sgharden.commands.aws_options import AwsOptions, aws_line, s3_options
 from sgharden.commands.output_options import Voice, emit, output_options, voice_options
 from sgharden.commands.workspace_option import logs_workspace, workspace_option
 from sgharden.errors import EXIT_SAFETY, InputError
@@ -52,8 +52,7 @@ def command(
     fmt: str,
     output: Path | None,
     voice: Voice,
-    profile: str | None,
-    region: str | None,
+    aws: AwsOptions,
 ) -> None:
     """Report REJECTed connections on the changed groups' ports since the change.
 
@@ -72,10 +71,10 @@ def command(
     snapshot = load_snapshot(snapshot_dir) if snapshot_dir else None
     con = open_workspace(target)
     if sources:
-        aws = s3_context(ctx, profile, region)
+        aws_ctx = aws.context(ctx)
         if any(s.startswith("s3://") for s in sources):
-            voice.explain(f"S3 reads: {aws_line(aws)}")
-        report = ingest_after_change(con, list(sources), snapshot, aws)
+            voice.explain(f"S3 reads: {aws_line(aws_ctx)}")
+        report = ingest_after_change(con, list(sources), snapshot, aws_ctx)
         voice.progress(f"ingested {report.records:,} records from {report.objects_read} object(s)")
     result = verify(con, plan, moment, snapshot, groups)
     emit(verify_text(result, fmt), output, voice)
