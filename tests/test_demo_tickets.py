@@ -308,3 +308,10 @@ def test_probes_are_summarised_by_family_and_each_says_why(demo: dict[str, Path]
             assert markdown_text(source["reason"]) in text
     report = (demo["out"] / "report.html").read_text()
     assert 'class="probe-families"' in report
+
+
+def test_a_revoked_egress_rule_is_not_called_kept_in_the_report(demo: dict[str, Path]) -> None:
+    report = (demo["out"] / "report.html").read_text()
+    default = report.split(f'id="{DEFAULT}"', 1)[1].split("<section", 1)[0]
+    assert "revoke</span> <code>egress" in default or "egress all traffic" in default
+    assert "not analysed" in default and "kept as it is" not in default
