@@ -1,6 +1,6 @@
 -- name: classify_sources
 -- The one definition of "is this source a scanner": the table macro source_verdicts(...), used by
--- connections.sql, plan_days.sql and evidence.sql. Created with the workspace (after macros.sql).
+-- connections.sql, plan_days.sql and evidence.sql. Created with the workspace (after macros.sql and inbound_use.sql).
 -- source_verdicts(interfaces, start_at, end_at, cfg) -> one row per (interface_id, protocol,
 -- port_key, remote_addr) the interfaces accepted inbound in [start_at, end_at), with is_probe and
 -- verdict (the reasons, in words, for the evidence).
@@ -32,11 +32,10 @@
 --   6 real   everything else: one real exchange keeps access
 CREATE OR REPLACE TEMP MACRO source_verdicts(interfaces, start_at, end_at, cfg) AS TABLE
 WITH rows AS (
-    SELECT interface_id, protocol, coalesce(service_port, -1) AS port_key, remote_addr,
+    SELECT interface_id, protocol, port_key, remote_addr,
            remote_family, remote_hex, connections, packets_in, bytes_in, packets_out, bytes_out,
            accepted, rejected, tcp_flags, first_seen, last_seen
-    FROM flow_rollup
-    WHERE direction = 'inbound' AND hour >= start_at AND hour < end_at
+    FROM inbound_rows(start_at, end_at)
 ),
 per_target AS (
     SELECT remote_addr, interface_id, protocol, port_key, sum(accepted) AS accepted,

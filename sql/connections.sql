@@ -1,9 +1,7 @@
 -- name: connections
 -- The inbound connections the interfaces accepted in the window, one row per
 -- (interface, protocol, service port, remote address), each marked probe or not.
--- Only `direction = 'inbound'` roll-up rows count (the interface answered: return traffic of
--- connections it opened is never use of an inbound rule) and only rows with accepted records
--- (`accepted > 0`): a rejected attempt was not let in by any rule.
+-- The rows are inbound_accepted's (inbound_use.sql): inbound, accepted, in the window.
 -- Probe or real, and why: source_verdicts (classify_sources.sql), the one classifier.
 -- One pass, two levels (key and day, then key), no join: flat memory on large roll-ups.
 -- Parameters: $interfaces (VARCHAR[]), $start, $end (TIMESTAMP; window [start, end), by hour),
@@ -12,15 +10,12 @@
 --   packets, bytes, first_seen, last_seen, is_probe, verdict, daily ('offset:connections,...': days
 --   from $start's date; text, because Python converts it far faster than a list).
 WITH per_day AS (
-    SELECT interface_id, protocol, coalesce(service_port, -1) AS port_key, remote_addr,
+    SELECT interface_id, protocol, port_key, remote_addr,
            any_value(remote_family) AS remote_family, hour::DATE AS day,
            sum(connections)::BIGINT AS connections, sum(packets_in + packets_out)::BIGINT AS packets,
            sum(bytes_in + bytes_out)::BIGINT AS bytes, min(first_seen) AS first_seen,
            max(last_seen) AS last_seen
-    FROM flow_rollup
-    WHERE direction = 'inbound' AND accepted > 0
-      AND interface_id IN (SELECT unnest($interfaces::VARCHAR[]))
-      AND hour >= $start AND hour < $end
+    FROM inbound_accepted($interfaces::VARCHAR[], $start, $end)
     GROUP BY interface_id, protocol, port_key, remote_addr, day
 )
 SELECT d.interface_id, d.protocol, nullif(d.port_key, -1) AS service_port, d.remote_addr,

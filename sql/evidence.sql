@@ -2,6 +2,7 @@
 -- The evidence of one security group rule, per remote address: the inbound connections the
 -- rule's interfaces accepted in the window on the rule's protocol and ports, from the addresses
 -- its peer covers, split into real use and probes (the same classification as connections.sql).
+-- The rows are inbound_accepted's (inbound_use.sql, created by open_workspace).
 -- Re-run it on the workspace to check any RULE of a plan: its evidence.sources are the rows with
 -- is_probe = false, evidence.probes.sources those with is_probe = true.
 -- Parameters:
@@ -16,14 +17,11 @@
 -- Columns: remote_addr, is_probe, connections, packets, bytes, first_seen, last_seen, keys,
 --   daily (list of {day, connections}), sample (raw records kept at ingest).
 WITH rows AS (
-    SELECT interface_id, protocol, coalesce(service_port, -1) AS port_key, service_port,
+    SELECT interface_id, protocol, port_key, service_port,
            remote_addr, hour, connections, packets_in + packets_out AS packets,
            bytes_in + bytes_out AS bytes, first_seen, last_seen
-    FROM flow_rollup
-    WHERE direction = 'inbound' AND accepted > 0
-      AND list_contains($interfaces, interface_id)
-      AND hour >= $start AND hour < $end
-      AND ($protocol = -1 OR protocol = $protocol)
+    FROM inbound_accepted($interfaces::VARCHAR[], $start, $end)
+    WHERE ($protocol = -1 OR protocol = $protocol)
       AND ($from_port IS NULL OR service_port IS NULL
            OR service_port BETWEEN $from_port AND $to_port)
       AND len(list_filter($ranges, r -> r.family = remote_family

@@ -6,13 +6,9 @@
 --   $start, $end, $classify).
 -- Columns: weekday (ISO: 1 = Monday), hour (0-23), connections
 WITH rows AS (
-    SELECT interface_id, protocol, coalesce(service_port, -1) AS port_key, remote_addr, hour,
-           connections
-    FROM flow_rollup
-    WHERE direction = 'inbound' AND accepted > 0
-      AND list_contains($interfaces, interface_id)
-      AND hour >= $start AND hour < $end
-      AND ($protocol = -1 OR protocol = $protocol)
+    SELECT interface_id, protocol, port_key, remote_addr, hour, connections
+    FROM inbound_accepted($interfaces::VARCHAR[], $start, $end)
+    WHERE ($protocol = -1 OR protocol = $protocol)
       AND ($from_port IS NULL OR service_port IS NULL
            OR service_port BETWEEN $from_port AND $to_port)
       AND len(list_filter($ranges, r -> r.family = remote_family

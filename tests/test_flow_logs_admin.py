@@ -28,11 +28,10 @@ from sgharden.aws.flow_logs import (
     MANAGED_TAG,
     STATUS_IAM_ACTIONS,
     Destination,
-    format_fields,
-    is_sufficient,
 )
 from sgharden.cli import main
 from sgharden.errors import EXIT_INPUT, EXIT_PARTIAL, InputError
+from sgharden.flowlogs.sufficiency import format_fields, is_sufficient
 from sgharden.model import FlowLog
 from sgharden.resources import query
 
@@ -287,7 +286,7 @@ def test_docs_list_exactly_the_declared_iam_actions() -> None:
 
 
 def test_since_is_utc_minutes() -> None:
-    from sgharden.aws.summary import _since
+    from sgharden.render.summary import _since
 
     assert _since("2026-11-28 14:02:07+00:00") == "2026-11-28T14:02Z"
     assert _since("2026-11-28T16:02:07+02:00") == "2026-11-28T14:02Z"
@@ -295,7 +294,7 @@ def test_since_is_utc_minutes() -> None:
 
 
 def test_a_vpc_or_subnet_flow_log_covers_the_eni() -> None:
-    from sgharden.aws.flow_logs import coverage_label
+    from sgharden.flowlogs.sufficiency import coverage_label
     from sgharden.model import Interface
     from sgharden.targets import covering
 

@@ -1,8 +1,10 @@
 """Data flows one way (docs/architecture.md): every `import` in src/ is read with `ast` and checked.
 
-- analysis/, plan/, render/, change/, targets.py never import AWS-writing code (act/), the CLI
-  (commands/, cli.py) or an AWS SDK: they decide and render, they do not touch AWS;
-- analysis/ and plan/ never import the AWS edge (aws/) either: the analysis never calls AWS;
+- analysis/, plan/, render/, change/, targets.py, edge_reports.py, flowlogs/sufficiency.py never
+  import AWS-writing code (act/), the CLI (commands/, cli.py) or an AWS SDK: they decide and
+  render, they do not touch AWS;
+- those never import the AWS edge (aws/) either: the analysis never calls AWS, and a renderer
+  prints what the edge reported (edge_reports.py) without reaching into it;
 - nothing but cli.py and commands/ imports commands/.
 Imports inside functions count as well.
 """
@@ -17,8 +19,8 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 PURE = ("sgharden.analysis", "sgharden.plan", "sgharden.render", "sgharden.change")
-PURE_MODULES = ("sgharden.targets",)
-OFFLINE = ("sgharden.analysis", "sgharden.plan", "sgharden.targets")
+PURE_MODULES = ("sgharden.targets", "sgharden.edge_reports", "sgharden.flowlogs.sufficiency")
+OFFLINE = (*PURE, *PURE_MODULES)
 WRITES_OR_CLI = ("sgharden.act", "sgharden.commands", "sgharden.cli", "boto3", "botocore")
 CLI = ("sgharden.cli", "sgharden.commands")
 
@@ -67,7 +69,7 @@ def wrong_arrow(me: str, target: str) -> str | None:
     if (within(me, PURE) or me in PURE_MODULES) and within(target, WRITES_OR_CLI):
         return f"{target}: decisions and renderers never write to AWS or call the CLI"
     if within(me, OFFLINE) and within(target, ("sgharden.aws",)):
-        return f"{target}: the analysis never calls AWS"
+        return f"{target}: the analysis never calls AWS, renderers print what it reported"
     if within(target, CLI) and not within(me, CLI):
         return f"{target}: only the CLI imports commands/"
     return None
@@ -83,6 +85,9 @@ def test_imports_flow_one_way() -> None:
         ("render/leak.py", "from sgharden.act.apply import apply_plan", "never write to AWS"),
         ("analysis/leak.py", "import boto3", "never write to AWS"),
         ("plan/leak.py", "from sgharden.aws import clients", "never calls AWS"),
+        ("render/leak.py", "from sgharden.aws.flow_logs import status", "never calls AWS"),
+        ("edge_reports.py", "import sgharden.aws.collect", "never calls AWS"),
+        ("flowlogs/sufficiency.py", "import botocore", "never write to AWS"),
         ("change/leak.py", "    from ..commands import propose", "never write to AWS"),
         ("pipeline_leak.py", "from sgharden import commands", "only the CLI"),
         ("aws/leak.py", "from sgharden.commands.ingest import progress_printer", "only the CLI"),

@@ -23,7 +23,7 @@ from sgharden.errors import InputError
 from sgharden.flowlogs.ingest import IngestOptions, IngestReport, Progress, ingest
 from sgharden.flowlogs.scope import s3_scope
 from sgharden.flowlogs.sources import FlowLogObject
-from sgharden.moments import iso
+from sgharden.moments import iso, parse_aware
 from sgharden.plan.fingerprint import snapshot_inputs, workspace_inputs
 from sgharden.plan.write import Plan
 from sgharden.snapshot import Snapshot, load_snapshot
@@ -45,10 +45,9 @@ def parse_moment(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value)
+        return parse_aware(value)
     except ValueError:
         raise InputError(f"{value!r} is not an ISO 8601 time like 2026-10-01T00:00:00Z") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def s3_factory_for(sources: list[str], aws: AwsContext | None = None) -> tuple[object, object]:
@@ -135,6 +134,27 @@ def ingest_snapshot(
     if session is not None:
         enable_s3(con, session)
     return ingest(con, sources, options, factory, progress)  # type: ignore[arg-type]
+
+
+def ingest_after_change(
+    con: duckdb.DuckDBPyConnection,
+    sources: list[str],
+    snapshot: Snapshot | None,
+    aws: AwsContext | None = None,
+) -> IngestReport:
+    """Read the flow logs since a change (verify, stage status, promote, recheck) into the
+    workspace: the inventory's addresses and every flow-logs.json of the snapshot help orient
+    header-less records; S3 sources with `aws`'s profile and region."""
+    options = IngestOptions(
+        known_addresses={e.interface_id: e.addresses for e in snapshot.all_interfaces()}
+        if snapshot
+        else {},
+        flow_logs_json=flow_logs_json_files(snapshot) if snapshot else (),
+    )
+    session, factory = s3_factory_for(sources, aws)
+    if session is not None:
+        enable_s3(con, session)
+    return ingest(con, sources, options, factory)  # type: ignore[arg-type]
 
 
 def _any_object(prefixes: tuple[str, ...], aws: AwsContext | None) -> bool:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sgharden.act.dryrun import DryRunReport
 from sgharden.act.dryrun import write_report as write_dry_run
 from sgharden.change.all_sources import AllSources, read_all_sources
+from sgharden.change.dry_run_report import DryRunReport
 from sgharden.change.replay import replay
 from sgharden.change.verdict import GroupVerdict, group_verdicts
 from sgharden.plan.read import Plan

@@ -27,7 +27,7 @@ from sgharden.act import live
 from sgharden.aws.clients import AwsContext
 from sgharden.errors import InputError, SafetyError
 from sgharden.model import Rule
-from sgharden.moments import iso
+from sgharden.moments import iso, stamp
 from sgharden.plan.read import Plan, PlanGroup, PlanResource
 from sgharden.render.awscli import new_rules, resource_commands
 from sgharden.render.rule_text import rule_text
@@ -223,8 +223,7 @@ def backup_document(plan: Plan, result: ApplyResult, now: datetime) -> dict[str,
 
 def write_backup(document: dict[str, Any], backup_dir: Path, now: datetime) -> Path:
     backup_dir.mkdir(parents=True, exist_ok=True)
-    stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
-    path = backup_dir / f"backup-{stamp}.json"
+    path = backup_dir / f"backup-{stamp(now)}.json"
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return path
 

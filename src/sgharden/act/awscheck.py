@@ -9,13 +9,19 @@ run: the database is looked up instead.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from sgharden.act import live
 from sgharden.aws.clients import AwsContext
+from sgharden.change.dry_run_report import (
+    INVALID,
+    LACKS_PERMISSION,
+    NOT_CHECKABLE,
+    WOULD_SUCCEED,
+    CallCheck,
+)
 from sgharden.change.verdict import DEFAULT_RULE_LIMIT as DEFAULT_RULE_LIMIT
 from sgharden.change.verdict import quota_families as _families
 from sgharden.model import Rule
@@ -23,11 +29,6 @@ from sgharden.plan.read import Plan, PlanGroup, PlanResource
 from sgharden.render.awscli import new_rules
 from sgharden.render.rule_text import rule_text
 
-WOULD_SUCCEED = "would-succeed"
-LACKS_PERMISSION = "lacks-permission"
-INVALID = "invalid"
-NOT_CHECKABLE = "not-checkable"
-OUTCOMES = (WOULD_SUCCEED, LACKS_PERMISSION, INVALID, NOT_CHECKABLE)
 _DENIED = ("UnauthorizedOperation", "AccessDenied", "AccessDeniedException")
 
 IAM_ACTIONS = (
@@ -43,20 +44,6 @@ IAM_ACTIONS = (
     "ec2:ModifyNetworkInterfaceAttribute",
     "rds:DescribeDBInstances",
 )
-
-
-@dataclass(frozen=True)
-class CallCheck:
-    target: str  # group id or resource id
-    account_id: str
-    region: str
-    call: str  # the EC2/RDS operation
-    change: str  # what it does, for people
-    outcome: str  # one of OUTCOMES
-    detail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _code(exc: ClientError) -> str:

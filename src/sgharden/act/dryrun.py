@@ -1,70 +1,27 @@
 """`sgharden dry-run`: everything apply would do except the writes, written up for the ticket.
 
+The orchestration: replay the window, check the calls with DryRun, write the two files. The
+report type is change/dry_run_report.py, its Markdown render/dry_run.py.
+
 `dry-run.json` (machine-readable, schema `sgharden.dry-run/v1`) and `dry-run.md` (for people).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from sgharden.act.awscheck import INVALID, LACKS_PERMISSION, CallCheck, check_aws
+from sgharden.act.awscheck import check_aws
 from sgharden.analysis.connections import snapshot_interface_ids
 from sgharden.aws.clients import AwsContext
-from sgharden.change.replay import ReplayResult, group_ports, replay
+from sgharden.change.dry_run_report import DryRunReport
+from sgharden.change.replay import replay
 from sgharden.errors import InputError
-from sgharden.moments import iso
 from sgharden.plan.fingerprint import check_against_workspace
 from sgharden.plan.read import Plan
-from sgharden.render.ticket import environment
+from sgharden.render.dry_run import render_markdown
 from sgharden.snapshot import Snapshot
 from sgharden.workspace import open_workspace
-
-SCHEMA = "sgharden.dry-run/v1"
-PROTOCOLS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6", -1: "all"}
-
-
-@dataclass
-class DryRunReport:
-    plan: Plan
-    replay: ReplayResult
-    checks: list[CallCheck] | None = None  # None: --check-aws not asked
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    @property
-    def failed_checks(self) -> list[CallCheck]:
-        return [c for c in self.checks or [] if c.outcome in (INVALID, LACKS_PERMISSION)]
-
-    @property
-    def ok(self) -> bool:
-        return not self.replay.unsafe and not self.failed_checks
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "schema": SCHEMA,
-            "plan": str(self.plan.path),
-            "plan_generated_at": self.plan.generated_at,
-            "created_at": iso(self.created_at),
-            "ok": self.ok,
-            "replay": self.replay.to_dict(),
-            "aws_checks": None if self.checks is None else [c.to_dict() for c in self.checks],
-        }
-
-
-def render_markdown(report: DryRunReport) -> str:
-    env = environment(markdown=True)
-    env.filters["proto"] = lambda n: PROTOCOLS.get(n, str(n))
-    env.filters["iso"] = iso
-    return env.get_template("dry_run.md.j2").render(
-        report=report,
-        plan=report.plan,
-        replay=report.replay,
-        ports=group_ports(report.replay),
-        checks=report.checks,
-    )
 
 
 def write_report(report: DryRunReport, out: Path) -> tuple[Path, Path]:

@@ -38,7 +38,7 @@ from sgharden.change.verdict import DEFAULT_RULE_LIMIT
 from sgharden.change.verdict import quota_families as _families
 from sgharden.errors import SafetyError
 from sgharden.model import Rule
-from sgharden.moments import iso
+from sgharden.moments import iso, stamp
 from sgharden.plan.fingerprint import plan_fingerprint
 from sgharden.plan.read import Plan
 from sgharden.render.rule_text import rule_text
@@ -174,7 +174,7 @@ def write_stage_record(
         ],
     }
     stage_dir.mkdir(parents=True, exist_ok=True)
-    path = stage_dir / f"stage-{now.strftime('%Y%m%dT%H%M%S%fZ')}.json"
+    path = stage_dir / f"stage-{stamp(now)}.json"
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return path
 

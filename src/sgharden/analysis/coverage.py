@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import duckdb
 
 from sgharden.analysis.connections import Window, ceil_hour
 from sgharden.model import FlowLog, Interface, Inventory
+from sgharden.moments import parse
 from sgharden.resources import query
 from sgharden.targets import recorded_interfaces, recording_log
 
@@ -116,8 +117,7 @@ def _moment(text: str | None) -> datetime | None:
     """An AWS timestamp (ISO text, maybe with Z or an offset) as naive UTC, or None if absent."""
     if not text:
         return None
-    when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+    return parse(text)
 
 
 def _hours_of(gaps: Iterable[Gap]) -> set[datetime]:

@@ -23,13 +23,13 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sgharden.analysis.matching import rule_allows
 from sgharden.findings import SEVERITY_ORDER, in_scope
 from sgharden.model import Finding, Inventory, Rule
+from sgharden.moments import parse
 from sgharden.plan.schema import CHANGING_ACTIONS
 from sgharden.snapshot import Snapshot
 
@@ -244,8 +244,8 @@ def _days_to_go(group: Mapping[str, Any], settings: Mapping[str, Any]) -> float:
 
 def _window_days(window: Mapping[str, Any]) -> float:
     try:
-        start = datetime.fromisoformat(str(window["start"]).replace("Z", "+00:00"))
-        end = datetime.fromisoformat(str(window["end"]).replace("Z", "+00:00"))
+        start = parse(str(window["start"]))
+        end = parse(str(window["end"]))
     except (KeyError, ValueError):
         return 0.0
     return max(0.0, (end - start).total_seconds() / 86400)

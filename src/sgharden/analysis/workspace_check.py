@@ -10,6 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from sgharden.analysis.connections import snapshot_interface_ids
+from sgharden.moments import iso
 from sgharden.resources import query
 from sgharden.snapshot import Snapshot
 
@@ -23,8 +24,8 @@ def foreign_data_warning(
     ).fetchall()
     if not rows:
         return None
-    first = min(r[1] for r in rows).strftime("%Y-%m-%dT%H:%M:%SZ")
-    last = max(r[2] for r in rows).strftime("%Y-%m-%dT%H:%M:%SZ")
+    first = iso(min(r[1] for r in rows))
+    last = iso(max(r[2] for r in rows))
     named = ", ".join(r[0] for r in rows[:5]) + (
         f" and {len(rows) - 5} more" if len(rows) > 5 else ""
     )

@@ -21,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from sgharden.aws.clients import AwsContext
 from sgharden.awsids import expected, is_id, path_under
+from sgharden.edge_reports import CollectFailure, CollectResult
 from sgharden.errors import CREDENTIAL_HINTS, AwsAccessError
 from sgharden.findings import IN_SCOPE_CONTROLS, LEGACY_GENERATOR_IDS, in_scope, parse_finding
 from sgharden.model import Finding
@@ -57,31 +58,6 @@ REPORT_FILE = "collect-report.json"
 _DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure"}
 _NOT_ENABLED = {"InvalidAccessException"}
 _OPT_IN = {"OptInRequired"}
-
-
-@dataclass(frozen=True)
-class CollectFailure:
-    """One account/region (or Security Hub region) that could not be read, and what to do."""
-
-    account_id: str
-    region: str
-    stage: str  # findings | assume-role | inventory
-    error_code: str
-    message: str
-    hint: str
-
-    def line(self) -> str:
-        who = f"account {self.account_id}" if self.account_id else "the caller's account"
-        return f"{who}, {self.region}: {self.stage} failed ({self.error_code}: {self.message}) — {self.hint}"
-
-
-@dataclass
-class CollectResult:
-    out: Path
-    findings: list[Finding]
-    sets_written: list[tuple[str, str]] = field(default_factory=list)
-    failures: list[CollectFailure] = field(default_factory=list)
-    regions_read: list[str] = field(default_factory=list)
 
 
 def _hint(code: str, stage: str, account_id: str, region: str, role_name: str | None) -> str:
@@ -320,6 +296,8 @@ def read_inventory(
 
 def _json_default(value: Any) -> str:
     if isinstance(value, (dt.datetime, dt.date)):
+        # As the AWS CLI writes botocore's datetimes (`+00:00`, not moments.iso's Z): the snapshot
+        # is AWS CLI JSON, and the readers parse both (moments.parse).
         return value.isoformat()
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")

@@ -1,4 +1,3 @@
-# Over ~400 lines: enable/status/disable share format check, tags, destination.
 """`flow-logs enable|status|disable`: VPC Flow Logs on the interfaces behind the in-scope findings.
 
 Targets come from a snapshot (`sgharden collect`): every ENI of a flagged security group, and the
@@ -9,8 +8,6 @@ format suffices. Only flow logs tagged `sgharden:managed=true` are ever deleted.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,28 +16,27 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sgharden.aws.clients import AwsContext
+from sgharden.edge_reports import (
+    Delivery,
+    Destination,
+    DisableOutcome,
+    EnableOutcome,
+    EnableReport,
+    StatusRow,
+)
 from sgharden.errors import InputError
-from sgharden.model import FlowLog, Interface
+from sgharden.flowlogs.sufficiency import (
+    ANALYSIS_FIELDS,
+    LOG_FORMAT,
+    is_sufficient,
+    missing_fields,
+)
+from sgharden.model import FlowLog
 from sgharden.snapshot import flow_log_from_cli
 from sgharden.targets import InterfaceTarget as Target
 from sgharden.targets import covering
 
-# The fields the analysis reads: v2 plus direction (tcp-flags, flow-direction, pkt-*addr behind
-# NAT/ELB), place (vpc/subnet/instance/region/az) and AWS-service attribution.
-V2_FIELDS = (
-    "version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport",
-    "protocol", "packets", "bytes", "start", "end", "action", "log-status",
-)  # fmt: skip
-ANALYSIS_FIELDS = (
-    *V2_FIELDS,
-    "vpc-id", "subnet-id", "instance-id", "tcp-flags", "type", "pkt-srcaddr", "pkt-dstaddr",
-    "region", "az-id", "flow-direction", "traffic-path", "pkt-src-aws-service",
-    "pkt-dst-aws-service",
-)  # fmt: skip
-LOG_FORMAT = " ".join(f"${{{name}}}" for name in ANALYSIS_FIELDS)
 AGGREGATION_INTERVAL = 60  # seconds; the finest VPC Flow Logs offers
-# Traffic types that record the accepted connections the analysis counts as use.
-SUFFICIENT_TRAFFIC = ("ALL", "ACCEPT")
 MANAGED_TAG = "sgharden:managed"
 CONTROLS_TAG = "sgharden:controls"
 SERVES_TAG = "sgharden:serves"
@@ -70,40 +66,7 @@ AUTHORIZATION_ONLY = frozenset(
     {"ec2:CreateTags", "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "iam:PassRole"}
 )
 
-_FIELD = re.compile(r"\$\{([a-z0-9-]+)\}")
 RESOURCE_FILTER_VALUES = 100
-
-
-# --- format and coverage -------------------------------------------------------------------------
-
-
-def format_fields(log_format: str) -> tuple[str, ...]:
-    """The field names of a LogFormat (`${version} ${srcaddr} ...`); empty means the default (v2)."""
-    names = tuple(_FIELD.findall(log_format or ""))
-    return names or V2_FIELDS
-
-
-def missing_fields(flow_log: FlowLog) -> tuple[str, ...]:
-    have = set(format_fields(flow_log.log_format))
-    return tuple(name for name in ANALYSIS_FIELDS if name not in have)
-
-
-def is_sufficient(flow_log: FlowLog) -> bool:
-    return (
-        flow_log.status == "ACTIVE"
-        and flow_log.traffic_type in SUFFICIENT_TRAFFIC
-        and not missing_fields(flow_log)
-    )
-
-
-def coverage_label(flow_logs: Iterable[FlowLog], eni: Interface) -> str:
-    """'sufficient', 'insufficient (missing ...)' or 'none' for the ENI."""
-    found = covering(flow_logs, eni)
-    if any(is_sufficient(fl) for fl in found):
-        return "sufficient"
-    if found:
-        return "insufficient"
-    return "none"
 
 
 # --- live state ----------------------------------------------------------------------------------
@@ -153,87 +116,6 @@ def _failed_call(exc: Exception) -> str:
 
 
 # --- enable --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Destination:
-    """Where new flow logs deliver: an S3 bucket (prefix optional) or a CloudWatch log group."""
-
-    kind: str  # s3 | cloud-watch-logs
-    target: str  # s3://bucket/prefix or the log group name
-    role_arn: str | None = None
-    file_format: str = "parquet"
-    hive: bool = False
-    per_hour: bool = False
-
-    @classmethod
-    def parse(
-        cls, text: str, role_arn: str | None = None, file_format: str = "parquet",
-        hive: bool = False, per_hour: bool = False,
-    ) -> Destination:  # fmt: skip
-        if text.startswith("s3://"):
-            bucket = text[5:].split("/", 1)[0]
-            if not bucket:
-                raise InputError(f"{text}: no bucket", hint="use s3://bucket[/prefix]")
-            return cls("s3", text.rstrip("/"), None, file_format, hive, per_hour)
-        if text.startswith("cloudwatch:"):
-            group = text.split(":", 1)[1]
-            if not group or not role_arn:
-                raise InputError(
-                    f"{text}: a CloudWatch destination needs a log group and --role-arn",
-                    hint="use --destination cloudwatch:LOG_GROUP --role-arn ARN (a role that "
-                    "lets vpc-flow-logs.amazonaws.com write to the group)",
-                )
-            return cls("cloud-watch-logs", group, role_arn)
-        raise InputError(
-            f"{text}: not a destination",
-            hint="use s3://bucket[/prefix] or cloudwatch:LOG_GROUP --role-arn ARN",
-        )
-
-    def describe(self) -> str:
-        if self.kind == "s3":
-            extras = [self.file_format] + ["hive"] * self.hive + ["per-hour"] * self.per_hour
-            return f"{self.target} ({', '.join(extras)})"
-        return f"CloudWatch Logs group {self.target}"
-
-    def create_arguments(self) -> dict[str, Any]:
-        if self.kind == "s3":
-            return {
-                "LogDestinationType": "s3",
-                "LogDestination": "arn:aws:s3:::" + self.target[5:],
-                "DestinationOptions": {
-                    "FileFormat": self.file_format,
-                    "HiveCompatiblePartitions": self.hive,
-                    "PerHourPartition": self.per_hour,
-                },
-            }
-        return {
-            "LogDestinationType": "cloud-watch-logs",
-            "LogGroupName": self.target,
-            "DeliverLogsPermissionArn": self.role_arn,
-        }
-
-
-@dataclass(frozen=True)
-class EnableOutcome:
-    target: Target
-    action: str  # created | reused | would-create | failed
-    flow_log_id: str = ""
-    detail: str = ""
-
-
-@dataclass
-class EnableReport:
-    destination: Destination
-    dry_run: bool
-    outcomes: list[EnableOutcome] = field(default_factory=list)
-
-    def count(self, action: str) -> int:
-        return sum(1 for o in self.outcomes if o.action == action)
-
-    @property
-    def failed(self) -> list[EnableOutcome]:
-        return [o for o in self.outcomes if o.action == "failed"]
 
 
 def _clip(values: Iterable[str]) -> str:
@@ -335,34 +217,6 @@ def _create_one(
 
 
 @dataclass(frozen=True)
-class Delivery:
-    """What the workspace holds for one ENI."""
-
-    hours: int = 0
-    records: int = 0
-    first_hour: dt.datetime | None = None
-    last_hour: dt.datetime | None = None
-    objects: int = 0
-
-    @property
-    def days(self) -> float:
-        if self.first_hour is None or self.last_hour is None:
-            return 0.0
-        return ((self.last_hour - self.first_hour).total_seconds() + 3600) / 86400
-
-
-@dataclass(frozen=True)
-class StatusRow:
-    target: Target
-    flow_log: FlowLog | None
-    sufficient: bool
-    missing: tuple[str, ...]
-    delivery: Delivery
-    days_needed: float
-    error: str = ""
-
-
-@dataclass(frozen=True)
 class WorkspaceDelivery:
     """What `sgharden ingest` has stored so far: hours per ENI, objects per flow log."""
 
@@ -448,16 +302,6 @@ def status(
 
 
 # --- disable -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DisableOutcome:
-    account_id: str
-    region: str
-    flow_log_id: str
-    resource_id: str
-    action: str  # deleted | would-delete | failed
-    detail: str = ""
 
 
 def disable(

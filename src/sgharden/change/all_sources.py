@@ -20,6 +20,7 @@ import duckdb
 
 from sgharden.analysis.evidence import query_evidence
 from sgharden.errors import InputError
+from sgharden.moments import iso
 from sgharden.plan.read import Plan, PlanGroup, PlanRule
 from sgharden.render.rule_text import rule_text
 from sgharden.resources import query
@@ -59,7 +60,7 @@ def _iso(moment: Any) -> str | None:
     if moment is None:
         return None
     if isinstance(moment, datetime):
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso(moment)
     return str(moment)
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 
 from sgharden.aws.collect import collect
-from sgharden.aws.summary import collect_summary
 from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options_own_region
 from sgharden.commands.output_options import Voice, voice_options
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.findings import IN_SCOPE_CONTROLS
+from sgharden.render.summary import collect_summary
 from sgharden.snapshot import load_snapshot
 
 

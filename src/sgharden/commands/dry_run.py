@@ -9,13 +9,15 @@ from pathlib import Path
 import click
 
 from sgharden.act.awscheck import DEFAULT_RULE_LIMIT, IAM_ACTIONS
-from sgharden.act.dryrun import DryRunReport, dry_run, render_markdown, write_report
+from sgharden.act.dryrun import dry_run, write_report
+from sgharden.change.dry_run_report import DryRunReport
 from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
 from sgharden.commands.output_options import Voice, emit, output_options, voice_options
 from sgharden.commands.workspace_option import workspace_option, workspace_to_read
 from sgharden.errors import EXIT_SAFETY
 from sgharden.plan.fingerprint import check_against_snapshot
 from sgharden.plan.read import load_plan
+from sgharden.render.dry_run import render_markdown
 from sgharden.render.dry_run_table import dry_run_table
 from sgharden.snapshot import load_snapshot
 

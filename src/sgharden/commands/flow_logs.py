@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from sgharden.aws import flow_logs
-from sgharden.aws.summary import disable_table, enable_table, status_rows
 from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
 from sgharden.commands.output_options import Voice, emit, output_options, voice_options
 from sgharden.commands.workspace_option import workspace_option
+from sgharden.edge_reports import Destination
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.render.rows import rows_text
+from sgharden.render.summary import disable_table, enable_table, status_rows
 from sgharden.snapshot import load_snapshot
 from sgharden.targets import flagged_without_interfaces, interface_targets
 
@@ -64,7 +65,7 @@ def enable(
     aws: AwsOptions,
 ) -> None:
     """Create a flow log on every target ENI that lacks a sufficient one (exit 4 if any failed)."""
-    target = flow_logs.Destination.parse(destination, role_arn, file_format, hive, per_hour)
+    target = Destination.parse(destination, role_arn, file_format, hive, per_hour)
     snapshot = load_snapshot(snapshot_dir)
     targets = interface_targets(snapshot)
     idle = flagged_without_interfaces(snapshot)

@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 
 from sgharden.act.promote import IAM_ACTIONS, promote
-from sgharden.change.verify import ingest_after_change
 from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
 from sgharden.commands.output_options import Voice, voice_options
 from sgharden.commands.stage_options import staged_plan_options
 from sgharden.commands.workspace_option import logs_workspace
 from sgharden.errors import EXIT_SAFETY
+from sgharden.pipeline import ingest_after_change
 from sgharden.plan.read import load_plan
 from sgharden.render.stage import soak_table
 from sgharden.snapshot import load_snapshot

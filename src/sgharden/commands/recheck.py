@@ -11,11 +11,10 @@ import click
 
 from sgharden.act.notify import IAM_ACTIONS, deliver, parse_target
 from sgharden.change.recheck import digest, load_state, recheck, save_state
-from sgharden.change.verify import ingest_after_change
 from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
 from sgharden.commands.output_options import Voice, voice_options
 from sgharden.errors import EXIT_ATTENTION
-from sgharden.pipeline import parse_moment
+from sgharden.pipeline import ingest_after_change, parse_moment
 from sgharden.plan.read import load_plan
 from sgharden.snapshot import load_snapshot
 from sgharden.workspace import DEFAULT_WORKSPACE, open_workspace

@@ -10,11 +10,11 @@ import click
 
 from sgharden.change.soak import soak_status, status_document
 from sgharden.change.stage_record import staged_groups
-from sgharden.change.verify import ingest_after_change
 from sgharden.commands.aws_options import AwsOptions, s3_options
 from sgharden.commands.output_options import Voice, emit, output_options, voice_options
 from sgharden.commands.stage_options import staged_plan_options
 from sgharden.commands.workspace_option import logs_workspace
+from sgharden.pipeline import ingest_after_change
 from sgharden.plan.read import load_plan
 from sgharden.render.stage import soak_markdown, soak_table
 from sgharden.snapshot import load_snapshot

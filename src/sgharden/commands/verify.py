@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
-from sgharden.change.verify import ingest_after_change, verify
+from sgharden.change.verify import verify
 from sgharden.commands.aws_options import AwsOptions, aws_line, s3_options
 from sgharden.commands.output_options import Voice, emit, output_options, voice_options
 from sgharden.commands.workspace_option import logs_workspace, workspace_option
 from sgharden.errors import EXIT_SAFETY, InputError
+from sgharden.pipeline import ingest_after_change
 from sgharden.plan.read import load_plan, parse_time
 from sgharden.render.verify_report import verify_text
 from sgharden.snapshot import load_snapshot

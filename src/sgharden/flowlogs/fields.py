@@ -138,3 +138,11 @@ def parse_log_format(log_format: str) -> tuple[str, ...]:
             raise LogFormatError(f"token {position} {token!r} appears twice")
         names.append(name)
     return tuple(names)
+
+
+def log_format_fields(log_format: str | None) -> tuple[str, ...]:
+    """The fields a flow log writes: its LogFormat parsed, or the default (v2) when it has none
+    (DescribeFlowLogs leaves LogFormat out, or empty, for a default-format flow log)."""
+    if not log_format or not log_format.strip():
+        return DEFAULT_FORMAT
+    return parse_log_format(log_format)

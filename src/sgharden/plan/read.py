@@ -9,12 +9,12 @@ and the field, so a hand-edited plan fails before anything is rendered or change
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sgharden.errors import InputError
 from sgharden.model import Rule
+from sgharden.moments import parse
 from sgharden.plan.schema import (
     CHANGING_ACTIONS,
     GROUP_STATUSES,
@@ -162,12 +162,8 @@ class Plan:
         return f"sgharden plan {self.generated_at}"
 
 
-def parse_time(text: str) -> datetime:
-    """An ISO 8601 timestamp as naive UTC (the workspace's convention)."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
+# An ISO 8601 timestamp as naive UTC (the workspace's convention): moments.parse, the one parser.
+parse_time = parse
 
 
 class _Reader:

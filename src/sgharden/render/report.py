@@ -7,7 +7,7 @@ probes stacked); sources are in tables sortable by a few lines of inline JavaScr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from sgharden.change.all_sources import AllSources
@@ -76,7 +76,7 @@ def gap_spans(plan: Plan, gaps: tuple[Gap, ...], days: list[str]) -> tuple[GapSp
     """Each gap's place on the day axis (bars are whole UTC days from days[0])."""
     if not days:
         return ()
-    origin = datetime.fromisoformat(days[0])
+    origin = parse_time(days[0])
     plot_width = CHART_WIDTH - CHART_PAD_LEFT - 4
     per_second = plot_width / (len(days) * 86400)
     out = []

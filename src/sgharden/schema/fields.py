@@ -3,7 +3,6 @@ ports, protocols and times, each failing with a message that says what was expec
 
 from __future__ import annotations
 
-import datetime as dt
 import ipaddress
 import re
 from typing import Annotated, Any
@@ -12,6 +11,7 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict
 
 from sgharden.awsids import expected, is_id
 from sgharden.flowlogs.fields import LogFormatError, parse_log_format
+from sgharden.moments import parse
 
 # AWS adds fields to its outputs over time; unknown ones are kept, never an error. strict: a
 # port "22" or 22.0, a flag "false", is not what the AWS CLI writes, so it is refused, not coerced.
@@ -120,7 +120,7 @@ def _iso_time(value: Any) -> Any:
     if not isinstance(value, str):
         raise ValueError("expected an ISO 8601 time")
     try:
-        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parse(value)
     except ValueError:
         raise ValueError("not an ISO 8601 time") from None
     return value

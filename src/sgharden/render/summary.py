@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter, defaultdict
 
 from tabulate import tabulate
 
-from sgharden.aws.collect import CollectResult
-from sgharden.aws.flow_logs import (
-    DisableOutcome,
-    EnableReport,
-    StatusRow,
-    coverage_label,
-)
+from sgharden.edge_reports import CollectResult, DisableOutcome, EnableReport, StatusRow
 from sgharden.findings import SEVERITY_ORDER
+from sgharden.flowlogs.sufficiency import coverage_label
 from sgharden.model import Finding
+from sgharden.moments import parse
 from sgharden.snapshot import Snapshot
 from sgharden.targets import InterfaceTarget, flagged_without_interfaces, interface_targets
 
@@ -130,11 +125,10 @@ def _since(text: str | None) -> str:
     if not text:
         return "-"
     try:
-        when = dt.datetime.fromisoformat(text)
+        when = parse(text)
     except ValueError:
         return text
-    if when.tzinfo is not None:
-        when = when.astimezone(dt.UTC)
+    # Minutes, not moments.iso's seconds: a table column, read by people.
     return when.strftime("%Y-%m-%dT%H:%MZ")
 
 
