@@ -18,20 +18,10 @@ import duckdb
 from sgharden.analysis.connections import Window, ceil_hour
 from sgharden.model import FlowLog, Interface, Inventory
 from sgharden.moments import parse
+from sgharden.plan.model import Coverage as PlanCoverage
+from sgharden.plan.model import Gap as Gap  # the plan's Gap: one type from measure to report
 from sgharden.resources import query
 from sgharden.targets import recorded_interfaces, recording_log
-
-
-@dataclass(frozen=True)
-class Gap:
-    interface_id: str
-    start: datetime
-    end: datetime
-    kind: str  # not-recording | no-delivery | skipdata
-
-    @property
-    def hours(self) -> int:
-        return int((self.end - self.start).total_seconds() // 3600)
 
 
 @dataclass(frozen=True)
@@ -45,6 +35,8 @@ class InterfaceDelivery:
 
 @dataclass(frozen=True)
 class Coverage:
+    """A group's flow-log coverage as measured over the window (the plan states `stated()`)."""
+
     window: Window
     enis: tuple[str, ...]
     uncovered_enis: tuple[str, ...]
@@ -56,6 +48,13 @@ class Coverage:
     @property
     def window_days(self) -> float:
         return self.window.days
+
+    def stated(self) -> PlanCoverage:
+        """What a plan says of it (plan/model.py, the type the plan reader builds too): this
+        measurement without the window and notes only the decision reads."""
+        return PlanCoverage(
+            self.enis, self.uncovered_enis, self.gaps, self.window_days, self.gap_share, self.quiet
+        )
 
 
 @dataclass(frozen=True)

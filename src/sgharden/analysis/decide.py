@@ -470,7 +470,7 @@ def _finish(
         controls=controls,
         findings=tuple(findings),
         status=status,
-        coverage=coverage,
+        coverage=coverage.stated(),
         revoke=tuple(revoke),
         authorize=tuple(authorize),
         keep=tuple(keep),

@@ -18,6 +18,7 @@ from sgharden.analysis.matching import peer_ranges
 from sgharden.analysis.verdicts import probe_family, split_verdict
 from sgharden.model import Inventory, Rule
 from sgharden.moments import iso
+from sgharden.plan.model import Evidence, ProbeFamily, Source
 from sgharden.resources import query
 
 # (interface_id, protocol, service_port, remote_addr): the key flow_samples is kept by
@@ -64,7 +65,7 @@ def _key_rank(c: Connection) -> tuple[int, str, int, int]:
     )
 
 
-def _by_source(conns: Iterable[Connection], top: int) -> tuple[int, list[dict[str, Any]]]:
+def _by_source(conns: Iterable[Connection], top: int) -> tuple[int, tuple[Source, ...]]:
     """(distinct sources, the `top` busiest with their totals); only those are formatted."""
     per: dict[str, list[Any]] = {}
     for c in conns:
@@ -81,20 +82,15 @@ def _by_source(conns: Iterable[Connection], top: int) -> tuple[int, list[dict[st
             if _key_rank(c) < _key_rank(s[4]):
                 s[4] = c
     ranked = heapq.nsmallest(top, per.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
-    return len(per), [
-        {
-            "address": address,
-            "connections": v[0],
-            "bytes": v[1],
-            "first_seen": iso(v[2]),
-            "last_seen": iso(v[3]),
-            **split_verdict(v[4].is_probe, v[4].verdict),
-        }
+    return len(per), tuple(
+        Source(
+            address, v[0], v[1], iso(v[2]), iso(v[3]), **split_verdict(v[4].is_probe, v[4].verdict)
+        )
         for address, v in ranked
-    ]
+    )
 
 
-def probe_families(probes: Iterable[Connection]) -> list[dict[str, Any]]:
+def probe_families(probes: Iterable[Connection]) -> tuple[ProbeFamily, ...]:
     """Probe sources by family (analysis/verdicts.py), each source in the family of its busiest
     key (the key whose reason the evidence shows), largest family first; sql/plan_probe_families.sql
     computes the same."""
@@ -115,9 +111,9 @@ def probe_families(probes: Iterable[Connection]) -> list[dict[str, Any]]:
     return family_list(families)
 
 
-def family_list(families: Mapping[str, list[int]]) -> list[dict[str, Any]]:
+def family_list(families: Mapping[str, list[int]]) -> tuple[ProbeFamily, ...]:
     ordered = sorted(families.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
-    return [{"family": f, "sources": n, "connections": c} for f, (n, c) in ordered]
+    return tuple(ProbeFamily(f, n, c) for f, (n, c) in ordered)
 
 
 def rule_evidence(
@@ -125,7 +121,7 @@ def rule_evidence(
     samples: Mapping[SampleKey, list[str]],
     top: int = 20,
     sample_size: int = 5,
-) -> dict[str, Any]:
+) -> Evidence:
     conns = list(connections)
     real = [c for c in conns if not c.is_probe]
     probes = [c for c in conns if c.is_probe]
@@ -147,26 +143,21 @@ def rule_evidence(
                 picked.append(record)
         if len(picked) >= sample_size:
             break
-    return {
-        "connections": sum(c.connections for c in real),
-        "packets": sum(c.packets for c in real),
-        "bytes": sum(c.bytes for c in real),
-        "source_count": real_count,
-        "sources": real_sources,
-        "first_seen": iso(min((c.first_seen for c in real), default=None)),
-        "last_seen": iso(max((c.last_seen for c in real), default=None)),
-        "probes": {
-            "source_count": probe_count,
-            "connections": sum(c.connections for c in probes),
-            "sources": probe_sources,
-            "families": probe_families(probes),
-        },
-        "daily": [
-            {"day": day, "connections": v[0], "probe_connections": v[1]}
-            for day, v in sorted(days.items())
-        ],
-        "sample": picked,
-    }
+    return Evidence(
+        connections=sum(c.connections for c in real),
+        packets=sum(c.packets for c in real),
+        bytes=sum(c.bytes for c in real),
+        source_count=real_count,
+        sources=real_sources,
+        first_seen=iso(min((c.first_seen for c in real), default=None)),
+        last_seen=iso(max((c.last_seen for c in real), default=None)),
+        probe_source_count=probe_count,
+        probe_connections=sum(c.connections for c in probes),
+        probe_sources=probe_sources,
+        probe_families=probe_families(probes),
+        daily=tuple((day, v[0], v[1]) for day, v in sorted(days.items())),
+        sample=tuple(picked),
+    )
 
 
 def fetch_samples(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from sgharden.analysis.evidence import EvidenceSpec, family_list
 from sgharden.analysis.matching import compile_rule, peer_ranges
 from sgharden.analysis.verdicts import PROBE_FAMILIES, split_verdict
 from sgharden.model import Interface, Inventory, Rule
+from sgharden.plan.model import Evidence, Source
 from sgharden.plan.schema import iso
 from sgharden.resources import query
 
@@ -125,8 +127,8 @@ def view_evidence(
     window: Window,
     top: int,
     sample_size: int,
-) -> dict[EvidenceSpec, dict[str, Any]]:
-    """The evidence dict (plan-schema RULE.evidence) of each view, from SQL."""
+) -> dict[EvidenceSpec, Evidence]:
+    """The evidence (plan-schema RULE.evidence) of each view, from SQL."""
     views = list(dict.fromkeys(views))
     if not views:
         return {}
@@ -136,37 +138,29 @@ def view_evidence(
             for i, v in enumerate(views)
         ]
     )
-    empty: dict[str, Any] = {
-        "connections": 0,
-        "packets": 0,
-        "bytes": 0,
-        "first_seen": None,
-        "last_seen": None,
-        "source_count": 0,
-        "sources": [],
-    }
-    classes: dict[tuple[int, bool], dict[str, Any]] = {}
+    # per (view, is_probe): that class's totals and busiest sources
+    classes: dict[tuple[int, bool], Evidence] = {}
     for row in con.execute(query("plan_evidence"), {"views": param, "top": top}).fetchall():
         view_id, is_probe, conns, packets, nbytes, first, last, count, sources = row
-        classes[(view_id, bool(is_probe))] = {
-            "connections": int(conns),
-            "packets": int(packets),
-            "bytes": int(nbytes),
-            "first_seen": iso(first),
-            "last_seen": iso(last),
-            "source_count": int(count),
-            "sources": [
-                {
-                    "address": s["address"],
-                    "connections": int(s["connections"]),
-                    "bytes": int(s["bytes"]),
-                    "first_seen": iso(s["first_seen"]),
-                    "last_seen": iso(s["last_seen"]),
+        classes[(view_id, bool(is_probe))] = Evidence(
+            connections=int(conns),
+            packets=int(packets),
+            bytes=int(nbytes),
+            source_count=int(count),
+            sources=tuple(
+                Source(
+                    s["address"],
+                    int(s["connections"]),
+                    int(s["bytes"]),
+                    iso(s["first_seen"]),
+                    iso(s["last_seen"]),
                     **split_verdict(bool(is_probe), s["verdict"] or ""),
-                }
+                )
                 for s in sources or []
-            ],
-        }
+            ),
+            first_seen=iso(first),
+            last_seen=iso(last),
+        )
     markers = json.dumps(
         [{"rank": i, "family": f, "marker": m} for i, (f, m, _) in enumerate(PROBE_FAMILIES)]
     )
@@ -175,13 +169,11 @@ def view_evidence(
         query("plan_probe_families"), {"views": param, "markers": markers}
     ).fetchall():
         families.setdefault(view_id, {})[family] = [int(n), int(conns)]
-    daily: dict[int, list[dict[str, Any]]] = {}
+    daily: dict[int, list[tuple[str, int, int]]] = {}
     for view_id, day, n, probe_n in con.execute(
         query("plan_evidence_daily"), {"views": param}
     ).fetchall():
-        daily.setdefault(view_id, []).append(
-            {"day": day.isoformat(), "connections": int(n), "probe_connections": int(probe_n)}
-        )
+        daily.setdefault(view_id, []).append((day.isoformat(), int(n), int(probe_n)))
     samples: dict[int, list[str]] = {}
     for view_id, record in con.execute(
         query("plan_evidence_samples"),
@@ -190,23 +182,14 @@ def view_evidence(
         samples.setdefault(view_id, []).append(record)
     out = {}
     for i, view in enumerate(views):
-        real = classes.get((i, False), empty)
-        probe = classes.get((i, True), empty)
-        out[view] = {
-            "connections": real["connections"],
-            "packets": real["packets"],
-            "bytes": real["bytes"],
-            "source_count": real["source_count"],
-            "sources": real["sources"],
-            "first_seen": real["first_seen"],
-            "last_seen": real["last_seen"],
-            "probes": {
-                "source_count": probe["source_count"],
-                "connections": probe["connections"],
-                "sources": probe["sources"],
-                "families": family_list(families.get(i, {})),
-            },
-            "daily": daily.get(i, []),
-            "sample": samples.get(i, []),
-        }
+        probe = classes.get((i, True), Evidence())
+        out[view] = replace(
+            classes.get((i, False), Evidence()),
+            probe_source_count=probe.source_count,
+            probe_connections=probe.connections,
+            probe_sources=probe.sources,
+            probe_families=family_list(families.get(i, {})),
+            daily=tuple(daily.get(i, [])),
+            sample=tuple(samples.get(i, [])),
+        )
     return out

@@ -1,5 +1,7 @@
-# Over ~400 lines: every field of the plan contract validated in one place.
 """The plan JSON (`sgharden.plan/v1`) read back into frozen dataclasses for ticket, dry-run, apply.
+
+Coverage, its gaps and each rule's evidence are plan/model.py's types, the ones the writer
+serialises: one model, built here from the JSON and validated on the way.
 
 The plan is a contract with users' scripts as well as with `propose`: unknown fields are kept out of
 the way (ignored), missing or mistyped required fields are a one-line `InputError` naming the file
@@ -15,6 +17,7 @@ from typing import Any
 from sgharden.errors import InputError
 from sgharden.model import Rule
 from sgharden.moments import parse
+from sgharden.plan.model import Coverage, Evidence, Gap, ProbeFamily, Source
 from sgharden.plan.schema import (
     CHANGING_ACTIONS,
     GROUP_STATUSES,
@@ -25,43 +28,6 @@ from sgharden.plan.schema import (
 from sgharden.schema import check_plan_document, load_json_strict
 
 _PEERS = ("CidrIpv4", "CidrIpv6", "ReferencedGroupId", "PrefixListId")
-
-
-@dataclass(frozen=True)
-class Source:
-    address: str
-    connections: int
-    bytes: int
-    first_seen: str | None
-    last_seen: str | None
-    reason: str = ""  # the classifier's words: why a real user, or why a probe
-
-
-@dataclass(frozen=True)
-class ProbeFamily:
-    family: str  # analysis/verdicts.PROBE_FAMILIES (or "other")
-    sources: int
-    connections: int
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What was observed for one rule over the window (empty for rules nobody used)."""
-
-    connections: int = 0
-    packets: int = 0
-    bytes: int = 0
-    source_count: int = 0
-    sources: tuple[Source, ...] = ()
-    first_seen: str | None = None
-    last_seen: str | None = None
-    probe_source_count: int = 0
-    probe_connections: int = 0
-    probe_sources: tuple[Source, ...] = ()
-    # every probe source of the window by family (plans before this field: empty)
-    probe_families: tuple[ProbeFamily, ...] = ()
-    daily: tuple[tuple[str, int, int], ...] = ()  # (YYYY-MM-DD, connections, probe connections)
-    sample: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,23 +42,6 @@ class PlanRule:
         """The risk acceptance that keeps this rule (sgharden.toml), as quoted in the plan."""
         record = self.raw.get("accepted_risk")
         return record if isinstance(record, dict) else None
-
-
-@dataclass(frozen=True)
-class Gap:
-    interface_id: str
-    start: str
-    end: str
-    kind: str
-
-
-@dataclass(frozen=True)
-class Coverage:
-    enis: tuple[str, ...] = ()
-    uncovered_enis: tuple[str, ...] = ()
-    gaps: tuple[Gap, ...] = ()
-    window_days: float | None = None
-    gap_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -222,7 +171,8 @@ class _Reader:
                     bytes=int(self.get(s, "bytes", w, int, False) or 0),
                     first_seen=self.get(s, "first_seen", w, str, False),
                     last_seen=self.get(s, "last_seen", w, str, False),
-                    reason=self.get(s, "reason", w, str, False) or "",
+                    verdict=str(s.get("verdict") or ""),
+                    reason=str(s.get("reason") or ""),
                 )
             )
         return tuple(out)
@@ -325,8 +275,8 @@ class _Reader:
             gaps.append(
                 Gap(
                     interface_id=self.get(gap, "interface_id", w, str),
-                    start=self.get(gap, "start", w, str),
-                    end=self.get(gap, "end", w, str),
+                    start=parse_time(self.time(gap, "start", w)),
+                    end=parse_time(self.time(gap, "end", w)),
                     kind=str(gap.get("kind") or ""),
                 )
             )
@@ -336,6 +286,7 @@ class _Reader:
             gaps=tuple(gaps),
             window_days=self.get(obj, "window_days", where, float, False),
             gap_share=self.get(obj, "gap_share", where, float, False),
+            quiet=tuple(str(q) for q in self.get(obj, "quiet", where, list, False) or ()),
         )
 
     def group(self, obj: Any, where: str) -> PlanGroup:

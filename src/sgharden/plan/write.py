@@ -1,5 +1,9 @@
 """The plan: what to revoke, authorize and keep per security group, and what to do per resource.
 
+A group's coverage, gaps and each rule's evidence are written as plan/model.py's types (the ones
+plan/read.py reads back). The analysis measures coverage (analysis/coverage.Coverage: with the
+window and the notes behind its verdict); a group plan carries what the plan states of it.
+
 `Plan.to_dict()` is the `sgharden.plan/v1` JSON contract (docs/plan-schema.md). New fields may be
 added; none is renamed or removed.
 """
@@ -13,10 +17,10 @@ from typing import Any
 
 from sgharden.acceptance import AcceptanceState, apply_to_plan
 from sgharden.analysis.connections import Connection, Window
-from sgharden.analysis.coverage import Coverage
 from sgharden.analysis.evidence import EvidenceSpec, SampleKey, rule_evidence
 from sgharden.analysis.shut_out import ShutOut
 from sgharden.model import Rule
+from sgharden.plan.model import Coverage, Evidence
 from sgharden.plan.schema import SCHEMA, GroupHeader, iso, proposed_rules
 
 
@@ -25,7 +29,7 @@ class EvidenceContext:
     """What a plan line needs to write its evidence: raw samples, and SQL-computed evidence."""
 
     samples: Mapping[SampleKey, list[str]] = field(default_factory=dict)
-    evidence: Mapping[EvidenceSpec, dict[str, Any]] = field(default_factory=dict)
+    evidence: Mapping[EvidenceSpec, Evidence] = field(default_factory=dict)
     top: int = 20
     sample_size: int = 5
 
@@ -53,7 +57,7 @@ class RuleDecision:
             evidence = ctx.evidence[self.spec]
         else:
             evidence = rule_evidence(self.connections, ctx.samples, ctx.top, ctx.sample_size)
-        return {**self.rule.to_ec2(), "reason": self.reason, "evidence": evidence}
+        return {**self.rule.to_ec2(), "reason": self.reason, "evidence": evidence.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,6 @@ class GroupPlan(GroupHeader):
         )
 
     def to_dict(self, ctx: EvidenceContext | None = None) -> dict[str, Any]:
-        cov = self.coverage
         return {
             "group_id": self.group_id,
             "group_name": self.group_name,
@@ -83,22 +86,7 @@ class GroupPlan(GroupHeader):
             "controls": list(self.controls),
             "findings": list(self.findings),
             "status": self.status,
-            "coverage": {
-                "enis": list(cov.enis),
-                "uncovered_enis": list(cov.uncovered_enis),
-                "gaps": [
-                    {
-                        "interface_id": g.interface_id,
-                        "start": iso(g.start),
-                        "end": iso(g.end),
-                        "kind": g.kind,
-                    }
-                    for g in cov.gaps
-                ],
-                "window_days": round(cov.window_days, 3),
-                "gap_share": round(cov.gap_share, 6),
-                "quiet": list(cov.quiet),
-            },
+            "coverage": self.coverage.to_dict(),
             "revoke": [d.to_dict(ctx) for d in self.revoke],
             "authorize": [d.to_dict(ctx) for d in self.authorize],
             "keep": [d.to_dict(ctx) for d in self.keep],
@@ -141,7 +129,7 @@ class Plan:
     groups: tuple[GroupPlan, ...] = ()
     resources: tuple[ResourcePlan, ...] = ()
     samples: Mapping[SampleKey, list[str]] = field(default_factory=dict)
-    evidence: Mapping[EvidenceSpec, dict[str, Any]] = field(default_factory=dict)
+    evidence: Mapping[EvidenceSpec, Evidence] = field(default_factory=dict)
     # what the plan rests on (sgharden.plan.fingerprint.snapshot_inputs), checked by ticket/dry-run/apply
     inputs: Mapping[str, Any] | None = None
     # risk acceptances (sgharden.toml): rules and resources they match are kept as

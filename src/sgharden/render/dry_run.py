@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sgharden.change.dry_run_report import DryRunReport
 from sgharden.change.replay import group_ports
-from sgharden.moments import iso
 from sgharden.render.ticket import environment
 
 PROTOCOLS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6", -1: "all"}
@@ -13,7 +12,6 @@ PROTOCOLS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6", -1: "all"}
 def render_markdown(report: DryRunReport) -> str:
     env = environment(markdown=True)
     env.filters["proto"] = lambda n: PROTOCOLS.get(n, str(n))
-    env.filters["iso"] = iso
     return env.get_template("dry_run.md.j2").render(
         report=report,
         plan=report.plan,

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from sgharden.change.all_sources import AllSources
 from sgharden.change.verdict import GroupVerdict, verdict_for
-from sgharden.plan.read import Gap, Plan, PlanRule, parse_time
+from sgharden.moments import iso
+from sgharden.plan.model import Gap
+from sgharden.plan.read import Plan, PlanRule, parse_time
 from sgharden.render.context import source_names
 from sgharden.render.rule_text import rule_text
 from sgharden.render.ticket import assess, environment, findings_for, interfaces_of
@@ -81,14 +83,14 @@ def gap_spans(plan: Plan, gaps: tuple[Gap, ...], days: list[str]) -> tuple[GapSp
     per_second = plot_width / (len(days) * 86400)
     out = []
     for gap in gaps:
-        start, end = parse_time(gap.start), parse_time(gap.end)
+        start, end = gap.start, gap.end
         x = CHART_PAD_LEFT + max((start - origin).total_seconds(), 0) * per_second
         width = max((end - start).total_seconds() * per_second, 2.0)
         out.append(
             GapSpan(
                 round(x, 2),
                 round(width, 2),
-                f"no flow-log record of {gap.interface_id} {gap.start} to {gap.end} ({gap.kind})",
+                f"no flow-log record of {gap.interface_id} {iso(gap.start)} to {iso(gap.end)} ({gap.kind})",
             )
         )
     return tuple(out)

@@ -30,6 +30,7 @@ from sgharden.change.verdict import GroupVerdict, verdict_for
 from sgharden.errors import InputError
 from sgharden.findings import SEVERITY_ORDER
 from sgharden.model import Finding, SecurityGroup
+from sgharden.moments import iso
 from sgharden.plan.read import Plan, PlanGroup, PlanResource, fragment, parse_time
 from sgharden.render import awscli, terraform
 from sgharden.render.context import name_of, source_names, ticket_fields
@@ -66,6 +67,7 @@ def environment(markdown: bool = False) -> Environment:
     env.filters["rule_text"] = rule_text
     env.filters["ports_text"] = ports_text
     env.filters["number"] = lambda n: f"{int(n or 0):,}"
+    env.filters["iso"] = iso
     env.filters["md"] = markdown_cell
     env.globals["name_of"] = name_of
     env.filters["probe_family"] = lambda family: FAMILY_TEXT.get(family, family)
