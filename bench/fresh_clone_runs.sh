@@ -46,7 +46,9 @@ for ((i = 0; i < runs; i++)); do
     start=$(date +%s)
     # a fresh state each run: no pytest cache, no hypothesis example database from the last run
     rm -rf "$clone/.pytest_cache" "$clone/.hypothesis"
-    (cd "$clone" && .venv/bin/python -m pytest "${seed_args[@]}" "${pytest_args[@]}") >"$out" 2>&1
+    # the command heads its log: a failure is replayed by running it again in the clone
+    echo "+ .venv/bin/python -m pytest ${seed_args[*]} ${pytest_args[*]}" >"$out"
+    (cd "$clone" && .venv/bin/python -m pytest "${seed_args[@]}" "${pytest_args[@]}") >>"$out" 2>&1
     rc=$?
     seconds=$(($(date +%s) - start))
     summary=$(grep -E '^(=+ )?[0-9]+ (passed|failed)|(passed|failed|error).* in [0-9.]+s' "$out" | tail -1 | tr -d '=' | xargs)

@@ -35,6 +35,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -313,6 +314,7 @@ class Result:
     kind: str
     what: str
     wall_s: float
+    cpu_s: float
     max_rss_mib: float
     exit_code: int
     output: str
@@ -322,9 +324,11 @@ class Result:
     walls_s: list[float]  # every repetition; wall_s is the fastest
 
 
-def _time_v(command: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
-    """Run under /usr/bin/time -v: wall seconds, peak RSS (MiB), exit code, last stdout line."""
-    report = BENCH / "data" / "time-v.txt"
+def _time_v(command: list[str], env: dict[str, str]) -> tuple[float, float, float, int, str]:
+    """Run under /usr/bin/time -v: wall seconds, CPU seconds (user + system, every thread: on a
+    shared machine the fairer cost), peak RSS (MiB), exit code, last stdout line."""
+    # beside the system's temp files, not in the data folder (which --data may put anywhere)
+    report = Path(tempfile.gettempdir()) / f"sgharden-time-v-{os.getpid()}.txt"
     proc = subprocess.run(
         ["/usr/bin/time", "-v", "-o", str(report), *command],
         capture_output=True,
@@ -335,12 +339,15 @@ def _time_v(command: list[str], env: dict[str, str]) -> tuple[float, float, int,
     text = report.read_text()
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", text)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
-    assert wall and rss, text
+    user = re.search(r"User time \(seconds\): ([\d.]+)", text)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", text)
+    assert wall and rss and user and system, text
+    cpu = float(user.group(1)) + float(system.group(1))
     seconds = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
     output = (proc.stdout.strip().splitlines() or [""])[-1]
     if proc.returncode not in (0,):
         output = (output + " " + proc.stderr.strip()[-300:]).strip()
-    return seconds, int(rss.group(1)) / 1024, proc.returncode, output
+    return seconds, cpu, int(rss.group(1)) / 1024, proc.returncode, output
 
 
 def _ingested_records(workspace: Path) -> int:
@@ -448,7 +455,7 @@ def _measure(task: Task, n: int, files: list[str], workspaces: Path) -> Result:
         shutil.rmtree(workspace.with_suffix(".tmp"), ignore_errors=True)
     load = os.getloadavg()[0]
     hand = workspaces / f"hand-{task.kind}-{n}.duckdb"
-    wall, rss, code, output = _time_v(
+    wall, cpu, rss, code, output = _time_v(
         task.command(files, workspace), {"BENCH_WORKSPACE": str(hand)}
     )
     load_after = os.getloadavg()[0]
@@ -457,22 +464,23 @@ def _measure(task: Task, n: int, files: list[str], workspaces: Path) -> Result:
         if task.what == "ingest" and code == 0:
             output = f"rollup/raw={_rollup_ratio(workspace, files):.3f} {output}"
     print(
-        f"{n:>11,} {task.name:<21} {wall:8.2f}s {rss:9.1f} MiB  exit {code}  "
+        f"{n:>11,} {task.name:<21} {wall:8.2f}s cpu {cpu:8.2f}s {rss:9.1f} MiB  exit {code}  "
         f"load {load:.1f}-{load_after:.1f}  {output}",
         file=sys.stderr,
     )
-    return Result(n, task.name, task.kind, task.what, round(wall, 2), round(rss, 1), code,
+    return Result(n, task.name, task.kind, task.what, round(wall, 2), round(cpu, 2), round(rss, 1), code,
                   output, round(n / wall) if wall else 0.0, load, load_after, [round(wall, 2)])  # fmt: skip
 
 
 def markdown(results: list[Result]) -> str:
     floors = {(r.records, r.kind): r.wall_s for r in results if r.what == "floor"}
     hands = {(r.records, r.kind): r.wall_s for r in results if r.what == "rollup"}
+    hands_cpu = {(r.records, r.kind): r.cpu_s for r in results if r.what == "rollup"}
     ingests = {(r.records, r.kind): r.wall_s for r in results if r.what == "ingest"}
     lines = [
-        "| records | task | wall s | records/s | peak RSS MiB | load before–after | vs floor "
-        "| vs hand-written | ingest is N× faster |",
-        "|---:|---|---:|---:|---:|---|---:|---:|---:|",
+        "| records | task | wall s | CPU s | records/s | peak RSS MiB | load before–after "
+        "| vs floor | vs hand-written | vs hand-written, CPU | ingest is N× faster |",
+        "|---:|---|---:|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for r in results:
         floor = floors.get((r.records, r.kind))
@@ -481,11 +489,14 @@ def markdown(results: list[Result]) -> str:
         peer = r.what in ("ingest", "rollup")
         vs_floor = f"{r.wall_s / floor:.2f}x" if floor and peer else ""
         vs_hand = f"{r.wall_s / hand:.2f}x" if hand and r.what == "ingest" else ""
+        hand_cpu = hands_cpu.get((r.records, r.kind))
+        vs_cpu = f"{r.cpu_s / hand_cpu:.2f}x" if hand_cpu and r.what == "ingest" else ""
         speedup = f"{r.wall_s / ingest:.1f}x" if ingest and r.what in ("python", "pandas") else ""
         rate = f"{r.records_per_s:,.0f}" if r.what not in ("ingest-again", "propose") else ""
         lines.append(
-            f"| {r.records:,} | {r.task} | {r.wall_s:.2f} | {rate} | {r.max_rss_mib:,.0f} | "
-            f"{r.load_before:.1f}–{r.load_after:.1f} | {vs_floor} | {vs_hand} | {speedup} |"
+            f"| {r.records:,} | {r.task} | {r.wall_s:.2f} | {r.cpu_s:.2f} | {rate} | "
+            f"{r.max_rss_mib:,.0f} | {r.load_before:.1f}–{r.load_after:.1f} | {vs_floor} | "
+            f"{vs_hand} | {vs_cpu} | {speedup} |"
         )
     return "\n".join(lines)
 

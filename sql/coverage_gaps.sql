@@ -4,17 +4,17 @@
 --   no-delivery: no record at all (not even NODATA) for the interface in that hour;
 --   skipdata:    a SKIPDATA record: records of that interval were lost.
 -- Also one `delivered` row per interface with the number of hours that had any record.
--- Parameters: $interfaces (VARCHAR[]), $start, $end (TIMESTAMP, whole hours; window [start, end)).
+-- Parameters: $interfaces (JSON text: a list of interface ids; analysis/params.py), $start, $end (TIMESTAMP, whole hours; window [start, end)).
 -- Columns: interface_id, kind ('no-delivery' | 'skipdata' | 'delivered'), start, end, hours.
 WITH hours AS (
     SELECT unnest(generate_series($start::TIMESTAMP, $end::TIMESTAMP - INTERVAL 1 HOUR,
                                   INTERVAL 1 HOUR)) AS hour
 ),
-enis AS (SELECT DISTINCT unnest($interfaces::VARCHAR[]) AS interface_id),
+enis AS (SELECT DISTINCT unnest(from_json($interfaces, '["VARCHAR"]')) AS interface_id),
 delivered AS (
     SELECT interface_id, hour, sum(skipdata_records) AS skipdata
     FROM interface_hours
-    WHERE list_contains($interfaces, interface_id) AND hour >= $start AND hour < $end
+    WHERE interface_id IN (SELECT interface_id FROM enis) AND hour >= $start AND hour < $end
     GROUP BY ALL
 ),
 grid AS (

@@ -8,7 +8,7 @@
 -- Columns: view_id, is_probe, connections, packets, bytes, first_seen, last_seen,
 --   source_count, sources (top $top by connections, bytes, address; each with the classifier's
 --   verdict text of its busiest key).
-WITH views AS (SELECT unnest(v) FROM (SELECT unnest(from_json($views::JSON, '[{"view_id": "INTEGER", "rule_id": "INTEGER", "protocol": "INTEGER", "port_key": "INTEGER"}]')) AS v)),
+WITH views AS (SELECT unnest(from_json(value, '{"view_id": "INTEGER", "rule_id": "INTEGER", "protocol": "INTEGER", "port_key": "INTEGER"}')) FROM json_each($views::JSON)),
 rows AS (
     SELECT v.view_id, m.*
     FROM views v

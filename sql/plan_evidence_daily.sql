@@ -2,7 +2,7 @@
 -- Per view of plan_evidence.sql and day: connections of real use and of probes (the days the
 -- roll-up holds rows for). Parameters: $views as in plan_evidence.sql.
 -- Columns: view_id, day (DATE), connections, probe_connections.
-WITH views AS (SELECT unnest(v) FROM (SELECT unnest(from_json($views::JSON, '[{"view_id": "INTEGER", "rule_id": "INTEGER", "protocol": "INTEGER", "port_key": "INTEGER"}]')) AS v)),
+WITH views AS (SELECT unnest(from_json(value, '{"view_id": "INTEGER", "rule_id": "INTEGER", "protocol": "INTEGER", "port_key": "INTEGER"}')) FROM json_each($views::JSON)),
 rows AS (
     SELECT v.view_id, m.interface_id, m.protocol, m.port_key, m.remote_addr, m.is_probe
     FROM views v

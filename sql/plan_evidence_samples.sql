@@ -4,7 +4,7 @@
 -- busiest probes (ties: interface, protocol, port, address), in that order, each record once,
 -- the first $size. Parameters: $views as in plan_evidence.sql, $size (INTEGER),
 --   $start, $end (TIMESTAMP). Columns: view_id, record (in order).
-WITH views AS (SELECT unnest(v) FROM (SELECT unnest(from_json($views::JSON, '[{"view_id": "INTEGER", "rule_id": "INTEGER", "protocol": "INTEGER", "port_key": "INTEGER"}]')) AS v)),
+WITH views AS (SELECT unnest(from_json(value, '{"view_id": "INTEGER", "rule_id": "INTEGER", "protocol": "INTEGER", "port_key": "INTEGER"}')) FROM json_each($views::JSON)),
 rows AS (
     SELECT v.view_id, m.*
     FROM views v

@@ -6,8 +6,8 @@
 --   DuckDB converts Python lists value by value, far slower at tens of thousands of rules.
 -- Columns: the rule, then the columns of connections.sql (verdict before daily).
 WITH buckets AS (
-    SELECT unnest(b) FROM (SELECT unnest(from_json($buckets::JSON,
-        '[{"rule_id": "INTEGER", "protocol": "INTEGER", "port_key": "INTEGER"}]')) AS b)
+    SELECT unnest(from_json(value,
+        '{"rule_id": "INTEGER", "protocol": "INTEGER", "port_key": "INTEGER"}')) FROM json_each($buckets::JSON)
 ),
 probe_rules AS (SELECT unnest(from_json($rules::JSON, '["INTEGER"]')) AS rule_id),
 picked AS (

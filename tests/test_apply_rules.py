@@ -113,3 +113,41 @@ def test_one_group_alone_leaves_the_resources_out(world: World, tmp_path: Path) 
     assert result.resources == [] and result.printed_commands == []
     db = world.rds.describe_db_instances(DBInstanceIdentifier="orders-db")["DBInstances"][0]
     assert db["PubliclyAccessible"]
+
+
+def _egress_id(world: World, role: str) -> str:
+    rules = world.ec2.describe_security_group_rules(
+        Filters=[{"Name": "group-id", "Values": [world.ids[role]]}]
+    )["SecurityGroupRules"]
+    return next(r["SecurityGroupRuleId"] for r in rules if r["IsEgress"])
+
+
+def test_drift_in_several_groups_is_listed_group_by_group(world: World, tmp_path: Path) -> None:
+    # web loses its kept tcp/443 and its egress rule, db its egress rule, between plan and apply
+    web, db = world.ids["web"], world.ids["db"]
+    rules = world.ec2.describe_security_group_rules(
+        Filters=[{"Name": "group-id", "Values": [web]}]
+    )["SecurityGroupRules"]
+    https = next(r for r in rules if not r["IsEgress"] and r.get("FromPort") == 443)
+    world.ec2.revoke_security_group_ingress(
+        GroupId=web, SecurityGroupRuleIds=[https["SecurityGroupRuleId"]]
+    )
+    world.ec2.revoke_security_group_egress(
+        GroupId=web, SecurityGroupRuleIds=[_egress_id(world, "web")]
+    )
+    world.ec2.revoke_security_group_egress(
+        GroupId=db, SecurityGroupRuleIds=[_egress_id(world, "db")]
+    )
+    with pytest.raises(SafetyError) as refused:
+        apply_plan(load_plan(world.plan), AwsContext(region=REGION), backup_dir=tmp_path / "b")
+    hint = "make a new snapshot and plan (`sgharden collect`, `sgharden propose`)"
+    assert refused.value.hint == hint
+    message = refused.value.message
+    head = f"refused, nothing changed: the live rules differ from the plan {world.plan.name}: "
+    assert message.startswith(head)
+    per_group = message[len(head) :].split("; ")
+    assert [p.split(": ", 1)[0] for p in per_group] == [web, db]
+    web_drift = per_group[0].split(": ", 1)[1].split(", kept rule missing")
+    assert len(web_drift) == 2 and web_drift[0].startswith("kept rule missing")
+    assert per_group[1].split(": ", 1)[1].startswith("kept rule missing")
+    assert "XX" not in message

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -89,3 +90,18 @@ def test_of_two_equally_narrow_merges_the_leftmost_is_made() -> None:
     args = {"max_prefixes": 3, "widest_prefix": 24}
     expected = [ipaddress.ip_network(n) for n in ("10.0.0.0/30", "10.0.0.4/32", "10.0.0.6/32")]
     assert aggregate(sources, **args) == reference(sources, **args) == expected
+
+
+def test_sources_of_two_families_are_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"^aggregate\(\) takes addresses of one family$"):
+        aggregate(["10.0.0.1", "2001:db8::1", "10.0.0.2"], max_prefixes=1, widest_prefix=8)
+
+
+def test_a_probe_on_the_first_or_last_address_of_a_prefix_is_inside_it() -> None:
+    args = {"max_prefixes": 1, "widest_prefix": 24}
+    # the only merge of .0 and .2 is 10.0.0.0/30: .3 (its broadcast) and .0 are in it
+    assert aggregate(["10.0.0.0", "10.0.0.2"], **args, avoid=["10.0.0.3"]) is None
+    assert aggregate(["10.0.0.1", "10.0.0.2"], **args, avoid=["10.0.0.0"]) is None
+    assert aggregate(["10.0.0.1", "10.0.0.2"], **args, avoid=["10.0.0.4"]) == [
+        ipaddress.ip_network("10.0.0.0/30")
+    ]

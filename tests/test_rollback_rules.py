@@ -230,6 +230,10 @@ def test_rollback_makes_a_database_public_again_only_if_it_was(rds: Any, tmp_pat
 
 @pytest.fixture
 def instance(ec2: Any) -> dict[str, Any]:
+    return _make_instance(ec2)
+
+
+def _make_instance(ec2: Any) -> dict[str, Any]:
     vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.1.0/24")["Subnet"]["SubnetId"]
     found = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=subnet)
@@ -319,3 +323,41 @@ def test_rollback_acts_in_the_member_account_the_backup_names(aws: str, tmp_path
     ]
     assert _rules(ec2, gid) == {(80, "192.0.2.0/24", "web")}
     assert _db_public(rds)
+
+
+def test_rollback_re_associates_an_elastic_ip_in_the_member_account(
+    aws: str, tmp_path: Path
+) -> None:
+    # the address and the instance live in a member account, reached through an assumed role
+    member = "222233334444"
+    ctx = AwsContext(region="us-east-1", role_name="OrganizationAccountAccessRole")
+    ec2 = ctx.client("ec2", region=HOME, account_id=member)
+    there = _make_instance(ec2)
+    gone = {**_ip(there, public_ip=there["ip"], allocation_id=there["alloc"]), "account_id": member}
+    assert rollback(_backup(tmp_path, [], [gone]), ctx).done == [
+        f"{there['id']}: Elastic IP {there['ip']} re-associated"
+    ]
+    assert _association(ec2, there) == there["eni"]
+
+
+def test_aws_refusing_a_resource_restore_is_a_safety_stop_naming_it(
+    ec2: Any, instance: dict[str, Any], tmp_path: Path
+) -> None:
+    # the Elastic IP was released since the apply: AWS no longer knows the allocation
+    ec2.release_address(AllocationId=instance["alloc"])
+    gone = _ip(instance, public_ip=instance["ip"], allocation_id=instance["alloc"])
+    path = _backup(tmp_path, [], [gone])
+    with pytest.raises(SafetyError) as stopped:
+        rollback(path, SESSION)
+    assert str(stopped.value).startswith(f"{instance['id']}: rollback stopped: ")
+    assert "InvalidAllocationID.NotFound" in str(stopped.value)
+    assert stopped.value.hint == f"re-run `sgharden rollback {path}` once fixed"
+
+
+def test_a_backup_of_resources_only_needs_no_groups_key(tmp_path: Path) -> None:
+    # older or hand-trimmed backups: a missing "groups" is no group, not an error
+    path = tmp_path / "backup.json"
+    path.write_text(json.dumps({"schema": BACKUP_SCHEMA, "resources": []}))
+    assert load_backup(path) == {"schema": BACKUP_SCHEMA, "resources": []}
+    result = rollback(path, SESSION)
+    assert (result.done, result.left_alone) == ([], [])

@@ -346,8 +346,9 @@ def load_snapshot(root: Path | str) -> Snapshot:
         inventories[(account, region)] = inv
         if (directory / "flow-logs").is_dir():
             flow_dirs.append(directory / "flow-logs")
+    needing = in_scope(findings, _NEEDED_BY.values())  # once: per set, it was 150 x 35,000
     for directory, ar in set_dirs:
-        _refuse_missing_needed(directory, ar or _guess_account_region(directory), findings)
+        _refuse_missing_needed(directory, ar or _guess_account_region(directory), needing)
     return Snapshot(root, tuple(findings), inventories, tuple(flow_dirs))
 
 
@@ -355,18 +356,17 @@ def load_snapshot(root: Path | str) -> Snapshot:
 _NEEDED_BY = {"instances.json": "EC2.9", "db-instances.json": "RDS.2"}
 
 
-def _refuse_missing_needed(
-    directory: Path, where: tuple[str, str], findings: list[Finding]
-) -> None:
-    """An optional file left out while this set's findings need it: refused, naming the file.
-    Without it the findings would drop out of the plan, which would read as "nothing to do"."""
+def _refuse_missing_needed(directory: Path, where: tuple[str, str], scoped: list[Finding]) -> None:
+    """An optional file left out while this set's findings (`scoped`: in_scope) need it: refused,
+    naming the file. Without it the findings would drop out of the plan, which would read as
+    "nothing to do"."""
     for name, control in _NEEDED_BY.items():
         if (directory / name).exists():
             continue
         needing = sorted(
             f.resource_id
-            for f in in_scope(findings, (control,))
-            if (f.account_id, f.region) == where
+            for f in scoped
+            if f.control == control and (f.account_id, f.region) == where
         )
         if needing:
             _, command, _ = SNAPSHOT_FILES[name]

@@ -102,7 +102,15 @@ def rollback(
             if k not in before_keys and k not in added_keys
         )
     for resource in document.get("resources", []):
-        line = _restore_resource(ctx, resource)
+        try:
+            line = _restore_resource(ctx, resource)
+        except ClientError as exc:
+            # AWS refused (the address released since, no permission...): a safety stop like a
+            # group's, not an internal error
+            raise SafetyError(
+                f"{resource.get('resource_id')}: rollback stopped: {exc}",
+                hint=f"re-run `sgharden rollback {backup_path}` once fixed",
+            ) from None
         if line:
             result.done.append(line)
     for line in result.done:

@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from sgharden.analysis.params import id_list
 from sgharden.resources import query
 from sgharden.snapshot import Snapshot
 
@@ -241,7 +242,7 @@ def data_window(
 
     None when the workspace holds nothing for these interfaces and no bounds were given.
     """
-    row = con.execute(query("window_bounds"), {"interfaces": interfaces}).fetchone()
+    row = con.execute(query("window_bounds"), {"interfaces": id_list(interfaces)}).fetchone()
     data_start, data_end = (row[0], row[1]) if row else (None, None)
     end = ceil_hour(until) if until else data_end
     if end is None:
@@ -262,7 +263,7 @@ def outbound_destinations(
     """Connections the interfaces opened, per remote address (for EC2.9's NAT question)."""
     cur = con.execute(
         query("outbound_destinations"),
-        {"interfaces": interfaces, "start": window.start, "end": window.end},
+        {"interfaces": id_list(interfaces), "start": window.start, "end": window.end},
     )
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

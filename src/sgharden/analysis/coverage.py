@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import duckdb
 
 from sgharden.analysis.connections import Window, ceil_hour
+from sgharden.analysis.params import id_list
 from sgharden.model import FlowLog, Interface, Inventory
 from sgharden.moments import parse
 from sgharden.plan.model import Coverage as PlanCoverage
@@ -64,15 +65,26 @@ class CoverageVerdict:
     warnings: tuple[str, ...] = field(default_factory=tuple)  # small gaps on an ok group
 
 
+class Deliveries(dict[str, InterfaceDelivery]):
+    """delivery()'s answer (not changed after it is made), remembering per subnet- or VPC-level
+    log whether any interface it records delivered: coverage_of asks that for every ENI, and
+    walking the log's interfaces each time was 11,000 ENIs x their VPC's ENIs at 35,000 findings."""
+
+    def __init__(self, items: Iterable[tuple[str, InterfaceDelivery]] = ()) -> None:
+        super().__init__(items)
+        self.log_delivered: dict[tuple[str, str, str, str], bool] = {}
+
+
 def delivery(
     con: duckdb.DuckDBPyConnection, interfaces: Iterable[str], window: Window
-) -> dict[str, InterfaceDelivery]:
+) -> Deliveries:
     """Delivered hours and gaps per interface in the window (sql/coverage_gaps.sql)."""
     ids = sorted(set(interfaces))
     if not ids or window.hours <= 0:
-        return {i: InterfaceDelivery(i, 0) for i in ids}
+        return Deliveries((i, InterfaceDelivery(i, 0)) for i in ids)
     rows = con.execute(
-        query("coverage_gaps"), {"interfaces": ids, "start": window.start, "end": window.end}
+        query("coverage_gaps"),
+        {"interfaces": id_list(ids), "start": window.start, "end": window.end},
     ).fetchall()
     delivered: dict[str, int] = {}
     gaps: dict[str, list[Gap]] = {}
@@ -81,10 +93,10 @@ def delivery(
             delivered[interface_id] = int(hours)
         else:
             gaps.setdefault(interface_id, []).append(Gap(interface_id, start, end, kind))
-    return {
-        i: InterfaceDelivery(i, delivered.get(i, 0), tuple(sorted(gaps.get(i, []), key=_gap_key)))
+    return Deliveries(
+        (i, InterfaceDelivery(i, delivered.get(i, 0), tuple(sorted(gaps.get(i, []), key=_gap_key))))
         for i in ids
-    }
+    )
 
 
 def _gap_key(gap: Gap) -> tuple[datetime, str]:
@@ -145,6 +157,24 @@ def _runs(interface_id: str, hours: set[datetime], kind: str) -> list[Gap]:
     return out
 
 
+def _peers_delivered(
+    fl: FlowLog,
+    peers: Iterable[Interface],
+    inventory: Inventory,
+    deliveries: dict[str, InterfaceDelivery],
+) -> bool:
+    memo = getattr(deliveries, "log_delivered", None)  # a Deliveries: asked once per log
+    key = (inventory.account_id, inventory.region, fl.flow_log_id, fl.resource_id)
+    if memo is not None and key in memo:
+        return bool(memo[key])
+    found = any(
+        (d := deliveries.get(p.interface_id)) is not None and d.delivered_hours > 0 for p in peers
+    )
+    if memo is not None:
+        memo[key] = found
+    return found
+
+
 def coverage_of(
     enis: Iterable[Interface],
     inventory: Inventory,
@@ -186,9 +216,7 @@ def coverage_of(
             continue
         eni_level = fl.resource_id == eni.interface_id
         peers = () if eni_level else recorded_interfaces(fl, inventory)
-        log_delivered = got.delivered_hours or any(
-            (d := deliveries.get(p.interface_id)) is not None and d.delivered_hours for p in peers
-        )
+        log_delivered = got.delivered_hours or _peers_delivered(fl, peers, inventory, deliveries)
         if not log_delivered:
             uncovered.append(eni.interface_id)
             notes.append(

@@ -3,6 +3,7 @@ resource from outside, and the one decision per resource. Pure but for the two S
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -58,14 +59,16 @@ def resource_use_from_connections(
     }
 
 
-def sql_resource_use(
-    con: duckdb.DuckDBPyConnection, interfaces: list[str], top: int
-) -> dict[str, SourceClass]:
-    """The same classes from the working set (sql/plan_resource_use.sql)."""
-    out = {k: SourceClass() for k in RESOURCE_CLASSES}
-    rows = con.execute(query("plan_resource_use"), {"interfaces": interfaces, "top": top})
-    for kind, count, conns, sources in rows.fetchall():
-        out[kind] = SourceClass(
+def sql_resource_uses(
+    con: duckdb.DuckDBPyConnection, resources: list[list[str]], top: int
+) -> list[dict[str, SourceClass]]:
+    """The same classes from the working set (sql/plan_resource_use.sql), for each list of
+    interfaces in `resources` (one resource each), in one query."""
+    out = [{k: SourceClass() for k in RESOURCE_CLASSES} for _ in resources]
+    spec = json.dumps([{"resource": i, "interfaces": ids} for i, ids in enumerate(resources)])
+    rows = con.execute(query("plan_resource_use"), {"resources": spec, "top": top})
+    for resource, kind, count, conns, sources in rows.fetchall():
+        out[resource][kind] = SourceClass(
             int(count),
             int(conns),
             tuple({"address": s["address"], "connections": int(s["connections"])} for s in sources),

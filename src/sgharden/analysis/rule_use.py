@@ -21,6 +21,7 @@ import duckdb
 from sgharden.analysis.connections import Connection, Thresholds, Window, floor_hour, hex_range
 from sgharden.analysis.evidence import EvidenceSpec, family_list
 from sgharden.analysis.matching import compile_rule, peer_ranges
+from sgharden.analysis.params import id_list
 from sgharden.analysis.verdicts import PROBE_FAMILIES, split_verdict
 from sgharden.model import Interface, Inventory, Rule
 from sgharden.plan.model import Evidence, Source
@@ -39,7 +40,7 @@ def prepare(
     con.execute(
         query("plan_days"),
         {
-            "interfaces": interfaces,
+            "interfaces": id_list(interfaces),
             "start": window.start,
             "end": window.end,
             **thresholds.as_params(),

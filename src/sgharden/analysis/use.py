@@ -22,7 +22,11 @@ from sgharden.analysis.connections import (
 )
 from sgharden.analysis.evidence import EvidenceSpec
 from sgharden.analysis.options import PlannerOptions, is_internet, public_reason
-from sgharden.analysis.resources import SourceClass, resource_use_from_connections, sql_resource_use
+from sgharden.analysis.resources import (
+    SourceClass,
+    resource_use_from_connections,
+    sql_resource_uses,
+)
 from sgharden.analysis.rule_use import match_rules, prepare, rule_sources, use_counts
 from sgharden.analysis.shut_out import RevokedKey, python_revoked_keys, sql_revoked_keys
 from sgharden.model import Interface, Inventory, Rule, SecurityGroup
@@ -200,6 +204,15 @@ class SqlUse:
                 rule_list.append((len(rule_list), rule, list(t.interfaces), t.inventory))
         self.uses = sql_rule_uses(con, rule_list, window, options)
         self._matched: set[int] | None = None  # rule ids with a row in plan_matches
+        # every resource's use in one query up front (EC2.9 instances, RDS.2 DBs)
+        wanted = sorted(
+            {
+                tuple(e.interface_id for e in t.interfaces)
+                for t in (*targets.instances, *targets.dbs)
+            }
+        )
+        found = sql_resource_uses(con, [list(ids) for ids in wanted], options.top_sources)
+        self.resource_uses = dict(zip(wanted, found, strict=True))
 
     def group(
         self, target: ResourceTarget, group: SecurityGroup
@@ -208,8 +221,10 @@ class SqlUse:
         return [], {rule: self.uses[self.rule_ids[(_key(target), rule)]] for rule in group.ingress}
 
     def resource(self, enis: list[Interface]) -> dict[str, SourceClass]:
-        ids = [e.interface_id for e in enis]
-        return sql_resource_use(self.con, ids, self.options.top_sources)
+        ids = tuple(e.interface_id for e in enis)
+        if ids not in self.resource_uses:  # not a target's own ENIs: asked on its own
+            return sql_resource_uses(self.con, [list(ids)], self.options.top_sources)[0]
+        return self.resource_uses[ids]
 
     def revoked_keys(self, target: ResourceTarget, revoked: list[Rule]) -> list[RevokedKey]:
         if self._matched is None:  # most revoked rules let nothing in: skip their query

@@ -10,6 +10,7 @@ from __future__ import annotations
 import duckdb
 
 from sgharden.analysis.connections import snapshot_interface_ids
+from sgharden.analysis.params import id_list
 from sgharden.moments import iso
 from sgharden.resources import query
 from sgharden.snapshot import Snapshot
@@ -20,7 +21,7 @@ def foreign_data_warning(
 ) -> str | None:
     """One warning line naming the interfaces the workspace holds beyond the snapshot's, or None."""
     rows = con.execute(
-        query("foreign_interfaces"), {"interfaces": snapshot_interface_ids(snapshot)}
+        query("foreign_interfaces"), {"interfaces": id_list(snapshot_interface_ids(snapshot))}
     ).fetchall()
     if not rows:
         return None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable
 from enum import StrEnum
 
@@ -21,6 +20,7 @@ from tabulate import tabulate
 from sgharden.analysis.triage import Bucket, Target, Triage
 from sgharden.render.escape import markdown_text
 from sgharden.render.escape import one_line as terminal_text
+from sgharden.render.json_text import dumps_indent2
 
 COLUMNS = (
     "bucket",
@@ -92,7 +92,7 @@ def render_table(result: Triage, limit: int = 20) -> str:
 
 
 def render_json(result: Triage) -> str:
-    return json.dumps(result.to_dict(), indent=2) + "\n"
+    return dumps_indent2(result.to_dict()) + "\n"  # json.dumps(indent=2)'s bytes, faster
 
 
 def render_csv(result: Triage) -> str:

@@ -40,6 +40,10 @@ class SeverityInfo(_Aws):
     Label: str | None = None
 
 
+class WorkflowInfo(_Aws):
+    Status: str | None = None  # findings.parse_finding reads it (suppress, triage)
+
+
 class Finding(_Aws):
     Id: str
     AwsAccountId: f.Account
@@ -48,6 +52,7 @@ class Finding(_Aws):
     Region: f.Region | None = None
     Compliance: ComplianceInfo | None = None
     Severity: SeverityInfo | None = None
+    Workflow: WorkflowInfo | None = None
     ProductFields: dict[str, str] | None = None
 
 
