@@ -166,3 +166,26 @@ def test_the_bundled_sample_truncated_anywhere_is_one_line(name: str, tmp_path: 
         with pytest.raises(SnapshotError) as caught:
             load_snapshot(snap)
         assert str(caught.value).startswith(f"{path}: ") and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("day", ["", "2026-13-01", "yesterday", 20261001])
+def test_a_plan_day_that_is_not_a_date_is_refused(
+    base: tuple[Path, Path, list[str]], tmp_path: Path, day: object
+) -> None:
+    # found by the fuzz above: an empty `day` reached the report's chart and ended in exit 1
+    snap, plan, _ = base
+    doc = json.loads(plan.read_text())
+    daily = next(
+        r["evidence"]["daily"]
+        for g in doc["groups"]
+        for r in g.get("revoke", []) + g.get("keep", [])
+        if (r.get("evidence") or {}).get("daily")
+    )
+    daily[0]["day"] = day
+    edited = tmp_path / "plan.json"
+    edited.write_text(json.dumps(doc))
+    code, err, crash = invoke(
+        "ticket", str(edited), "--snapshot", str(snap), "--out", str(tmp_path / "out")
+    )
+    assert crash is None and code == 3, err
+    assert "plan.json: groups[" in err and "evidence.daily[0].day: " in err, err

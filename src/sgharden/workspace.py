@@ -62,6 +62,7 @@ def open_workspace(
         if not con.execute("SELECT count(*) FROM workspace_meta").fetchone()[0]:  # type: ignore[index]
             con.execute("INSERT INTO workspace_meta VALUES ($v)", {"v": SCHEMA_VERSION})
     con.execute(query("macros"))
+    con.execute(query("record_check"))  # the fast path's typed check of ingested values
     con.execute(query("inbound_use"))  # inbound_rows / inbound_accepted: the one roll-up scan
     con.execute(query("classify_sources"))  # the table macro source_verdicts (after both)
     return con

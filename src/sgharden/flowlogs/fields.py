@@ -93,6 +93,25 @@ ANALYSIS_COLUMNS = (
 # Without these a traffic (OK) record cannot enter the roll-up.
 REQUIRED_FOR_ROLLUP = ("interface_id", "srcaddr", "dstaddr", "protocol", "start")
 
+# The grammar of a value, declared once for both readers: the line parser (textparse.py) and the
+# fast path's typed check (sql/record_check.sql, built per header by flowlogs/record_check.py).
+# INTEGER/BIGINT fields: ASCII digits within the SQL type; these: an IP address without zone
+# index or prefix; action and log-status: exactly what AWS writes; other fields: free text.
+ADDRESS_COLUMNS = frozenset({"srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr"})
+ACTIONS = ("ACCEPT", "REJECT")
+LOG_STATUSES = ("OK", "NODATA", "SKIPDATA")
+# start and end are Unix seconds, which the workspace turns into timestamps in microseconds: a
+# value near BIGINT's limit would overflow there, so they end at 9999-12-31T23:59:59Z.
+_LARGEST_TIME = 253402300799
+
+
+def largest_value(column: str) -> int:
+    """The largest value an integer column takes: its SQL type's limit, or the time limit."""
+    if column in ("start", "end"):
+        return _LARGEST_TIME
+    return 2**31 - 1 if BY_COLUMN[column].sql_type == "INTEGER" else 2**63 - 1
+
+
 _FIELD_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _LOG_FORMAT_TOKEN = re.compile(r"\$\{([a-z0-9-]+)\}")
 

@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 
 from sgharden.errors import InputError
-from sgharden.flowlogs import ocsf
+from sgharden.flowlogs import ocsf, record_check
 from sgharden.flowlogs.fields import (
     BY_COLUMN,
     FIELDS,
@@ -231,14 +231,14 @@ def _text_projection(
     select = []
     for col in columns:
         if col in present:
-            expr = _with_object_defaults(col, _quote(present[col]))
+            expr = _with_object_defaults(col, record_check.value_expr(present[col]))
         else:
             expr = _with_object_defaults(col, f"NULL::{BY_COLUMN[col].sql_type}")
         select.append(f"{expr} AS {_quote(col)}")
     unknown = [n for n in header if n not in FIELDS]
-    select += [f"{_extra_expr(unknown)} AS extra", "NULL::BIGINT AS line", "filename AS source"]
-    types = {n: (FIELDS[n].sql_type if n in FIELDS else "VARCHAR") for n in header}
-    return ", ".join(select), types
+    line = record_check.line_expr(header)  # marks a record the line parser would refuse
+    select += [f"{_extra_expr(unknown)} AS extra", f"{line} AS line", "filename AS source"]
+    return ", ".join(select), record_check.read_types(header)
 
 
 def _parquet_projection(columns: tuple[str, ...], stage_columns: tuple[str, ...]) -> str:
@@ -413,9 +413,9 @@ class Ingester:
             row[0]
             for row in self.con.execute(
                 "SELECT DISTINCT source FROM stage WHERE source IN (SELECT unnest($files)) AND "
-                "coalesce(log_status, 'OK') = 'OK' AND (interface_id IS NULL OR srcaddr IS NULL "
-                "OR dstaddr IS NULL OR protocol IS NULL OR start IS NULL)",
-                {"files": files},
+                "(line = $refused OR coalesce(log_status, 'OK') = 'OK' AND (interface_id IS NULL "
+                "OR srcaddr IS NULL OR dstaddr IS NULL OR protocol IS NULL OR start IS NULL))",
+                {"files": files, "refused": record_check.REFUSED_LINE},
             ).fetchall()
         }
         if flagged:
@@ -536,17 +536,18 @@ class Ingester:
         index = [KNOWN_COLUMNS.index(c) for c in self.stage_columns]
         acct, region = KNOWN_COLUMNS.index("account_id"), KNOWN_COLUMNS.index("region")
         defaults = {acct: obj.account_id, region: obj.region}
-        # Tokens came from str.split(): no tabs or newlines inside, so plain TSV is exact.
+        # Every value quoted: a token is cut at spaces only, so it may hold a tab, a quote, a CR
+        # or the text \N; only a missing value is the bare \N.
         with path.open("w", encoding="utf-8") as fh:
             for row in rows:
                 values = [row[i] if row[i] is not None else defaults.get(i) for i in index]
                 values += [row[-2], row[-1], obj.source]  # extra, line, source
-                fh.write("\t".join(_NULL if v is None else str(v) for v in values) + "\n")
+                fh.write("\t".join(_NULL if v is None else _quoted(str(v)) for v in values) + "\n")
         types = {c: BY_COLUMN[c].sql_type for c in self.stage_columns}
         types.update({"extra": "VARCHAR", "line": "BIGINT", "source": "VARCHAR"})
         self.con.execute(
             "INSERT INTO stage SELECT * FROM read_csv($p, delim='\t', header=false, columns=$types, "
-            "nullstr='\\N', quote='', escape='', auto_detect=false)",
+            "nullstr='\\N', quote='\"', escape='\"', allow_quoted_nulls=false, auto_detect=false)",
             {"p": str(path), "types": types},
         )
 
@@ -628,6 +629,10 @@ class Ingester:
 
 def _object_params(obj: FlowLogObject) -> dict[str, str | None]:
     return {"account_id": obj.account_id, "region": obj.region}
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _clean(text: str) -> str:

@@ -15,22 +15,27 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from sgharden.flowlogs.fields import DEFAULT_FORMAT, FIELDS, column_of, looks_like_header
+from sgharden.flowlogs.fields import (
+    ACTIONS,
+    ADDRESS_COLUMNS,
+    DEFAULT_FORMAT,
+    FIELDS,
+    LOG_STATUSES,
+    column_of,
+    largest_value,
+    looks_like_header,
+)
 
 # Every known column, in registry order; the normalised form both parsers produce.
 KNOWN_COLUMNS: tuple[str, ...] = tuple(f.column for f in FIELDS.values())
 _INT_COLUMNS = {f.column for f in FIELDS.values() if f.sql_type in ("INTEGER", "BIGINT")}
-# the largest value each column's SQL type holds: beyond it DuckDB would abort the whole batch
-_INT_MAX = {
-    f.column: 2**31 - 1 if f.sql_type == "INTEGER" else 2**63 - 1
-    for f in FIELDS.values()
-    if f.column in _INT_COLUMNS
-}
+# the largest value each column holds: beyond it DuckDB would abort the whole batch
+_INT_MAX = {column: largest_value(column) for column in _INT_COLUMNS}
 # ASCII digits only: int() would also take '4_0000', '+40001' and non-ASCII digits
 _DIGITS = re.compile(r"[0-9]+")
-_ADDRESS_COLUMNS = {"srcaddr", "dstaddr", "pkt_srcaddr", "pkt_dstaddr"}
-_LOG_STATUS = {"OK", "NODATA", "SKIPDATA"}
-_ACTIONS = {"ACCEPT", "REJECT"}
+_ADDRESS_COLUMNS = ADDRESS_COLUMNS
+_LOG_STATUS = set(LOG_STATUSES)
+_ACTIONS = set(ACTIONS)
 
 
 @dataclass
@@ -89,13 +94,14 @@ def _row(
 
 
 def _is_address(token: str) -> bool:
-    # no zone index (fe80::1%eth0) and no prefix: the workspace stores addresses as hex to match
-    # CIDR blocks, which neither has a place in
+    # no zone index (fe80::1%eth0), no prefix and no IPv4 tail in IPv6 (::ffff:1.2.3.4, which flow
+    # logs do not write): the workspace stores addresses as hex to match CIDR blocks, and
+    # sql/macros.sql's ip_hex has no form for these
     try:
         ipaddress.ip_address(token)
     except ValueError:
         return False
-    return "%" not in token and token.isascii()
+    return "%" not in token and token.isascii() and not (":" in token and "." in token)
 
 
 def parse_lines(
@@ -114,7 +120,10 @@ def parse_lines(
     fmt: tuple[str, ...] | None = log_format
     bad_header: str | None = None
     for line_no, text in lines:
-        tokens = text.split()
+        # fields are separated by spaces, as AWS writes them and DuckDB's reader splits them (runs
+        # of spaces tolerated); a tab or other whitespace stays inside its field, where the
+        # typed checks refuse it (str.split() would cut there and shift the fields)
+        tokens = [token for token in text.split(" ") if token]
         if not tokens:
             continue
         if looks_like_header(tokens):

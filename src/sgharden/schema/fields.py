@@ -133,6 +133,22 @@ def _iso_time(value: Any) -> Any:
 
 IsoTime = Annotated[str, BeforeValidator(_iso_time)]
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    # a day of the evidence (`daily[].day`): the report draws its bars by it
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("expected a day YYYY-MM-DD")
+    try:
+        parse(value)
+    except ValueError:
+        raise ValueError("not a day YYYY-MM-DD") from None
+    return value
+
+
+IsoDate = Annotated[str, BeforeValidator(_iso_date)]
+
 
 def _count(value: Any) -> Any:
     if type(value) is not int or value < 0:

@@ -77,7 +77,7 @@ class Probes(_Plan):
 
 
 class Day(_Plan):
-    day: str
+    day: f.IsoDate
     connections: PlanCount | None = None
     probe_connections: PlanCount | None = None
 
