@@ -71,3 +71,20 @@ def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     req = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
     urllib.request.urlopen(req).read()
     yield moto_server
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    """Every test (its fixtures included) runs in an empty folder of its own. Commands default to ./sgharden.duckdb
+    (created by those that ingest, read by ticket and dry-run when present), so no test may see
+    another's workspace, or leave one in the checkout. A hook, not a fixture: hypothesis's
+    function-scoped-fixture check would reject an autouse fixture."""
+    import tempfile
+
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="sgharden-cwd-") as cwd:
+        os.chdir(cwd)
+        try:
+            yield
+        finally:
+            os.chdir(here)

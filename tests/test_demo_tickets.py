@@ -279,3 +279,39 @@ def test_the_week_view_adds_up_to_the_rules_real_use(demo: dict[str, Path]) -> N
         assert len(cells) == 7 * 24 and sum(cells) == real and real > 0
         checked += 1
     assert checked >= 8  # every inbound rule with real use in the sample
+
+
+def test_probes_are_summarised_by_family_and_each_says_why(demo: dict[str, Path]) -> None:
+    from sgharden.analysis.verdicts import FAMILY_TEXT, probe_family
+    from sgharden.render.escape import markdown_text
+
+    seen: set[str] = set()
+    for group in plan_doc(demo)["groups"]:
+        for change in ("revoke", "authorize", "keep"):
+            for rule in group[change]:
+                probes = rule["evidence"].get("probes") or {}
+                families = probes.get("families") or []
+                # every probe source of the window, not just the listed top ones
+                assert sum(f["sources"] for f in families) == probes.get("source_count", 0)
+                assert sum(f["connections"] for f in families) == probes.get("connections", 0)
+                for source in probes.get("sources") or []:
+                    assert source["reason"] and probe_family(source["reason"]) != "other"
+                seen |= {f["family"] for f in families}
+    assert len(seen) >= 2 and "other" not in seen, seen
+    web = next(g for g in plan_doc(demo)["groups"] if g["group_id"] == WEB)
+    text = (group_folder(demo, WEB) / "TICKET.md").read_text()
+    assert "probes by family" in text and "| Why a probe |" in text
+    for rule in web["revoke"]:
+        for family in rule["evidence"]["probes"]["families"]:
+            assert FAMILY_TEXT[family["family"]] in text
+        for source in rule["evidence"]["probes"]["sources"][:10]:
+            assert markdown_text(source["reason"]) in text
+    report = (demo["out"] / "report.html").read_text()
+    assert 'class="probe-families"' in report
+
+
+def test_a_revoked_egress_rule_is_not_called_kept_in_the_report(demo: dict[str, Path]) -> None:
+    report = (demo["out"] / "report.html").read_text()
+    default = report.split(f'id="{DEFAULT}"', 1)[1].split("<section", 1)[0]
+    assert "revoke</span> <code>egress" in default or "egress all traffic" in default
+    assert "not analysed" in default and "kept as it is" not in default

@@ -35,6 +35,10 @@ def render_cli_md() -> str:
         "",
         "Generated from `--help` by `tests/test_docs.py`; do not edit by hand.",
         "",
+        'The options common to many commands mean the same in each (README.md, "The same options '
+        'everywhere" and "The workspace"): `--profile`/`--region`, `--format`/`--output`, '
+        "`--quiet`/`--verbose`, and `--workspace` (default `sgharden.duckdb`).",
+        "",
     ]
     return "\n".join(lines + _help(main, ["sgharden"], None))
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sgharden.analysis.matching import IpNetwork, parse_address
-from sgharden.analysis.prefixes import _smallest_supernet, aggregate
+from sgharden.analysis.prefixes import _fewest_prefixes, _smallest_supernet, aggregate
 
 
 def reference(
@@ -105,3 +105,24 @@ def test_a_probe_on_the_first_or_last_address_of_a_prefix_is_inside_it() -> None
     assert aggregate(["10.0.0.1", "10.0.0.2"], **args, avoid=["10.0.0.4"]) == [
         ipaddress.ip_network("10.0.0.0/30")
     ]
+
+
+def test_the_lower_bound_counts_the_aligned_cover_of_the_blocks_holding_sources() -> None:
+    hosts = [parse_address(a) for a in ("198.51.100.7", "198.51.101.9", "203.0.113.5")]
+    # 198.51.100.0/24 and 198.51.101.0/24 are siblings (one /23 by sibling joins); 203.0.113.0/24
+    assert _fewest_prefixes(hosts, 24, 10) == 2
+    assert _fewest_prefixes(hosts[:1] + hosts[2:], 24, 10) == 2
+    assert _fewest_prefixes(hosts, 16, 10) == 2  # 198.51/16 and 203.0/16
+    assert _fewest_prefixes(hosts, 24, 0) == 1  # counting stops past the limit
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(address, min_size=1, max_size=60), st.integers(1, 8), st.integers(8, 30))
+def test_the_lower_bound_never_exceeds_what_the_greedy_reaches(
+    sources: list[str], max_prefixes: int, widest: int
+) -> None:
+    """An over-count would refuse sources the greedy can fit: the bound must stay below it."""
+    fitted = reference(sources, max_prefixes=max_prefixes, widest_prefix=widest)
+    hosts = sorted({parse_address(s) for s in sources}, key=int)
+    if fitted is not None:
+        assert _fewest_prefixes(hosts, widest, max_prefixes) <= len(fitted)

@@ -17,13 +17,13 @@ from sgharden.analysis.connections import observed_connections
 from sgharden.change.verify import (
     Rejection,
     group_interfaces,
-    ingest_after_change,
     real_users,
     verify,
 )
 from sgharden.flowlogs.ingest import IngestOptions, ingest
 from sgharden.model import Rule
 from sgharden.moments import iso
+from sgharden.pipeline import ingest_after_change
 from sgharden.plan.read import Coverage, Evidence, Plan, PlanGroup, PlanRule, Source
 from sgharden.snapshot import Snapshot, load_snapshot
 from sgharden.workspace import open_workspace

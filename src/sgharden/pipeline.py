@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -27,6 +28,9 @@ from sgharden.plan.fingerprint import snapshot_inputs, workspace_inputs
 from sgharden.plan.write import Plan
 from sgharden.snapshot import Snapshot, load_snapshot
 from sgharden.workspace import enable_s3, open_workspace
+
+if TYPE_CHECKING:
+    from sgharden.aws.clients import AwsContext
 
 
 @dataclass(frozen=True)
@@ -46,14 +50,20 @@ def parse_moment(value: str | None) -> datetime | None:
         raise InputError(f"{value!r} is not an ISO 8601 time like 2026-10-01T00:00:00Z") from None
 
 
-def s3_factory_for(sources: list[str]) -> tuple[object, object]:
-    """(session, client factory) when any source is on S3, else (None, None)."""
+def s3_factory_for(sources: list[str], aws: AwsContext | None = None) -> tuple[object, object]:
+    """(session, client factory) when any source is on S3, else (None, None). `aws` carries the
+    command's --profile and --region (default: the standard chain); DuckDB's reads of the
+    objects get the same session's credentials and region (`enable_s3`)."""
     if not any(s.startswith("s3://") for s in sources):
         return None, None
+    ctx = aws or _default_context()
+    return ctx.base_session(), lambda: ctx.client("s3")
+
+
+def _default_context() -> AwsContext:
     from sgharden.aws.clients import AwsContext
 
-    ctx = AwsContext()
-    return ctx.base_session(), lambda: ctx.client("s3")
+    return AwsContext()
 
 
 def report_lines(report: IngestReport) -> list[str]:
@@ -83,6 +93,7 @@ def ingest_snapshot(
     progress: Progress | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    aws: AwsContext | None = None,
 ) -> IngestReport:
     """Ingest the snapshot's flow-log folders (and extra sources) with the inventory's addresses.
 
@@ -101,7 +112,7 @@ def ingest_snapshot(
                 since=since.date() if since else None,
                 until=until.date() if until else None,
             )
-            if _any_object(scope.prefixes):
+            if _any_object(scope.prefixes, aws):
                 sources += scope.prefixes
             else:  # not the AWS key layout (objects copied elsewhere): read the prefix as given
                 sources.append(source)
@@ -119,20 +130,40 @@ def ingest_snapshot(
         known_addresses={e.interface_id: e.addresses for e in snapshot.all_interfaces()},
         object_filter=keep,
     )
-    session, factory = s3_factory_for(sources)
+    session, factory = s3_factory_for(sources, aws)
     if session is not None:
         enable_s3(con, session)
     return ingest(con, sources, options, factory, progress)  # type: ignore[arg-type]
 
 
-def _any_object(prefixes: tuple[str, ...]) -> bool:
+def ingest_after_change(
+    con: duckdb.DuckDBPyConnection,
+    sources: list[str],
+    snapshot: Snapshot | None,
+    aws: AwsContext | None = None,
+) -> IngestReport:
+    """Read the flow logs since a change (verify, stage status, promote, recheck) into the
+    workspace: the inventory's addresses and every flow-logs.json of the snapshot help orient
+    header-less records; S3 sources with `aws`'s profile and region."""
+    options = IngestOptions(
+        known_addresses={e.interface_id: e.addresses for e in snapshot.all_interfaces()}
+        if snapshot
+        else {},
+        flow_logs_json=flow_logs_json_files(snapshot) if snapshot else (),
+    )
+    session, factory = s3_factory_for(sources, aws)
+    if session is not None:
+        enable_s3(con, session)
+    return ingest(con, sources, options, factory)  # type: ignore[arg-type]
+
+
+def _any_object(prefixes: tuple[str, ...], aws: AwsContext | None) -> bool:
     """Whether any of the S3 prefixes holds an object (stops at the first that does)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from sgharden.aws.clients import AwsContext
     from sgharden.flowlogs.sources import split_s3_url
 
-    s3 = AwsContext().client("s3")
+    s3 = (aws or _default_context()).client("s3")
     for prefix in prefixes:
         bucket, key = split_s3_url(prefix)
         try:
@@ -184,6 +215,7 @@ def propose_snapshot(
     progress: Progress | None = None,
     notes: Callable[[str], None] | None = None,
     warn: Callable[[str], None] | None = None,
+    aws: AwsContext | None = None,
 ) -> Plan:
     """Load the snapshot, ingest its flow logs incrementally, and plan. `notes` receives the
     ingest summary (report_lines) as soon as the ingest is done, before the plan is built; `warn`
@@ -193,7 +225,7 @@ def propose_snapshot(
     try:
         if do_ingest:
             report = ingest_snapshot(
-                con, snapshot, extra_sources, progress, request.since, request.until
+                con, snapshot, extra_sources, progress, request.since, request.until, aws
             )
             if notes is not None:
                 for line in report_lines(report):

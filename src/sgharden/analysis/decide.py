@@ -25,6 +25,7 @@ from sgharden.analysis.coverage import Coverage, verdict
 from sgharden.analysis.evidence import EvidenceSpec
 from sgharden.analysis.matching import address_book, compile_rule, parse_address, rule_allows
 from sgharden.analysis.options import PlannerOptions, alternatives, public_reason
+from sgharden.analysis.peer_seen import PeerSeenUse
 from sgharden.analysis.prefixes import aggregate
 from sgharden.analysis.readiness import readiness
 from sgharden.analysis.use import EvidenceRef, PortUse, RuleUse, use_from_connections
@@ -361,6 +362,7 @@ def plan_group(
     findings: Iterable[str] = (),
     uses: Mapping[Rule, RuleUse] | None = None,
     snapshot_root: str | None = None,
+    seen_by_peers: tuple[PeerSeenUse, ...] = (),
 ) -> GroupPlan:
     """The decision for one security group (pure).
 
@@ -393,7 +395,12 @@ def plan_group(
     if planner.enis and not check.ok and (planner.revoke or authorize or planner.undecided):
         warnings.extend(check.reasons)
         ready = readiness(
-            coverage, inventory, options.min_window_days, options.max_gap_share, snapshot_root
+            coverage,
+            inventory,
+            options.min_window_days,
+            options.max_gap_share,
+            snapshot_root,
+            seen_by_peers,
         )
         warnings.append(ready.line())
         # what the recorded data shows is not "no real use" while part of it is missing

@@ -15,10 +15,10 @@ import duckdb
 
 from sgharden.analysis.connections import Connection, Thresholds, Window
 from sgharden.analysis.matching import peer_ranges
-from sgharden.analysis.verdicts import split_verdict
+from sgharden.analysis.verdicts import probe_family, split_verdict
 from sgharden.model import Inventory, Rule
 from sgharden.moments import iso
-from sgharden.plan.model import Evidence, Source
+from sgharden.plan.model import Evidence, ProbeFamily, Source
 from sgharden.resources import query
 
 # (interface_id, protocol, service_port, remote_addr): the key flow_samples is kept by
@@ -90,6 +90,32 @@ def _by_source(conns: Iterable[Connection], top: int) -> tuple[int, tuple[Source
     )
 
 
+def probe_families(probes: Iterable[Connection]) -> tuple[ProbeFamily, ...]:
+    """Probe sources by family (analysis/verdicts.py), each source in the family of its busiest
+    key (the key whose reason the evidence shows), largest family first; sql/plan_probe_families.sql
+    computes the same."""
+    per: dict[str, list[Any]] = {}
+    for c in probes:
+        s = per.get(c.remote_addr)
+        if s is None:
+            per[c.remote_addr] = [c.connections, c]
+        else:
+            s[0] += c.connections
+            if _key_rank(c) < _key_rank(s[1]):
+                s[1] = c
+    families: dict[str, list[int]] = {}
+    for connections, busiest in per.values():
+        entry = families.setdefault(probe_family(busiest.verdict), [0, 0])
+        entry[0] += 1
+        entry[1] += connections
+    return family_list(families)
+
+
+def family_list(families: Mapping[str, list[int]]) -> tuple[ProbeFamily, ...]:
+    ordered = sorted(families.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
+    return tuple(ProbeFamily(f, n, c) for f, (n, c) in ordered)
+
+
 def rule_evidence(
     connections: Iterable[Connection],
     samples: Mapping[SampleKey, list[str]],
@@ -128,6 +154,7 @@ def rule_evidence(
         probe_source_count=probe_count,
         probe_connections=sum(c.connections for c in probes),
         probe_sources=probe_sources,
+        probe_families=probe_families(probes),
         daily=tuple((day, v[0], v[1]) for day, v in sorted(days.items())),
         sample=tuple(picked),
     )

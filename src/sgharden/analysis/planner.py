@@ -23,6 +23,7 @@ from sgharden.analysis.evidence import SampleKey, fetch_samples, sample_keys
 from sgharden.analysis.options import (
     PlannerOptions,
 )
+from sgharden.analysis.peer_seen import peer_seen_use
 from sgharden.analysis.resources import (
     plan_db,
     plan_instance,
@@ -59,10 +60,19 @@ def propose(
     peers = {i for t in resolved.all for i in log_peers(t.interfaces, t.inventory)}
     deliveries = delivery(con, sorted(set(all_enis) | peers), window)
 
+    coverages = [
+        coverage_of(list(t.interfaces), t.inventory, deliveries, window) for t in resolved.groups
+    ]
+    uncovered = {
+        e.interface_id: (e, t.inventory)
+        for t, coverage in zip(resolved.groups, coverages, strict=True)
+        for e in t.interfaces
+        if e.interface_id in coverage.uncovered_enis
+    }
+    seen = peer_seen_use(con, uncovered.values(), window)
+
     groups: list[GroupPlan] = []
-    for t in resolved.groups:
-        enis = list(t.interfaces)
-        coverage = coverage_of(enis, t.inventory, deliveries, window)
+    for t, coverage in zip(resolved.groups, coverages, strict=True):
         group = t.inventory.security_groups.get(t.resource_id)
         if group is None:
             missing.append(f"{t.resource_id}: not in security-groups.json")
@@ -78,6 +88,7 @@ def propose(
             list(t.finding_ids),
             group_uses,
             snapshot_root=str(snapshot.root),
+            seen_by_peers=tuple(u for e in coverage.uncovered_enis for u in seen.get(e, ())),
         )
         if planned.status == READY:  # who its change shuts out (analysis/shut_out.py)
             revoked = [d.rule for d in planned.revoke if not d.rule.is_egress]

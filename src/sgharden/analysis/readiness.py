@@ -13,6 +13,7 @@ import shlex
 from dataclasses import dataclass
 
 from sgharden.analysis.coverage import Coverage
+from sgharden.analysis.peer_seen import PeerSeenUse
 from sgharden.model import Inventory
 
 _S3_ARN = re.compile(r"arn:aws[a-z-]*:s3:::(?P<path>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?)")
@@ -24,9 +25,18 @@ class Readiness:
     days_to_go: float  # from now, if flow logs start today and deliver without gaps
     missing: tuple[str, ...]
     enable_command: str | None
+    seen_by_peers: tuple[PeerSeenUse, ...] = ()
 
     def line(self) -> str:
         parts = ["not ready: " + "; ".join(self.missing)]
+        if self.seen_by_peers:
+            shown = ", ".join(u.text() for u in self.seen_by_peers[:5])
+            more = len(self.seen_by_peers) - 5
+            parts.append(
+                "seen from the other side (flow logs of peer ENIs in the VPC, a lower bound: "
+                f"the internet and unlogged peers are not seen): {shown}"
+                + (f" and {more} more" if more > 0 else "")
+            )
         days = f"{self.days_to_go:g} day(s) of complete flow logs"
         if self.enis_to_cover:
             parts.append(
@@ -56,6 +66,7 @@ def readiness(
     min_window_days: float,
     max_gap_share: float,
     snapshot_root: str | None = None,
+    seen_by_peers: tuple[PeerSeenUse, ...] = (),
 ) -> Readiness:
     missing: list[str] = []
     to_go = 0.0
@@ -83,4 +94,4 @@ def readiness(
         snap = shlex.quote(snapshot_root) if snapshot_root else "SNAPSHOT"
         dest = destination(inventory) or "s3://BUCKET/PREFIX"
         command = f"sgharden flow-logs enable --snapshot {snap} --destination {shlex.quote(dest)}"
-    return Readiness(uncovered, math.ceil(to_go * 10) / 10, tuple(missing), command)
+    return Readiness(uncovered, math.ceil(to_go * 10) / 10, tuple(missing), command, seen_by_peers)

@@ -19,10 +19,10 @@ from typing import Any
 import duckdb
 
 from sgharden.analysis.connections import Connection, Thresholds, Window, floor_hour, hex_range
-from sgharden.analysis.evidence import EvidenceSpec
+from sgharden.analysis.evidence import EvidenceSpec, family_list
 from sgharden.analysis.matching import compile_rule, peer_ranges
 from sgharden.analysis.params import id_list
-from sgharden.analysis.verdicts import split_verdict
+from sgharden.analysis.verdicts import PROBE_FAMILIES, split_verdict
 from sgharden.model import Interface, Inventory, Rule
 from sgharden.plan.model import Evidence, Source
 from sgharden.plan.schema import iso
@@ -162,6 +162,14 @@ def view_evidence(
             first_seen=iso(first),
             last_seen=iso(last),
         )
+    markers = json.dumps(
+        [{"rank": i, "family": f, "marker": m} for i, (f, m, _) in enumerate(PROBE_FAMILIES)]
+    )
+    families: dict[int, dict[str, list[int]]] = {}
+    for view_id, family, n, conns in con.execute(
+        query("plan_probe_families"), {"views": param, "markers": markers}
+    ).fetchall():
+        families.setdefault(view_id, {})[family] = [int(n), int(conns)]
     daily: dict[int, list[tuple[str, int, int]]] = {}
     for view_id, day, n, probe_n in con.execute(
         query("plan_evidence_daily"), {"views": param}
@@ -181,6 +189,7 @@ def view_evidence(
             probe_source_count=probe.source_count,
             probe_connections=probe.connections,
             probe_sources=probe.sources,
+            probe_families=family_list(families.get(i, {})),
             daily=tuple(daily.get(i, [])),
             sample=tuple(samples.get(i, [])),
         )

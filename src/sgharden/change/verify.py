@@ -16,7 +16,6 @@ from typing import Any
 
 import duckdb
 
-from sgharden.flowlogs.ingest import IngestOptions, IngestReport, ingest
 from sgharden.moments import iso
 from sgharden.plan.read import Plan, PlanGroup, parse_time
 from sgharden.resources import query
@@ -130,23 +129,3 @@ def verify(
                 )
             )
     return result
-
-
-def ingest_after_change(
-    con: duckdb.DuckDBPyConnection, sources: list[str], snapshot: Snapshot | None
-) -> IngestReport:
-    """Read the flow logs since the change into the workspace (the inventory's addresses and
-    every flow-logs.json of the snapshot help orient header-less records)."""
-    from sgharden.pipeline import flow_logs_json_files, s3_factory_for
-    from sgharden.workspace import enable_s3
-
-    options = IngestOptions(
-        known_addresses={e.interface_id: e.addresses for e in snapshot.all_interfaces()}
-        if snapshot
-        else {},
-        flow_logs_json=flow_logs_json_files(snapshot) if snapshot else (),
-    )
-    session, factory = s3_factory_for(sources)
-    if session is not None:
-        enable_s3(con, session)
-    return ingest(con, sources, options, factory)  # type: ignore[arg-type]

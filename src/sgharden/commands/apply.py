@@ -10,7 +10,8 @@ import click
 from sgharden.act.apply import DEFAULT_BACKUP_DIR, IAM_ACTIONS, apply_plan
 from sgharden.act.awscheck import DEFAULT_RULE_LIMIT
 from sgharden.act.stage import stage_plan
-from sgharden.commands.aws_options import aws_options, make_context
+from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
+from sgharden.commands.output_options import Voice, voice_options
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.plan.fingerprint import check_plan_itself
 from sgharden.plan.read import load_plan
@@ -53,6 +54,7 @@ __all__ = ["IAM_ACTIONS", "command"]
 @click.option(
     "--note", help="Add this note to the findings closed and set their workflow status to NOTIFIED."
 )
+@voice_options
 @aws_options
 @click.pass_context
 def command(
@@ -65,9 +67,8 @@ def command(
     stage: bool,
     rule_limit: int,
     note: str | None,
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    voice: Voice,
+    aws: AwsOptions,
 ) -> None:
     """Apply a plan: refuse on drift, back up, authorize new rules, then revoke old ones.
 
@@ -77,9 +78,8 @@ def command(
     plan = load_plan(plan_path)
     for warning in check_plan_itself(plan):
         click.echo(f"sgharden: warning: {warning}", err=True)
-    ctx = make_context(
-        click_ctx, profile=profile, region=None, role_name=role_name, retry_mode=retry_mode
-    )
+    ctx = aws.context(click_ctx)
+    voice.explain(aws_line(ctx))
 
     def confirm(lines: list[str]) -> bool:
         for line in lines:
@@ -94,7 +94,7 @@ def command(
             backup_dir=backup_dir,
             rule_limit=rule_limit,
             confirm=confirm,
-            progress=lambda line: click.echo(line, err=True),
+            progress=voice.progress,
         )
         if staged.nothing_to_do:
             click.echo("nothing to do: the new rules are already in place (staged before)")
@@ -114,7 +114,7 @@ def command(
         backup_dir=backup_dir,
         note=note,
         confirm=confirm,
-        progress=lambda line: click.echo(line, err=True),
+        progress=voice.progress,
     )
     if result.nothing_to_do:
         click.echo("nothing to do: the live rules are already as planned")
@@ -129,6 +129,6 @@ def command(
     if note and result.noted_findings:
         click.echo(f"findings noted (workflow NOTIFIED): {result.noted_findings}")
     for warning in result.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        voice.warn(warning)
     if result.warnings:
         sys.exit(EXIT_PARTIAL)

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from sgharden.aws.collect import collect
-from sgharden.commands.aws_options import aws_options, make_context
+from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options_own_region
+from sgharden.commands.output_options import Voice, voice_options
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.findings import IN_SCOPE_CONTROLS
 from sgharden.render.summary import collect_summary
@@ -39,7 +40,8 @@ def _csv(value: str | None) -> list[str]:
     help=f"Controls to collect (default: all in scope: {','.join(IN_SCOPE_CONTROLS)}).",
 )
 @click.option("--accounts", metavar="ID,...", help="Only these accounts' findings and inventory.")
-@aws_options
+@voice_options
+@aws_options_own_region
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -47,9 +49,8 @@ def command(
     regions: tuple[str, ...],
     controls: str | None,
     accounts: str | None,
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    voice: Voice,
+    aws: AwsOptions,
 ) -> None:
     """Read the in-scope Security Hub findings and the inventory around them into a snapshot.
 
@@ -62,15 +63,14 @@ def command(
             f"{','.join(unknown)} not in scope; choose from {','.join(IN_SCOPE_CONTROLS)}",
             param_hint="--controls",
         )
-    aws = make_context(
-        ctx,
-        profile=profile,
-        region=regions[0] if regions else None,
-        role_name=role_name,
-        retry_mode=retry_mode,
-    )
+    aws_ctx = aws.context(ctx, region=regions[0] if regions else None)
+    voice.explain(aws_line(aws_ctx))
     result = collect(
-        aws, out, regions=list(regions) or None, controls=wanted, accounts=_csv(accounts) or None
+        aws_ctx,
+        out,
+        regions=list(regions) or None,
+        controls=wanted,
+        accounts=_csv(accounts) or None,
     )
     snapshot = load_snapshot(out) if result.sets_written else None
     click.echo(collect_summary(result, snapshot))

@@ -10,6 +10,7 @@ import click
 
 from sgharden.analysis.options import PlannerOptions
 from sgharden.analysis.triage import triage
+from sgharden.commands.output_options import Voice, voice_options
 from sgharden.errors import InputError
 from sgharden.pipeline import WindowRequest, propose_snapshot
 from sgharden.render.markdown import render_summary
@@ -29,13 +30,19 @@ def sample_snapshot() -> Path:
 
 
 @click.command("demo")
-def command() -> None:
+@voice_options
+def command(voice: Voice) -> None:
     """Ingest the bundled sample into a temporary workspace and show the plan (no AWS needed)."""
     snapshot = sample_snapshot()
-    click.echo(f"sample snapshot: {snapshot}", err=True)
+    voice.progress(f"sample snapshot: {snapshot}")
     with tempfile.TemporaryDirectory(prefix="sgharden-demo-") as tmp:
+        voice.explain(f"workspace: {tmp}/demo.duckdb (thrown away after the demo)")
         plan = propose_snapshot(
-            snapshot, str(Path(tmp) / "demo.duckdb"), WindowRequest(), PlannerOptions()
+            snapshot,
+            str(Path(tmp) / "demo.duckdb"),
+            WindowRequest(),
+            PlannerOptions(),
+            notes=voice.printer() if voice.verbose else None,
         )
     click.echo(render_table(plan))
     click.echo(render_summary(plan))

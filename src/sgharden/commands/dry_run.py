@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -9,10 +10,15 @@ import click
 
 from sgharden.act.awscheck import DEFAULT_RULE_LIMIT, IAM_ACTIONS
 from sgharden.act.dryrun import dry_run, write_report
-from sgharden.commands.aws_options import aws_options, make_context
+from sgharden.change.dry_run_report import DryRunReport
+from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
+from sgharden.commands.output_options import Voice, emit, output_options, voice_options
+from sgharden.commands.workspace_option import workspace_option, workspace_to_read
 from sgharden.errors import EXIT_SAFETY
 from sgharden.plan.fingerprint import check_against_snapshot
 from sgharden.plan.read import load_plan
+from sgharden.render.dry_run import render_markdown
+from sgharden.render.dry_run_table import dry_run_table
 from sgharden.snapshot import load_snapshot
 
 __all__ = ["IAM_ACTIONS", "command"]
@@ -27,10 +33,9 @@ __all__ = ["IAM_ACTIONS", "command"]
     type=click.Path(file_okay=False, path_type=Path),
     help="The snapshot the plan was made from.",
 )
-@click.option(
-    "--workspace",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Workspace holding the window's flow logs (default: ingest the snapshot's flow-logs/ in memory).",
+@workspace_option(
+    "Workspace holding the window's flow logs, used when present (absent default: the "
+    "snapshot's flow-logs/ are ingested in memory)."
 )
 @click.option(
     "--check-aws",
@@ -58,22 +63,25 @@ __all__ = ["IAM_ACTIONS", "command"]
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("."),
     show_default=True,
-    help="Where dry-run.md and dry-run.json go.",
+    help="Folder dry-run.md and dry-run.json (for the ticket) go into.",
 )
+@output_options(default="markdown")
+@voice_options
 @aws_options
 @click.pass_context
 def command(
     click_ctx: click.Context,
     plan_path: Path,
     snapshot_dir: Path,
-    workspace: Path | None,
+    workspace: Path,
     check_aws_flag: bool,
     groups: tuple[str, ...],
     rule_limit: int,
     out_dir: Path,
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    fmt: str,
+    output: Path | None,
+    voice: Voice,
+    aws: AwsOptions,
 ) -> None:
     """Show what applying the plan would do, without changing anything.
 
@@ -84,17 +92,20 @@ def command(
     plan = load_plan(plan_path)
     snapshot = load_snapshot(snapshot_dir)
     for warning in check_against_snapshot(plan, snapshot):
-        click.echo(f"sgharden: warning: {warning}", err=True)
+        voice.warn(warning)
+    source = workspace_to_read(click_ctx, workspace)
+    voice.explain(f"workspace: {source or 'in memory, from the snapshot'}")
     ctx = None
     if check_aws_flag:
-        ctx = make_context(
-            click_ctx, profile=profile, region=None, role_name=role_name, retry_mode=retry_mode
-        )
-    report = dry_run(plan, snapshot, workspace, ctx, rule_limit, groups)
+        ctx = aws.context(click_ctx)
+        voice.explain(f"AWS checks: {aws_line(ctx)}")
+    report = dry_run(plan, snapshot, source, ctx, rule_limit, groups)
+    if source is None:
+        voice.progress(f"replayed the flow logs in {snapshot.root} (no workspace at {workspace})")
     result = report.replay
     md_path, json_path = write_report(report, out_dir)
-    click.echo(md_path.read_text(encoding="utf-8"))
-    click.echo(f"written: {md_path}, {json_path}", err=True)
+    voice.progress(f"written: {md_path}, {json_path}")
+    emit(_text(report, fmt), output, voice)
     if result.unsafe:
         named = "; ".join(
             f"{d.remote_addr} -> {d.interface_id} port {d.port} ({d.connections} connections, {', '.join(d.group_ids)})"
@@ -108,3 +119,12 @@ def command(
             err=True,
         )
         sys.exit(EXIT_SAFETY)
+
+
+def _text(report: DryRunReport, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(report.to_dict(), indent=2)
+    if fmt == "table":
+        failed = None if report.checks is None else len(report.failed_checks)
+        return dry_run_table(report.replay, failed)
+    return render_markdown(report)

@@ -7,10 +7,13 @@ from pathlib import Path
 import click
 
 from sgharden.aws import flow_logs
-from sgharden.commands.aws_options import aws_options, make_context
+from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
+from sgharden.commands.output_options import Voice, emit, output_options, voice_options
+from sgharden.commands.workspace_option import workspace_option
 from sgharden.edge_reports import Destination
 from sgharden.errors import EXIT_PARTIAL
-from sgharden.render.summary import disable_table, enable_table, status_table
+from sgharden.render.rows import rows_text
+from sgharden.render.summary import disable_table, enable_table, status_rows
 from sgharden.snapshot import load_snapshot
 from sgharden.targets import flagged_without_interfaces, interface_targets
 
@@ -20,9 +23,6 @@ _snapshot_option = click.option(
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="Snapshot written by `sgharden collect` (its findings name the targets).",
-)
-_region_option = click.option(
-    "--region", metavar="R", help="Region for STS calls (targets carry their own regions)."
 )
 
 
@@ -49,7 +49,7 @@ def command() -> None:
 @click.option("--hive", is_flag=True, help="Hive-compatible S3 prefixes.")
 @click.option("--per-hour", is_flag=True, help="Partition S3 objects per hour (default per day).")
 @click.option("--dry-run", is_flag=True, help="Call with DryRun=True and say what would be made.")
-@_region_option
+@voice_options
 @aws_options
 @click.pass_context
 def enable(
@@ -61,10 +61,8 @@ def enable(
     hive: bool,
     per_hour: bool,
     dry_run: bool,
-    region: str | None,
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    voice: Voice,
+    aws: AwsOptions,
 ) -> None:
     """Create a flow log on every target ENI that lacks a sufficient one (exit 4 if any failed)."""
     target = Destination.parse(destination, role_arn, file_format, hive, per_hour)
@@ -72,16 +70,15 @@ def enable(
     targets = interface_targets(snapshot)
     idle = flagged_without_interfaces(snapshot)
     if idle:
-        click.echo(f"flagged, no ENI to log in the snapshot: {', '.join(idle)}", err=True)
+        voice.warn(f"flagged, no ENI to log in the snapshot: {', '.join(idle)}")
     if not targets:
         click.echo("no target ENIs: the snapshot's in-scope findings have no interfaces")
         return
-    aws = make_context(
-        ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
-    )
-    plan = flow_logs.plan_enable(aws, targets)
-    click.echo(plan.cost_driver(), err=True)
-    report = flow_logs.apply_enable(aws, plan, target, dry_run=dry_run)
+    aws_ctx = aws.context(ctx)
+    voice.explain(aws_line(aws_ctx))
+    plan = flow_logs.plan_enable(aws_ctx, targets)
+    voice.progress(plan.cost_driver())
+    report = flow_logs.apply_enable(aws_ctx, plan, target, dry_run=dry_run)
     click.echo(enable_table(report))
     if report.failed:
         ctx.exit(EXIT_PARTIAL)
@@ -89,12 +86,8 @@ def enable(
 
 @command.command("status")
 @_snapshot_option
-@click.option(
-    "--workspace",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default="sgharden.duckdb",
-    show_default=True,
-    help="Workspace whose ingested data counts as delivered (absent: nothing delivered yet).",
+@workspace_option(
+    "Workspace whose ingested data counts as delivered (absent: nothing delivered yet)."
 )
 @click.option(
     "--min-days",
@@ -103,7 +96,8 @@ def enable(
     show_default=True,
     help="The plan's minimum window.",
 )
-@_region_option
+@output_options()
+@voice_options
 @aws_options
 @click.pass_context
 def status(
@@ -111,18 +105,18 @@ def status(
     snapshot_dir: Path,
     workspace: Path,
     min_days: float,
-    region: str | None,
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    fmt: str,
+    output: Path | None,
+    voice: Voice,
+    aws: AwsOptions,
 ) -> None:
     """Per target ENI: flow log, destination, since when, format, data delivered, days to go."""
     targets = interface_targets(load_snapshot(snapshot_dir))
-    aws = make_context(
-        ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
-    )
-    rows = flow_logs.status(aws, targets, workspace=workspace, min_days=min_days)
-    click.echo(status_table(rows, min_days))
+    aws_ctx = aws.context(ctx)
+    voice.explain(f"{aws_line(aws_ctx)}; workspace {workspace}")
+    rows = flow_logs.status(aws_ctx, targets, workspace=workspace, min_days=min_days)
+    headers, cells = status_rows(rows, min_days)
+    emit(rows_text(headers, cells, fmt, empty="no target ENIs"), output, voice)
     if any(r.error for r in rows):
         ctx.exit(EXIT_PARTIAL)
 
@@ -130,25 +124,22 @@ def status(
 @command.command("disable")
 @_snapshot_option
 @click.option("--dry-run", is_flag=True, help="Call with DryRun=True and say what would go.")
-@_region_option
+@voice_options
 @aws_options
 @click.pass_context
 def disable(
     ctx: click.Context,
     snapshot_dir: Path,
     dry_run: bool,
-    region: str | None,
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    voice: Voice,
+    aws: AwsOptions,
 ) -> None:
     """Delete the flow logs sgharden created (tag sgharden:managed=true) in the snapshot's
     accounts and regions; no other flow log is touched."""
     snapshot = load_snapshot(snapshot_dir)
-    aws = make_context(
-        ctx, profile=profile, region=region, role_name=role_name, retry_mode=retry_mode
-    )
-    outcomes = flow_logs.disable(aws, snapshot.inventories, dry_run=dry_run)
+    aws_ctx = aws.context(ctx)
+    voice.explain(aws_line(aws_ctx))
+    outcomes = flow_logs.disable(aws_ctx, snapshot.inventories, dry_run=dry_run)
     click.echo(disable_table(outcomes))
     if any(o.action == "failed" for o in outcomes):
         ctx.exit(EXIT_PARTIAL)

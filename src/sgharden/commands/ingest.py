@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import click
-from tabulate import tabulate
 
-from sgharden.commands.aws_options import make_context
+from sgharden.aws.clients import AwsContext
+from sgharden.commands.aws_options import AwsOptions, aws_line, s3_options
 from sgharden.commands.engine_options import (
     ENGINE_OPTION_NAMES,
     athena_options,
@@ -18,11 +18,14 @@ from sgharden.commands.engine_options import (
     query_progress,
     run_lines,
 )
+from sgharden.commands.output_options import Voice, emit, output_options, voice_options
+from sgharden.commands.workspace_option import workspace_option, workspace_to_write
 from sgharden.errors import EXIT_PARTIAL, InputError
 from sgharden.flowlogs.fields import LogFormatError, parse_log_format
 from sgharden.flowlogs.ingest import IngestOptions, ingest, iter_summary
 from sgharden.pipeline import report_lines, s3_factory_for
-from sgharden.workspace import DEFAULT_WORKSPACE, enable_s3, open_workspace
+from sgharden.render.rows import rows_text
+from sgharden.workspace import enable_s3, open_workspace
 
 
 def progress_printer(quiet: bool) -> object:
@@ -49,17 +52,9 @@ def progress_printer(quiet: bool) -> object:
 
 @click.command("ingest")
 @click.argument("sources", nargs=-1)
-@click.option(
-    "--workspace",
-    type=click.Path(dir_okay=False),
-    default=DEFAULT_WORKSPACE,
-    show_default=True,
-    help="DuckDB workspace file.",
-)
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
-@click.option("--quiet", is_flag=True, help="No progress and no summary table.")
+@workspace_option("DuckDB workspace file (created when absent).")
+@output_options()
+@voice_options
 @click.option(
     "--log-format", help="Field order for objects without a header: '${version} ${account-id} ...'."
 )
@@ -81,14 +76,17 @@ def progress_printer(quiet: bool) -> object:
 @click.option("--since", help="athena: first day (ISO 8601, UTC); default 14 days back.")
 @click.option("--until", help="athena: end of the window (exclusive); default now.")
 @engine_options
+@s3_options
 @click.pass_context
 def command(
     ctx: click.Context,
     /,
     sources: tuple[str, ...],
-    workspace: str,
+    workspace: Path,
     fmt: str,
-    quiet: bool,
+    output: Path | None,
+    voice: Voice,
+    aws: AwsOptions,
     log_format: str | None,
     flow_logs_json: tuple[Path, ...],
     keep_records: bool,
@@ -104,8 +102,11 @@ def command(
     was rejected (they are kept in the `rejects` table).
     """
     assert set(engine) == set(ENGINE_OPTION_NAMES)
+    aws_ctx = aws.context(ctx)
+    target = workspace_to_write(workspace)
+    voice.explain(f"workspace: {target or 'in memory'}")
     if engine["engine"] == "athena":
-        _athena(ctx, workspace, fmt, quiet, snapshot_dir, since, until, engine)
+        _athena(aws_ctx, target, fmt, output, voice, snapshot_dir, since, until, engine)
         return
     if not sources:
         raise click.UsageError("give at least one SOURCE (file, folder or s3:// prefix)")
@@ -114,31 +115,38 @@ def command(
         flow_logs_json=flow_logs_json,
         keep_records=keep_records,
     )
-    con = open_workspace(workspace)
-    session, factory = s3_factory_for(list(sources))
+    con = open_workspace(target)
+    session, factory = s3_factory_for(list(sources), aws_ctx)
     if session is not None:
+        voice.explain(f"S3 reads: {aws_line(aws_ctx)}")
         enable_s3(con, session)
-    report = ingest(con, list(sources), options, factory, progress_printer(quiet))  # type: ignore[arg-type]
-    # The per-interface summary scans the whole roll-up: only when someone will see it.
-    summary = list(iter_summary(con)) if fmt == "json" or not quiet else []
-    if fmt == "json":
-        click.echo(
-            json.dumps({"report": report.__dict__, "interfaces": summary}, default=str, indent=2)
-        )
-    else:
+    report = ingest(con, list(sources), options, factory, progress_printer(voice.quiet))  # type: ignore[arg-type]
+    if fmt != "json":
         for line in report_lines(report):
-            click.echo(line, err=True)
-        if not quiet:
-            click.echo(tabulate(summary, headers="keys", tablefmt="simple"))
+            voice.progress(line)
+    # The per-interface summary scans the whole roll-up: not for a quiet run to the terminal.
+    if fmt == "json" or output is not None or not voice.quiet:
+        summary = list(iter_summary(con))
+        if fmt == "json":
+            text = json.dumps(
+                {"report": report.__dict__, "interfaces": summary}, default=str, indent=2
+            )
+        else:
+            headers = list(summary[0]) if summary else ["interface"]
+            text = rows_text(
+                headers, [list(r.values()) for r in summary], fmt, empty="no interfaces"
+            )
+        emit(text, output, voice)
     if report.anything_rejected:
         sys.exit(EXIT_PARTIAL)
 
 
 def _athena(
-    ctx: click.Context,
-    workspace: str,
+    aws_ctx: AwsContext,
+    workspace: Path | None,
     fmt: str,
-    quiet: bool,
+    output: Path | None,
+    voice: Voice,
     snapshot_dir: Path | None,
     since: str | None,
     until: str | None,
@@ -151,25 +159,24 @@ def _athena(
     if snapshot_dir is None:
         raise click.UsageError("--engine athena needs --snapshot (its accounts, regions, ENIs)")
     options = athena_options(engine)
-    aws = make_context(ctx, profile=None, region=None, role_name=None, retry_mode="standard")
     con = open_workspace(workspace)
     report = athena_rollup(
         con,
         load_snapshot(snapshot_dir),
         options,
-        lambda service: aws.client(service),
+        lambda service: aws_ctx.client(service),
         parse_moment(since),
         parse_moment(until),
-        query_progress(quiet),
+        query_progress(voice.quiet),
     )
     if options.dry_run:
-        click.echo(dry_run_text(report, options.price_per_tb), nl=False)
+        emit(dry_run_text(report, options.price_per_tb), output, voice)
         return
     if fmt == "json":
-        click.echo(json.dumps({"report": report.__dict__}, default=str, indent=2))
+        emit(json.dumps({"report": report.__dict__}, default=str, indent=2), output, voice)
     else:
         for line in run_lines(report):
-            click.echo(line, err=True)
+            voice.progress(line)
 
 
 def _log_format(text: str) -> tuple[str, ...]:

@@ -8,10 +8,12 @@ from pathlib import Path
 import click
 
 from sgharden.act.promote import IAM_ACTIONS, promote
-from sgharden.change.verify import ingest_after_change
-from sgharden.commands.aws_options import aws_options, make_context
+from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
+from sgharden.commands.output_options import Voice, voice_options
 from sgharden.commands.stage_options import staged_plan_options
-from sgharden.errors import EXIT_SAFETY, InputError
+from sgharden.commands.workspace_option import logs_workspace
+from sgharden.errors import EXIT_SAFETY
+from sgharden.pipeline import ingest_after_change
 from sgharden.plan.read import load_plan
 from sgharden.render.stage import soak_table
 from sgharden.snapshot import load_snapshot
@@ -23,7 +25,8 @@ __all__ = ["IAM_ACTIONS", "command"]
 @click.command("promote")
 @staged_plan_options(
     snapshot_help="The snapshot the plan was made from.",
-    workspace_help="Workspace with the flow logs since the stage (SOURCEs are ingested into it).",
+    workspace_help="Workspace with the flow logs since the stage (SOURCEs are ingested into it; "
+    "created when absent).",
     stage_dir_help="Where the stage record is; the backup of the revokes is written there too.",
     soak_help="Days a group must have soaked (at least 1).",
 )
@@ -36,6 +39,7 @@ __all__ = ["IAM_ACTIONS", "command"]
     help="Write a plan that adds the blocking sources to this file, for review; changes nothing.",
 )
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@voice_options
 @aws_options
 @click.pass_context
 def command(
@@ -43,35 +47,28 @@ def command(
     plan_path: Path,
     sources: tuple[str, ...],
     snapshot_dir: Path,
-    workspace: Path | None,
+    workspace: Path,
     stage_dir: Path,
     min_soak_days: int,
     groups: tuple[str, ...],
     refresh: Path | None,
     yes: bool,
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    voice: Voice,
+    aws: AwsOptions,
 ) -> None:
     """Revoke the wide rules of each staged group whose soak shows every real connection admitted
     by the rules that remain. Refuses on drift or a changed plan file; a group with a real source
     admitted only by a rule to be revoked is not promoted and its sources are named (exit 5)."""
     plan = load_plan(plan_path)
-    if not sources and workspace is None:
-        raise InputError(
-            "promote needs the flow logs since the stage",
-            hint="give them as SOURCE arguments (files, folders, s3://...) or --workspace PATH",
-        )
+    target = logs_workspace(workspace, sources, "promote needs the flow logs since the stage")
+    voice.explain(f"workspace: {target or 'in memory'}")
     snapshot = load_snapshot(snapshot_dir)
-    ctx = make_context(
-        click_ctx, profile=profile, region=None, role_name=role_name, retry_mode=retry_mode
-    )
-    con = open_workspace(workspace)
+    ctx = aws.context(click_ctx)
+    voice.explain(aws_line(ctx))
+    con = open_workspace(target)
     if sources:
-        report = ingest_after_change(con, list(sources), snapshot)
-        click.echo(
-            f"ingested {report.records:,} records from {report.objects_read} object(s)", err=True
-        )
+        report = ingest_after_change(con, list(sources), snapshot, ctx)
+        voice.progress(f"ingested {report.records:,} records from {report.objects_read} object(s)")
 
     def confirm(lines: list[str]) -> bool:
         for line in lines:
@@ -88,7 +85,7 @@ def command(
         only_groups=groups,
         refresh=refresh,
         confirm=confirm,
-        progress=lambda line: click.echo(line, err=True),
+        progress=voice.progress,
     )
     click.echo(soak_table(result.soaks), nl=False)
     for gid in result.already:

@@ -11,15 +11,19 @@ import click
 
 from sgharden.acceptance import acceptances_for
 from sgharden.analysis.options import PlannerOptions, parse_public_ports
+from sgharden.aws.clients import AwsContext
 from sgharden.commands.accepted_option import accepted_option
+from sgharden.commands.aws_options import AwsOptions, aws_line, s3_options
 from sgharden.commands.engine_options import engine_options
 from sgharden.commands.ingest import progress_printer
+from sgharden.commands.output_options import Voice, emit, output_options, voice_options
+from sgharden.commands.workspace_option import workspace_option, workspace_to_write
 from sgharden.moments import iso
 from sgharden.pipeline import WindowRequest, parse_moment, propose_snapshot
-from sgharden.render import OutputFormat, renderer
+from sgharden.render import renderer
 from sgharden.settings import PlannerSettings, load_planner_settings
 from sgharden.snapshot import load_snapshot
-from sgharden.workspace import DEFAULT_WORKSPACE, open_workspace
+from sgharden.workspace import open_workspace
 
 
 def check_window(request: WindowRequest, now: datetime | None = None) -> None:
@@ -43,24 +47,11 @@ def check_window(request: WindowRequest, now: datetime | None = None) -> None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Snapshot folder (AWS CLI JSON + flow-logs/).",
 )
-@click.option(
-    "--workspace",
-    type=click.Path(dir_okay=False),
-    default=DEFAULT_WORKSPACE,
-    show_default=True,
-    help="DuckDB workspace.",
-)
+@workspace_option("DuckDB workspace (created when absent).")
 @click.option("--days", type=float, help="Analyse the last N days of data.")
 @click.option("--since", help="Window start, ISO 8601 (UTC if no offset).")
 @click.option("--until", help="Window end (exclusive), ISO 8601.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice([f.value for f in OutputFormat]),
-    default=OutputFormat.TABLE.value,
-    show_default=True,
-)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@output_options()
 @click.option("--no-ingest", is_flag=True, help="Use the workspace as it is.")
 @click.option("--flow-logs", "flow_logs", multiple=True, help="More flow-log sources (s3://...).")
 @click.option(
@@ -93,14 +84,15 @@ def check_window(request: WindowRequest, now: datetime | None = None) -> None:
     "thresholds in sgharden.toml (docs/planner.md). Default: ./sgharden.toml if present.",
 )
 @accepted_option
-@click.option("--quiet", is_flag=True, help="No progress on stderr.")
+@voice_options
 @engine_options
+@s3_options
 @click.pass_context
 def command(
     ctx: click.Context,
     /,
     snapshot_dir: Path,
-    workspace: str,
+    workspace: Path,
     days: float | None,
     since: str | None,
     until: str | None,
@@ -113,7 +105,8 @@ def command(
     public_ports: tuple[str, ...],
     settings_path: Path | None,
     accepted_path: Path | None,
-    quiet: bool,
+    voice: Voice,
+    aws: AwsOptions,
     **engine: Any,
 ) -> None:
     """Propose revoke / authorize / keep per flagged security group, with evidence.
@@ -145,43 +138,45 @@ def command(
     check_window(request)
     # read before the (long) analysis: a broken sgharden.toml fails at once
     accepted = acceptances_for(accepted_path, datetime.now(UTC).date())
+    aws_ctx = aws.context(ctx)
+    target = workspace_to_write(workspace)
+    voice.explain(f"workspace: {target or 'in memory'}")
+    if flow_logs:
+        voice.explain(f"S3 reads: {aws_line(aws_ctx)}")
     if engine["engine"] == "athena" and not no_ingest:
-        if not _athena_rollup(ctx, snapshot_dir, workspace, request, quiet, engine):
+        if not _athena_rollup(aws_ctx, snapshot_dir, target, request, voice, output, engine):
             return  # --dry-run: statements and cost printed, nothing run
         no_ingest = True  # the Athena table is the source; local folders would count twice
     plan = propose_snapshot(
         snapshot_dir,
-        workspace,
+        None if target is None else str(target),
         request,
         options,
         not no_ingest,
         flow_logs,
-        progress_printer(quiet),  # type: ignore[arg-type]
-        None if quiet else lambda line: click.echo(line, err=True),
-        lambda line: click.echo(f"warning: {line}", err=True),
+        progress_printer(voice.quiet),  # type: ignore[arg-type]
+        voice.printer(),
+        voice.warn,
+        aws=aws_ctx,
     )
+    voice.explain(f"window: {iso(plan.window.start)} to {iso(plan.window.end)}")
     for warning in accepted.warnings():
-        click.echo(f"warning: {warning}", err=True)
-    text = renderer(fmt)(replace(plan, accepted=accepted))
-    if output:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"plan written to {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+        voice.warn(warning)
+    emit(renderer(fmt)(replace(plan, accepted=accepted)), output, voice)
 
 
 def _athena_rollup(
-    ctx: click.Context,
+    aws_ctx: AwsContext,
     snapshot_dir: Path,
-    workspace: str,
+    workspace: Path | None,
     request: WindowRequest,
-    quiet: bool,
+    voice: Voice,
+    output: Path | None,
     engine: dict[str, Any],
 ) -> bool:
     """The Athena roll-up of the window; False after a dry run (nothing to plan from)."""
     from datetime import timedelta
 
-    from sgharden.commands.aws_options import make_context
     from sgharden.commands.engine_options import (
         athena_options,
         dry_run_text,
@@ -196,24 +191,22 @@ def _athena_rollup(
     if request.days is not None:
         until = datetime.now(UTC)
         since = until - timedelta(days=request.days)
-    aws = make_context(ctx, profile=None, region=None, role_name=None, retry_mode="standard")
     con = open_workspace(workspace)
     try:
         report = athena_rollup(
             con,
             load_snapshot(snapshot_dir),
             options,
-            lambda service: aws.client(service),
+            lambda service: aws_ctx.client(service),
             since,
             until,
-            query_progress(quiet),
+            query_progress(voice.quiet),
         )
     finally:
         con.close()
     if options.dry_run:
-        click.echo(dry_run_text(report, options.price_per_tb), nl=False)
+        emit(dry_run_text(report, options.price_per_tb), output, voice)
         return False
-    if not quiet:
-        for line in run_lines(report):
-            click.echo(line, err=True)
+    for line in run_lines(report):
+        voice.progress(line)
     return True

@@ -11,10 +11,10 @@ import click
 
 from sgharden.act.notify import IAM_ACTIONS, deliver, parse_target
 from sgharden.change.recheck import digest, load_state, recheck, save_state
-from sgharden.change.verify import ingest_after_change
-from sgharden.commands.aws_options import aws_options, make_context
+from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
+from sgharden.commands.output_options import Voice, voice_options
 from sgharden.errors import EXIT_ATTENTION
-from sgharden.pipeline import parse_moment
+from sgharden.pipeline import ingest_after_change, parse_moment
 from sgharden.plan.read import load_plan
 from sgharden.snapshot import load_snapshot
 from sgharden.workspace import DEFAULT_WORKSPACE, open_workspace
@@ -63,6 +63,7 @@ __all__ = ["IAM_ACTIONS", "command"]
 @click.option(
     "--notify", "notify", multiple=True, help="eventbridge:BUS, sns:TOPIC-ARN, webhook:URL."
 )
+@voice_options
 @aws_options
 @click.pass_context
 def command(
@@ -76,9 +77,8 @@ def command(
     fmt: str,
     state_path: Path | None,
     notify: tuple[str, ...],
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    voice: Voice,
+    aws: AwsOptions,
 ) -> None:
     """Report new findings, drifted groups, new real sources the plan would cut (before apply),
     findings still ACTIVE after apply and former real users rejected. Exit 6 when anything needs
@@ -87,11 +87,13 @@ def command(
     plan = load_plan(plan_path)
     snapshot = load_snapshot(snapshot_dir)
     moment = parse_moment(since)
+    ctx = aws.context(click_ctx)
     con = None
     if (applied and moment is not None) or (not applied and (workspace or flow_logs)):
+        voice.explain(f"workspace: {workspace or DEFAULT_WORKSPACE}")
         con = open_workspace(workspace or DEFAULT_WORKSPACE)
         if flow_logs:
-            ingest_after_change(con, list(flow_logs), snapshot)
+            ingest_after_change(con, list(flow_logs), snapshot, ctx)
     try:
         events = recheck(
             plan, snapshot, applied, con, moment.replace(tzinfo=None) if moment else None
@@ -107,14 +109,12 @@ def command(
     else:
         click.echo(digest(events, {e.key for e in fresh}), nl=False)
     if targets and fresh:
-        ctx = make_context(
-            click_ctx, profile=profile, region=None, role_name=role_name, retry_mode=retry_mode
-        )
+        voice.explain(aws_line(ctx))
         for target in targets:
             sent = deliver(target, fresh, ctx)
-            click.echo(f"notified {target.kind}: {sent} new fact(s)", err=True)
+            voice.progress(f"notified {target.kind}: {sent} new fact(s)")
     elif targets:
-        click.echo("nothing new to notify", err=True)
+        voice.progress("nothing new to notify")
     if state_path is not None:
         # facts no longer true drop out: if one comes back it is news again
         save_state(state_path, {e.key for e in events} if targets else notified | set())

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from sgharden.act.rollback import IAM_ACTIONS, rollback
-from sgharden.commands.aws_options import aws_options, make_context
+from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
+from sgharden.commands.output_options import Voice, voice_options
 
 __all__ = ["IAM_ACTIONS", "command"]
 
@@ -16,23 +17,22 @@ __all__ = ["IAM_ACTIONS", "command"]
 @click.argument(
     "backup_path", metavar="BACKUP.json", type=click.Path(dir_okay=False, path_type=Path)
 )
+@voice_options
 @aws_options
 @click.pass_context
 def command(
     click_ctx: click.Context,
     backup_path: Path,
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    voice: Voice,
+    aws: AwsOptions,
 ) -> None:
     """Re-authorize the revoked rules, then revoke the added ones. Safe to re-run."""
-    ctx = make_context(
-        click_ctx, profile=profile, region=None, role_name=role_name, retry_mode=retry_mode
-    )
+    ctx = aws.context(click_ctx)
+    voice.explain(aws_line(ctx))
     result = rollback(backup_path, ctx)
     for line in result.done:
         click.echo(line)
     if not result.done:
         click.echo("nothing to do: the rules are already as before the change")
     for line in result.left_alone:
-        click.echo(f"left alone: {line}", err=True)
+        voice.warn(f"left alone: {line}")

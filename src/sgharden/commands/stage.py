@@ -10,9 +10,11 @@ import click
 
 from sgharden.change.soak import soak_status, status_document
 from sgharden.change.stage_record import staged_groups
-from sgharden.change.verify import ingest_after_change
+from sgharden.commands.aws_options import AwsOptions, s3_options
+from sgharden.commands.output_options import Voice, emit, output_options, voice_options
 from sgharden.commands.stage_options import staged_plan_options
-from sgharden.errors import InputError
+from sgharden.commands.workspace_option import logs_workspace
+from sgharden.pipeline import ingest_after_change
 from sgharden.plan.read import load_plan
 from sgharden.render.stage import soak_markdown, soak_table
 from sgharden.snapshot import load_snapshot
@@ -27,48 +29,46 @@ def command() -> None:
 @command.command("status")
 @staged_plan_options(
     snapshot_help="The snapshot the plan was made from (interfaces and their groups).",
-    workspace_help="Workspace with the flow logs since the stage (SOURCEs are ingested into it; default: in memory).",
+    workspace_help="Workspace with the flow logs since the stage (SOURCEs are ingested into it; "
+    "created when absent).",
     stage_dir_help="Where `apply --stage` wrote the stage record (its --backup-dir).",
     soak_help="Days of soak before a group is ready to promote.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "markdown"]),
-    default="table",
-    show_default=True,
-)
+@output_options()
+@voice_options
+@s3_options
+@click.pass_context
 def status(
+    ctx: click.Context,
     plan_path: Path,
     sources: tuple[str, ...],
     snapshot_dir: Path,
-    workspace: Path | None,
+    workspace: Path,
     stage_dir: Path,
     min_soak_days: int,
     fmt: str,
+    output: Path | None,
+    voice: Voice,
+    aws: AwsOptions,
 ) -> None:
     """Per staged group: days soaked, real use covered by the rules that remain, real use admitted
     only by a rule to be revoked (with its sources), probes that will be shut out, and whether it
     is ready to promote and why."""
     plan = load_plan(plan_path)
-    if not sources and workspace is None:
-        raise InputError(
-            "stage status needs the flow logs since the stage",
-            hint="give them as SOURCE arguments (files, folders, s3://...) or --workspace PATH",
-        )
+    target = logs_workspace(workspace, sources, "stage status needs the flow logs since the stage")
+    voice.explain(f"workspace: {target or 'in memory'}")
     staged = staged_groups(plan, stage_dir)
     snapshot = load_snapshot(snapshot_dir)
-    con = open_workspace(workspace)
+    con = open_workspace(target)
     if sources:
-        report = ingest_after_change(con, list(sources), snapshot)
-        click.echo(
-            f"ingested {report.records:,} records from {report.objects_read} object(s)", err=True
-        )
+        report = ingest_after_change(con, list(sources), snapshot, aws.context(ctx))
+        voice.progress(f"ingested {report.records:,} records from {report.objects_read} object(s)")
     now = datetime.now(UTC).replace(tzinfo=None)
     soaks = soak_status(con, plan, snapshot, staged, now, min_soak_days)
     if fmt == "json":
-        click.echo(json.dumps(status_document(soaks, now), indent=2))
+        text = json.dumps(status_document(soaks, now), indent=2)
     elif fmt == "markdown":
-        click.echo(soak_markdown(soaks), nl=False)
+        text = soak_markdown(soaks)
     else:
-        click.echo(soak_table(soaks), nl=False)
+        text = soak_table(soaks)
+    emit(text, output, voice)

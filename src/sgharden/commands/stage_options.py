@@ -11,6 +11,7 @@ import click
 
 from sgharden.act.apply import DEFAULT_BACKUP_DIR
 from sgharden.change.soak import DEFAULT_MIN_SOAK_DAYS
+from sgharden.commands.workspace_option import workspace_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,11 +37,7 @@ def staged_plan_options(
                     type=click.Path(file_okay=False, path_type=Path),
                     help=snapshot_help,
                 ),
-                click.option(
-                    "--workspace",
-                    type=click.Path(dir_okay=False, path_type=Path),
-                    help=workspace_help,
-                ),
+                workspace_option(workspace_help),
                 click.option(
                     "--stage-dir",
                     type=click.Path(file_okay=False, path_type=Path),

@@ -11,7 +11,8 @@ import click
 
 from sgharden.acceptance import load_acceptances, split_by_expiry
 from sgharden.act.suppress import IAM_ACTIONS, planned_updates, suppress
-from sgharden.commands.aws_options import aws_options, make_context
+from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
+from sgharden.commands.output_options import Voice, voice_options
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.snapshot import load_snapshot
 
@@ -35,6 +36,7 @@ __all__ = ["IAM_ACTIONS", "command"]
     help="Accepted risks (docs/workflow.md).",
 )
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send nothing.")
+@voice_options
 @aws_options
 @click.pass_context
 def command(
@@ -42,9 +44,8 @@ def command(
     snapshot_dir: Path,
     accepted_path: Path,
     dry_run: bool,
-    profile: str | None,
-    role_name: str | None,
-    retry_mode: str,
+    voice: Voice,
+    aws: AwsOptions,
 ) -> None:
     """Set SUPPRESSED (with a note quoting the entry) on findings an accepted risk covers, and
     NOTIFIED on those whose entry expired. Findings already in that status are left alone."""
@@ -63,11 +64,10 @@ def command(
         click.echo("nothing to do: every covered finding already has its status")
     if dry_run or not updates:
         return
-    ctx = make_context(
-        click_ctx, profile=profile, region=None, role_name=role_name, retry_mode=retry_mode
-    )
+    ctx = aws.context(click_ctx)
+    voice.explain(aws_line(ctx))
     result = suppress(ctx, updates)
-    click.echo(f"{result.processed} finding(s) updated", err=True)
+    voice.progress(f"{result.processed} finding(s) updated")
     for failure in result.failures:
         click.echo(f"sgharden: warning: {failure}", err=True)
     if result.failures:

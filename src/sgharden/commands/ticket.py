@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from click.core import ParameterSource
 
-from sgharden.errors import InputError
+from sgharden.commands.output_options import Voice, emit, output_options, voice_options
+from sgharden.commands.workspace_option import workspace_option, workspace_to_read
 from sgharden.plan.fingerprint import check_against_snapshot
 from sgharden.plan.read import load_plan
+from sgharden.render.rows import rows_text
 from sgharden.review_pack import write_pack
 from sgharden.snapshot import load_snapshot
-from sgharden.workspace import DEFAULT_WORKSPACE
 
 
 @click.command("ticket")
@@ -37,14 +37,12 @@ from sgharden.workspace import DEFAULT_WORKSPACE
     metavar="SG_ID",
     help="Only this group (repeatable); resource tickets are then skipped.",
 )
-@click.option(
-    "--workspace",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=DEFAULT_WORKSPACE,
-    show_default=True,
-    help="The workspace the plan was made from: evidence.csv lists every source from it "
-    "(checked against the plan's totals). Absent: only the plan's top sources, said so.",
+@workspace_option(
+    "The workspace the plan was made from: evidence.csv lists every source from it (checked "
+    "against the plan's totals). Absent: only the plan's top sources, said so."
 )
+@output_options()
+@voice_options
 @click.pass_context
 def command(
     click_ctx: click.Context,
@@ -53,6 +51,9 @@ def command(
     out_dir: Path,
     groups: tuple[str, ...],
     workspace: Path,
+    fmt: str,
+    output: Path | None,
+    voice: Voice,
 ) -> None:
     """Write a change ticket folder per security group with changes and per resource action.
 
@@ -60,21 +61,17 @@ def command(
     parameters, apply.sh, rollback.sh and (groups) change.tf; report.html covers the whole plan,
     dry-run.md the replay of the window (with the workspace).
     """
-    explicit = click_ctx.get_parameter_source("workspace") is not ParameterSource.DEFAULT
-    if explicit and not workspace.exists():
-        raise InputError(
-            f"{workspace}: no workspace here",
-            hint="pass the workspace the plan was made from (see `sgharden propose --workspace`)",
-        )
+    source = workspace_to_read(click_ctx, workspace)
+    voice.explain(f"workspace: {source or 'none'}")
     plan = load_plan(plan_path)
     snapshot = load_snapshot(snapshot_dir) if snapshot_dir else None
     for warning in check_against_snapshot(plan, snapshot) if snapshot else ():
         click.echo(f"sgharden: warning: {warning}", err=True)
-    pack = write_pack(plan, snapshot, out_dir, groups, workspace)
+    pack = write_pack(plan, snapshot, out_dir, groups, source or workspace)
     for warning in pack.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    for folder in pack.folders:
-        click.echo(f"{folder.path}\t{folder.title}")
-    click.echo(f"{pack.report}\treport for the whole plan")
+        voice.warn(warning)
+    rows = [[str(f.path), f.kind, f.title] for f in pack.folders]
+    rows.append([str(pack.report), "report", "report for the whole plan"])
     if pack.dry_run:
-        click.echo(f"{pack.dry_run}\tdry run: the replay of the window")
+        rows.append([str(pack.dry_run), "dry-run", "dry run: the replay of the window"])
+    emit(rows_text(["path", "kind", "what"], rows, fmt), output, voice)

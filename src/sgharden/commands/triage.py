@@ -14,14 +14,18 @@ import click
 from sgharden.acceptance import acceptances_for, apply_to_plan
 from sgharden.analysis.options import PlannerOptions
 from sgharden.analysis.triage import Ordering, Triage, triage
+from sgharden.aws.clients import AwsContext
 from sgharden.commands.accepted_option import accepted_option
+from sgharden.commands.aws_options import AwsOptions, s3_options
 from sgharden.commands.ingest import progress_printer
+from sgharden.commands.output_options import Voice, emit, voice_options
+from sgharden.commands.workspace_option import workspace_option, workspace_to_write
 from sgharden.errors import InputError
 from sgharden.findings import in_scope
 from sgharden.pipeline import WindowRequest, build_plan, ingest_snapshot, report_lines
 from sgharden.render.triage import TriageFormat, triage_renderer
 from sgharden.snapshot import Snapshot, load_snapshot
-from sgharden.workspace import DEFAULT_WORKSPACE, open_workspace
+from sgharden.workspace import open_workspace
 
 
 def triage_snapshot(
@@ -35,6 +39,7 @@ def triage_snapshot(
     quiet: bool = True,
     accepted_path: Path | None = None,
     today: date | None = None,
+    aws: AwsContext | None = None,
 ) -> Triage:
     """Plan the snapshot as `propose` does (or read the plan it wrote), then triage it."""
     if plan_path is not None:
@@ -52,7 +57,7 @@ def triage_snapshot(
     snapshot = load_snapshot(snapshot_dir)
     state = acceptances_for(accepted_path, today or datetime.now(UTC).date())
     if not plan:
-        plan = _plan(snapshot, workspace, do_ingest, flow_logs, days, quiet)
+        plan = _plan(snapshot, workspace, do_ingest, flow_logs, days, quiet, aws)
     plan = apply_to_plan(plan, state)
     result = triage(plan, snapshot, ordering, state.accepted_findings(in_scope(snapshot.findings)))
     return replace(result, warnings=(*result.warnings, *state.warnings()))
@@ -65,11 +70,18 @@ def _plan(
     flow_logs: tuple[str, ...],
     days: float | None,
     quiet: bool,
+    aws: AwsContext | None,
 ) -> dict[str, Any]:
     con = open_workspace(workspace)
     try:  # propose_snapshot's steps, with the snapshot read once for both
         if do_ingest:
-            report = ingest_snapshot(con, snapshot, flow_logs, progress_printer(quiet))  # type: ignore[arg-type]
+            report = ingest_snapshot(
+                con,
+                snapshot,
+                flow_logs,
+                progress_printer(quiet),  # type: ignore[arg-type]
+                aws=aws,
+            )
             if not quiet:
                 for line in report_lines(report):
                     click.echo(line, err=True)
@@ -89,13 +101,7 @@ def _plan(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Snapshot folder (AWS CLI JSON + flow-logs/).",
 )
-@click.option(
-    "--workspace",
-    type=click.Path(dir_okay=False),
-    default=DEFAULT_WORKSPACE,
-    show_default=True,
-    help="DuckDB workspace.",
-)
+@workspace_option("DuckDB workspace (created when absent).")
 @click.option(
     "--plan",
     "plan_path",
@@ -117,15 +123,22 @@ def _plan(
     default=TriageFormat.TABLE.value,
     show_default=True,
 )
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the result to this file instead of stdout.",
+)
 @accepted_option
 @click.option("--days", type=float, help="Analyse the last N days of data.")
 @click.option("--no-ingest", is_flag=True, help="Use the workspace as it is.")
 @click.option("--flow-logs", "flow_logs", multiple=True, help="More flow-log sources (s3://...).")
-@click.option("--quiet", is_flag=True, help="No progress on stderr.")
+@voice_options
+@s3_options
+@click.pass_context
 def command(
+    ctx: click.Context,
     snapshot_dir: Path,
-    workspace: str,
+    workspace: Path,
     plan_path: Path | None,
     order: str,
     fmt: str,
@@ -134,29 +147,29 @@ def command(
     no_ingest: bool,
     flow_logs: tuple[str, ...],
     accepted_path: Path | None,
-    quiet: bool,
+    voice: Voice,
+    aws: AwsOptions,
 ) -> None:
     """Put every in-scope finding into one bucket: fix now, decide, wait, accepted, no change.
 
     The summary line comes first; totals per bucket x control x account/region close the report.
     """
+    target = workspace_to_write(workspace)
+    voice.explain(f"workspace: {target or 'in memory'}")
     result = triage_snapshot(
         snapshot_dir,
-        workspace,
+        None if target is None else str(target),
         Ordering(order),
         plan_path,
         not no_ingest,
         flow_logs,
         days,
-        quiet,
+        voice.quiet,
         accepted_path,
+        aws=aws.context(ctx),
     )
     for warning in result.warnings:
         click.echo(f"sgharden: warning: {warning}", err=True)
-    text = triage_renderer(fmt)(result)
-    if output:
-        output.write_text(text, encoding="utf-8")
+    if output:  # the result is in the file; its one-line summary is shown even when quiet
         click.echo(result.summary_line(), err=True)
-        click.echo(f"triage written to {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+    emit(triage_renderer(fmt)(result), output, voice)

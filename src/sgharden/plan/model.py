@@ -80,6 +80,19 @@ class Source:
 
 
 @dataclass(frozen=True)
+class ProbeFamily:
+    """How many of a rule's probe sources (and their connections) one classifier rule judged
+    (analysis/verdicts.PROBE_FAMILIES, or "other")."""
+
+    family: str
+    sources: int
+    connections: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"family": self.family, "sources": self.sources, "connections": self.connections}
+
+
+@dataclass(frozen=True)
 class Evidence:
     """What was observed for one rule over the window (empty for rules nobody used). Both rule-use
     engines (analysis/evidence.py, analysis/rule_use.py) build it; tickets and reports read it."""
@@ -94,6 +107,8 @@ class Evidence:
     probe_source_count: int = 0
     probe_connections: int = 0
     probe_sources: tuple[Source, ...] = ()
+    # every probe source of the window by family, largest first (older plans: empty)
+    probe_families: tuple[ProbeFamily, ...] = ()
     daily: tuple[tuple[str, int, int], ...] = ()  # (YYYY-MM-DD, connections, probe connections)
     sample: tuple[str, ...] = ()  # raw flow-log records kept at ingest
 
@@ -110,6 +125,7 @@ class Evidence:
                 "source_count": self.probe_source_count,
                 "connections": self.probe_connections,
                 "sources": [s.to_dict() for s in self.probe_sources],
+                "families": [f.to_dict() for f in self.probe_families],
             },
             "daily": [
                 {"day": day, "connections": n, "probe_connections": probe_n}

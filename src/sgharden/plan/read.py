@@ -17,7 +17,7 @@ from typing import Any
 from sgharden.errors import InputError
 from sgharden.model import Rule
 from sgharden.moments import parse
-from sgharden.plan.model import Coverage, Evidence, Gap, Source
+from sgharden.plan.model import Coverage, Evidence, Gap, ProbeFamily, Source
 from sgharden.plan.schema import (
     CHANGING_ACTIONS,
     GROUP_STATUSES,
@@ -177,6 +177,25 @@ class _Reader:
             )
         return tuple(out)
 
+    def families(self, items: Any, where: str) -> tuple[ProbeFamily, ...]:
+        if items is None:
+            return ()
+        if not isinstance(items, list):
+            raise self.fail(where, "expected a list")
+        out = []
+        for i, f in enumerate(items):
+            w = f"{where}[{i}]"
+            if not isinstance(f, dict):
+                raise self.fail(w, "expected an object")
+            out.append(
+                ProbeFamily(
+                    family=self.get(f, "family", w, str),
+                    sources=int(self.get(f, "sources", w, int, False) or 0),
+                    connections=int(self.get(f, "connections", w, int, False) or 0),
+                )
+            )
+        return tuple(out)
+
     def evidence(self, obj: Any, where: str) -> Evidence:
         if obj is None:
             return Evidence()
@@ -214,6 +233,7 @@ class _Reader:
                 self.get(probes, "connections", f"{where}.probes", int, False) or 0
             ),
             probe_sources=self.sources(probes.get("sources"), f"{where}.probes.sources"),
+            probe_families=self.families(probes.get("families"), f"{where}.probes.families"),
             daily=tuple(daily),
             sample=tuple(str(s) for s in obj.get("sample") or ()),
         )

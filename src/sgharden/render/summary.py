@@ -133,7 +133,13 @@ def _since(text: str | None) -> str:
 
 
 def status_table(rows: list[StatusRow], min_days: float) -> str:
-    out = []
+    headers, out = status_rows(rows, min_days)
+    return tabulate(out, headers=headers, disable_numparse=True)
+
+
+def status_rows(rows: list[StatusRow], min_days: float) -> tuple[list[str], list[tuple[str, ...]]]:
+    """`flow-logs status` as (headers, rows), for every output format."""
+    out: list[tuple[str, ...]] = []
     for r in rows:
         fl = r.flow_log
         if fl is None:
@@ -163,7 +169,7 @@ def status_table(rows: list[StatusRow], min_days: float) -> str:
         "account", "region", "eni", "serves", "flow log", "destination", "since", "format",
         "ingested", f"days to {min_days:g}", "error",
     ]  # fmt: skip
-    return tabulate(out, headers=headers, disable_numparse=True)
+    return headers, out
 
 
 def disable_table(outcomes: list[DisableOutcome]) -> str:

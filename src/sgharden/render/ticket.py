@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from sgharden.analysis.connections import Window
 from sgharden.analysis.evidence import evidence_params
+from sgharden.analysis.verdicts import FAMILY_TEXT
 from sgharden.change.all_sources import AllSources
 from sgharden.change.replay import thresholds_from
 from sgharden.change.verdict import GroupVerdict, verdict_for
@@ -69,6 +70,7 @@ def environment(markdown: bool = False) -> Environment:
     env.filters["iso"] = iso
     env.filters["md"] = markdown_cell
     env.globals["name_of"] = name_of
+    env.filters["probe_family"] = lambda family: FAMILY_TEXT.get(family, family)
     env.filters["code"] = lambda v: Markup(markdown_code(v))
     env.filters["code_block"] = lambda v: Markup(markdown_code_block(v))
     return env

@@ -63,10 +63,17 @@ class Source(_Plan):
     last_seen: f.IsoTime | None = None
 
 
+class Family(_Plan):
+    family: str
+    sources: PlanCount | None = None
+    connections: PlanCount | None = None
+
+
 class Probes(_Plan):
     source_count: PlanCount | None = None
     connections: PlanCount | None = None
     sources: list[Source] | None = None
+    families: list[Family] | None = None
 
 
 class Day(_Plan):

@@ -1,0 +1,64 @@
+"""Defect 7: an ENI without flow logs is not "unused": what its logged peers in the VPC opened to
+it is in their logs, and the needs-more-data line says so (as a lower bound), while the group
+stays needs-more-data (the internet's use of it is still unseen)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from sgharden.cli import main
+
+PLAN_SMALL = Path(__file__).parent / "fixtures" / "plan_small" / "snapshot"
+HEADER = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
+LEGACY, LEGACY_ENI, WORKER_ENI = (
+    "sg-0c0000000000000cc",
+    "eni-0c0000000000000c1",
+    "eni-0d0000000000000d1",
+)
+IN_WINDOW = 1793750000
+
+
+def test_peers_logs_show_the_uncovered_enis_use(tmp_path: Path) -> None:
+    snap = tmp_path / "snap"
+    shutil.copytree(PLAN_SMALL, snap)
+    # the worker (logged) opens RDP sessions to the legacy host (no flow log): 3 one hour,
+    # 2 the next; and one to an address outside the VPC's ENIs, which says nothing of legacy
+    lines = (
+        [
+            f"2 123456789012 {WORKER_ENI} 10.0.1.40 10.0.1.30 {50100 + i} 3389 6 40 9000 "
+            f"{IN_WINDOW + i * 60} {IN_WINDOW + i * 60 + 50} ACCEPT OK"
+            for i in range(3)
+        ]
+        + [
+            f"2 123456789012 {WORKER_ENI} 10.0.1.40 10.0.1.30 {50200 + i} 3389 6 40 9000 "
+            f"{IN_WINDOW + 3600 + i * 60} {IN_WINDOW + 3600 + i * 60 + 50} ACCEPT OK"
+            for i in range(2)
+        ]
+        + [
+            f"2 123456789012 {WORKER_ENI} 10.0.1.40 10.0.9.99 50300 3389 6 40 9000 "
+            f"{IN_WINDOW} {IN_WINDOW + 50} ACCEPT OK"
+        ]
+    )
+    extra = tmp_path / "extra.log"
+    extra.write_text(HEADER + "\n" + "\n".join(lines) + "\n")
+    result = CliRunner().invoke(
+        main,
+        ["propose", "--snapshot", str(snap), "--workspace", ":memory:", "--flow-logs",
+         str(extra), "--format", "json", "--quiet"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    group = next(g for g in json.loads(result.stdout)["groups"] if g["group_id"] == LEGACY)
+    assert group["status"] == "needs-more-data"
+    (line,) = [w for w in group["warnings"] if w.startswith("not ready: ")]
+    assert "use is unknown (not zero)" in line
+    assert (
+        f"seen from the other side (flow logs of peer ENIs in the VPC, a lower bound: the "
+        f"internet and unlogged peers are not seen): {LEGACY_ENI} tcp/3389: 5 connection(s) "
+        f"from 1 peer ENI(s)" in line
+    ), line
+    others = [g for g in json.loads(result.stdout)["groups"] if g["group_id"] != LEGACY]
+    assert not any("seen from the other side" in w for g in others for w in g["warnings"])
