@@ -30,7 +30,7 @@ from typing import Any
 import duckdb
 
 from sgharden.errors import InputError
-from sgharden.flowlogs import ocsf, record_check
+from sgharden.flowlogs import ocsf, parquet_check, record_check
 from sgharden.flowlogs.fields import (
     BY_COLUMN,
     FIELDS,
@@ -251,7 +251,9 @@ def _parquet_projection(columns: tuple[str, ...], stage_columns: tuple[str, ...]
         else:
             expr = _with_object_defaults(col, f"NULL::{sql_type}")
         select.append(f"{expr} AS {_quote(col)}")
-    unknown = [c for c in columns if c not in BY_COLUMN and c != "filename"]
+    unknown = [
+        c for c in columns if c not in BY_COLUMN and c not in ("filename", "file_row_number")
+    ]
     select += [f"{_extra_expr(unknown)} AS extra", "NULL::BIGINT AS line", "filename AS source"]
     return ", ".join(select)
 
@@ -454,26 +456,55 @@ class Ingester:
                 )
                 continue
             by_columns.setdefault((cols, obj.account_id, obj.region), []).append(obj)
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE parquet_rejects (source VARCHAR, row BIGINT, reason VARCHAR)"
+        )
         stage_types = {c: BY_COLUMN[c].sql_type for c in self.stage_columns}
         ocsf.stage_objects(self.con, ocsf_objects, stage_types, rejects)
         for (cols, _, _), group in by_columns.items():
-            sql = (
-                f"INSERT INTO stage SELECT {_parquet_projection(cols, self.stage_columns)} "
-                "FROM read_parquet($files, filename=true, hive_partitioning=false)"
-            )
-            params = _object_params(group[0])
             try:
-                self.con.execute(sql, {"files": [o.source for o in group], **params})
+                self._parquet_group(cols, [o.source for o in group], _object_params(group[0]))
             except duckdb.Error:
+                files = [o.source for o in group]
+                for table in ("stage", "parquet_rejects"):  # a half-read group: read one by one
+                    self.con.execute(
+                        f"DELETE FROM {table} WHERE source IN (SELECT unnest($f))", {"f": files}
+                    )
                 for obj in group:
                     try:
-                        self.con.execute(sql, {"files": [obj.source], **params})
+                        self._parquet_group(cols, [obj.source], _object_params(obj))
                     except duckdb.Error as exc:
                         self.con.execute("DELETE FROM stage WHERE source = $1", [obj.source])
+                        self.con.execute(
+                            "DELETE FROM parquet_rejects WHERE source = $1", [obj.source]
+                        )
                         rejects[obj.source].append(
                             Reject(None, f"unreadable Parquet: {_first_line(exc)}", "")
                         )
+        for source, row, reason in self.con.execute(
+            "SELECT source, row, reason FROM parquet_rejects ORDER BY source, row"
+        ).fetchall():
+            rejects[source].append(Reject(row, reason, ""))
+        self.con.execute("DROP TABLE IF EXISTS parquet_rejects")
         return []
+
+    def _parquet_group(
+        self, cols: tuple[str, ...], files: list[str], params: dict[str, str | None]
+    ) -> None:
+        """Stage the records that follow the line parser's grammar; keep the others' row number
+        (1-based, as a line number) and reason in parquet_rejects, never in the stage."""
+        reason = parquet_check.reason_expr(cols)
+        scan = "read_parquet($files, filename=true, file_row_number=true, hive_partitioning=false)"
+        self.con.execute(
+            f"INSERT INTO parquet_rejects SELECT filename, file_row_number + 1, {reason} "
+            f"FROM {scan} WHERE {reason} IS NOT NULL",
+            {"files": files},
+        )
+        self.con.execute(
+            f"INSERT INTO stage SELECT {_parquet_projection(cols, self.stage_columns)} "
+            f"FROM {scan} WHERE {reason} IS NULL",
+            {"files": files, **params},
+        )
 
     def _slow(
         self, obj: FlowLogObject, rejects: dict[str, list[Reject]], unanalysable: dict[str, int]
