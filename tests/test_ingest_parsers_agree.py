@@ -30,7 +30,8 @@ HOSTILE = {
         "010.1.1.1", "1.1.1.1.1", "::ffff:1.2.3.4", "1::2::3", "2001:DB8::A", "1:2:3:4:5:6:7::",
         "::", "1:2:3:4:5:6:7:8:9", "12345::1",
     ],
-    "dstport": ["4_43", "+443", "٤٤٣", "443", "99999999999", "0x1F", "00443", "2147483647", "-"],
+    "dstport": ["4_43", "+443", "٤٤٣", "443", "99999999999", "0x1F", "00443", "2147483647", "-", "65535", "65536"],
+    "protocol": ["6", "255", "256", "-1"],
     "bytes": ["99999999999999999999999", "4e3", "-1", "4000", "9223372036854775807", "1.5"],
     "action": ["accept", "ACCEPT", "Reject", "-"],
     "log-status": ["ok", "OK", "NODATA"],
@@ -50,6 +51,9 @@ HOSTILE = {
         ("dstport", "+443", "is not an integer"),
         ("dstport", "٤٤٣", "is not an integer"),
         ("bytes", "99999999999999999999999", "is out of range"),
+        ("dstport", "65536", "is out of range"),  # a port is 16 bits, whatever its SQL type
+        ("srcport", "2147483647", "is out of range"),
+        ("protocol", "256", "is out of range"),  # an IP protocol number is 8 bits
         ("srcaddr", "999.1.1.1", "is not an IP address"),
         ("srcaddr", "fe80::1%eth0", "is not an IP address"),
         ("dstaddr", "10.0.0.1/24", "is not an IP address"),
@@ -97,7 +101,7 @@ def fast_path_lines(lines: list[str]) -> list[object]:
 VALID = [
     ("srcaddr", "2001:db8::1"), ("srcaddr", "2001:DB8:0:0:0:0:0:A"), ("srcaddr", "::"),
     ("srcaddr", "1:2:3:4:5:6:7::"), ("srcaddr", "0.0.0.0"), ("srcaddr", "255.255.255.255"),
-    ("dstport", "0"), ("dstport", "2147483647"), ("dstport", "-"), ("bytes", "9223372036854775807"),
+    ("dstport", "0"), ("dstport", "65535"), ("protocol", "255"), ("dstport", "-"), ("bytes", "9223372036854775807"),
     ("action", "REJECT"), ("log-status", "OK"),
 ]  # fmt: skip
 
@@ -152,6 +156,22 @@ def test_the_address_check_takes_only_what_the_line_parser_takes(texts: list[str
     assert [(t, bool(ok)) for t, (ok,) in zip(texts, taken, strict=True)] == [
         (t, _is_address(t)) for t in texts
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "token"), [("dstport", "65536"), ("srcport", "70000"), ("protocol", "256")]
+)
+def test_a_port_or_protocol_past_its_bits_is_refused_on_the_fast_path_too(
+    name: str, token: str
+) -> None:
+    tokens = GOOD.split()
+    tokens[FIELD[name]] = token
+    rows, rejects = stored([GOOD, " ".join(tokens)])
+    assert [(line, reason) for line, reason, _ in rejects] == [
+        (3, f"field {name}: {token} is out of range")
+    ]
+    assert len(rows) == 1  # the good record is kept
+    assert_both_store_the_same(" ".join(tokens))
 
 
 def test_packet_sums_past_bigint_stop_at_its_limit() -> None:

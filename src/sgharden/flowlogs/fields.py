@@ -105,8 +105,16 @@ LOG_STATUSES = ("OK", "NODATA", "SKIPDATA")
 _LARGEST_TIME = 253402300799
 
 
+# Fields whose meaning bounds them below their SQL type: a port is 16 bits, an IP protocol
+# number 8 (IANA). A flow-log line with dstport 70000 is broken or forged, not a connection.
+_LARGEST_BY_MEANING = {"srcport": 65535, "dstport": 65535, "protocol": 255}
+
+
 def largest_value(column: str) -> int:
-    """The largest value an integer column takes: its SQL type's limit, or the time limit."""
+    """The largest value an integer column takes: its meaning's limit (ports, protocol numbers),
+    the time limit, or its SQL type's limit."""
+    if column in _LARGEST_BY_MEANING:
+        return _LARGEST_BY_MEANING[column]
     if column in ("start", "end"):
         return _LARGEST_TIME
     return 2**31 - 1 if BY_COLUMN[column].sql_type == "INTEGER" else 2**63 - 1
