@@ -39,23 +39,36 @@ def peer_seen_use(
 ) -> dict[str, tuple[PeerSeenUse, ...]]:
     """Per uncovered interface, what the other interfaces of its VPC (those with flow-log data:
     only they have rows) opened to it in the window."""
-    targets = []
+    # one peer list per (inventory, VPC), not one per uncovered address: with thousands of
+    # uncovered ENIs in one VPC, a list per target was thousands squared ids (~500 MiB in triage)
+    targets: list[dict[str, str]] = []
+    members: dict[str, set[str]] = {}
+    vpc_of: dict[tuple[int, str], str] = {}
     for eni, inventory in uncovered:
-        peers = sorted(
-            i.interface_id
-            for i in inventory.interfaces.values()
-            if i.vpc_id == eni.vpc_id and i.interface_id != eni.interface_id
-        )
-        if peers and eni.vpc_id:
-            targets += [
-                {"interface_id": eni.interface_id, "address": a, "peers": peers}
-                for a in eni.addresses
-            ]
+        if not eni.vpc_id:
+            continue
+        key = vpc_of.get((id(inventory), eni.vpc_id))
+        if key is None:
+            key = vpc_of[(id(inventory), eni.vpc_id)] = str(len(vpc_of))
+            members[key] = {
+                i.interface_id for i in inventory.interfaces.values() if i.vpc_id == eni.vpc_id
+            }
+        targets += [
+            {"interface_id": eni.interface_id, "address": a, "vpc": key} for a in eni.addresses
+        ]
     if not targets:
         return {}
+    peer_rows = [
+        {"interface_id": i, "vpc": k} for k, ids in sorted(members.items()) for i in sorted(ids)
+    ]
     rows = con.execute(
         query("peer_seen_use"),
-        {"targets": json.dumps(targets), "start": window.start, "end": window.end},
+        {
+            "targets": json.dumps(targets),
+            "peers": json.dumps(peer_rows),
+            "start": window.start,
+            "end": window.end,
+        },
     ).fetchall()
     out: dict[str, list[PeerSeenUse]] = {}
     for interface_id, protocol, port, peers, connections in rows:
