@@ -25,6 +25,22 @@ IN_WINDOW = 1793750000
 def test_peers_logs_show_the_uncovered_enis_use(tmp_path: Path) -> None:
     snap = tmp_path / "snap"
     shutil.copytree(PLAN_SMALL, snap)
+    _check_seen(tmp_path, snap, seen=True)
+
+
+def test_a_logged_eni_of_another_vpc_is_not_a_peer(tmp_path: Path) -> None:
+    """VPCs reuse private ranges: 10.0.1.30 in another VPC is another host, not the legacy ENI."""
+    snap = tmp_path / "snap"
+    shutil.copytree(PLAN_SMALL, snap)
+    enis = json.loads((snap / "network-interfaces.json").read_text())
+    for eni in enis["NetworkInterfaces"]:
+        if eni["NetworkInterfaceId"] == WORKER_ENI:
+            eni["VpcId"] = "vpc-0e00000000000000e"
+    (snap / "network-interfaces.json").write_text(json.dumps(enis))
+    _check_seen(tmp_path, snap, seen=False)
+
+
+def _check_seen(tmp_path: Path, snap: Path, *, seen: bool) -> None:
     # the worker (logged) opens RDP sessions to the legacy host (no flow log): 3 one hour,
     # 2 the next; and one to an address outside the VPC's ENIs, which says nothing of legacy
     lines = (
@@ -55,6 +71,9 @@ def test_peers_logs_show_the_uncovered_enis_use(tmp_path: Path) -> None:
     assert group["status"] == "needs-more-data"
     (line,) = [w for w in group["warnings"] if w.startswith("not ready: ")]
     assert "use is unknown (not zero)" in line
+    if not seen:
+        assert "seen from the other side" not in line, line
+        return
     assert (
         f"seen from the other side (flow logs of peer ENIs in the VPC, a lower bound: the "
         f"internet and unlogged peers are not seen): {LEGACY_ENI} tcp/3389: 5 connection(s) "
