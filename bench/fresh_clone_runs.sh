@@ -26,6 +26,10 @@ python3=${PYTHON3:-python3}
 base=$(mktemp -d "$(dirname "$repo")/sgharden-fresh.XXXXXX")
 log=${FRESH_LOG:-$base/results.tsv}
 clone=$base/sgharden
+# CI lays shared/ beside the clone: do the same, so the tests read ../shared/vectors (and
+# test_vectors_copy compares the vendored copy with it) instead of skipping
+shared=$(dirname "$repo")/shared
+[[ -d $shared ]] && ln -s "$shared" "$base/shared"
 echo "fresh-clone runs: $base (ref $ref)" >&2
 git clone -q --no-hardlinks "$repo" "$clone"
 git -C "$clone" checkout -q --detach "$ref"
