@@ -11,7 +11,7 @@
 # Arguments: [RUNS [FIRST_SEED [PYTEST_ARG...]]]. Each run gets one seed, passed to hypothesis
 # (--hypothesis-seed) and, when pytest-randomly is installed, to it as well (--randomly-seed): with
 # a fixed seed a failure can be replayed exactly. The clone goes into a temporary
-# directory beside the checkout, so ../shared/vectors is found as in CI. One line per run goes to
+# directory beside the checkout, with the checkout's ../shared linked beside it as in CI. One line per run goes to
 # stdout and to $FRESH_LOG (default: results.tsv in the clone's parent temp dir); each run's
 # output is kept beside it. Exit status: the number of failed runs (0 = all passed).
 set -uo pipefail
