@@ -34,7 +34,9 @@ def loaded(world: World) -> tuple[object, Snapshot, Targets, Window]:
     snapshot = load_snapshot(world.write())
     con = open_workspace(None)
     known = {e.interface_id: e.addresses for e in snapshot.all_interfaces()}
-    report = ingest(con, [str(p) for p in snapshot.flow_log_dirs], IngestOptions(known_addresses=known))
+    report = ingest(
+        con, [str(p) for p in snapshot.flow_log_dirs], IngestOptions(known_addresses=known)
+    )
     assert report.rejected == 0, report.rejected_objects
     window = data_window(con, sorted(known))
     assert window is not None
@@ -67,7 +69,9 @@ def world(tmp_path: Path) -> World:
     return w
 
 
-def sql_uses(world: World, options: PlannerOptions | None = None) -> tuple[SqlUse, dict[Rule, RuleUse]]:
+def sql_uses(
+    world: World, options: PlannerOptions | None = None
+) -> tuple[SqlUse, dict[Rule, RuleUse]]:
     con, _, targets, window = loaded(world)
     engine = SqlUse(con, targets, window, options or PlannerOptions())  # type: ignore[arg-type]
     (target,) = targets.groups
@@ -78,7 +82,9 @@ def sql_uses(world: World, options: PlannerOptions | None = None) -> tuple[SqlUs
 
 
 def by_peer(uses: dict[Rule, RuleUse], protocol: str, peer: str) -> tuple[Rule, RuleUse]:
-    (found,) = [(r, u) for r, u in uses.items() if r.ip_protocol == protocol and r.cidr_ipv4 == peer]
+    (found,) = [
+        (r, u) for r, u in uses.items() if r.ip_protocol == protocol and r.cidr_ipv4 == peer
+    ]
     return found
 
 
@@ -96,7 +102,9 @@ def test_the_sql_engine_counts_each_port_and_points_its_evidence_at_that_port(wo
     assert (use.real_sources, use.real_connections) == (2, 5)
 
 
-def test_a_portless_protocol_is_keyed_none_and_queried_with_port_key_minus_one(world: World) -> None:
+def test_a_portless_protocol_is_keyed_none_and_queried_with_port_key_minus_one(
+    world: World,
+) -> None:
     engine, uses = sql_uses(world)
     rule, use = by_peer(uses, "icmp", "10.0.0.0/8")
     rule_id = engine.rule_ids[(("111122223333", "eu-west-1", G), rule)]
@@ -133,13 +141,30 @@ def test_a_world_open_portless_rule_is_fetched_source_by_source_too(world: World
     assert use.probe_addrs == set()
 
 
+def test_a_rule_that_let_nothing_in_counts_nothing(world: World) -> None:
+    world.groups[0]["IpPermissions"].append(ingress(3389, "0.0.0.0/0"))
+    _, uses = sql_uses(world)
+    (use,) = [u for r, u in uses.items() if r.from_port == 3389]
+    assert (use.real_sources, use.real_connections, use.probe_sources, use.probe_connections) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    assert use.ports == {}
+
+
 def test_a_public_single_port_rule_is_not_narrowed_but_a_range_with_a_public_port_is(
     world: World,
 ) -> None:
     world.groups[0]["IpPermissions"].append(ingress(8080, "0.0.0.0/0"))
     options = PlannerOptions(public_tcp_ports=(8080,))
     _, uses = sql_uses(world, options)
-    single = next(u for r, u in uses.items() if r.cidr_ipv4 == "0.0.0.0/0" and r.from_port == 8080 == r.to_port)
+    single = next(
+        u
+        for r, u in uses.items()
+        if r.cidr_ipv4 == "0.0.0.0/0" and r.from_port == 8080 == r.to_port
+    )
     assert single.ports[(6, 8080)].connections is None and single.probe_addrs is None
     _, ranged = by_peer({r: u for r, u in uses.items() if r.from_port == 8000}, "tcp", "0.0.0.0/0")
     # the public port stays counted; the other port of the range is fetched source by source
@@ -148,7 +173,9 @@ def test_a_public_single_port_rule_is_not_narrowed_but_a_range_with_a_public_por
     assert ranged.probe_addrs == {PROBE}
 
 
-def python_engine(world: World, options: PlannerOptions) -> tuple[PythonUse, SqlUse, ResourceTarget]:
+def python_engine(
+    world: World, options: PlannerOptions
+) -> tuple[PythonUse, SqlUse, ResourceTarget]:
     con, snapshot, targets, window = loaded(world)
     py = use_engine("python", con, snapshot, targets, window, options)  # type: ignore[arg-type]
     sql = use_engine("sql", con, snapshot, targets, window, options)  # type: ignore[arg-type]

@@ -314,9 +314,7 @@ def test_the_inventorys_addresses_say_a_rejected_record_was_the_interfaces_own_a
     con, snapshot = fresh(ws)
     t = epoch(AFTER)
     after = tmp_path / "after.log"
-    after.write_text(
-        f"2 {ACCOUNT} {ENI} {LOCAL} 10.0.2.5 51000 22 6 2 120 {t} {t + 5} REJECT OK\n"
-    )
+    after.write_text(f"2 {ACCOUNT} {ENI} {LOCAL} 10.0.2.5 51000 22 6 2 120 {t} {t + 5} REJECT OK\n")
     report = ingest_after_change(con, [str(after)], snapshot)  # type: ignore[arg-type]
     assert report.records == 1
     rows = con.execute(  # type: ignore[attr-defined]
@@ -340,6 +338,4 @@ def test_without_a_snapshot_a_log_with_its_header_is_read(tmp_path: Path) -> Non
     assert (report.objects_read, report.records, report.rejected) == (1, 1, 0)
     plan = plan_of(group(revoke=(plan_rule(rule(22)),)))
     found = verify(con, plan, SINCE).rejections
-    assert [(r.interface_id, r.port, r.remote_addr) for r in found] == [
-        (ENI, 22, "198.51.100.10")
-    ]
+    assert [(r.interface_id, r.port, r.remote_addr) for r in found] == [(ENI, 22, "198.51.100.10")]
