@@ -8,7 +8,6 @@ the options the Python engine reads its connections with.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from test_planner import World, ingress
 from sgharden.analysis.connections import Thresholds, Window, data_window
 from sgharden.analysis.evidence import EvidenceSpec
 from sgharden.analysis.options import PlannerOptions
-from sgharden.analysis.use import PortUse, PythonUse, RuleUse, SqlUse, use_engine
+from sgharden.analysis.use import PythonUse, RuleUse, SqlUse, use_engine
 from sgharden.flowlogs.ingest import IngestOptions, ingest
 from sgharden.model import Rule
 from sgharden.snapshot import Snapshot, load_snapshot
@@ -208,8 +207,3 @@ def test_an_unknown_engine_is_refused(world: World) -> None:
     con, snapshot, targets, window = loaded(world)
     with pytest.raises(ValueError, match="engine must be 'sql' or 'python', not 'duck'"):
         use_engine("duck", con, snapshot, targets, window, PlannerOptions())  # type: ignore[arg-type]
-
-
-def test_port_use_and_rule_use_are_plain_records() -> None:
-    p = PortUse(6, 22, 1, 1, None, EvidenceSpec(0, 6, 22))
-    assert replace(p, sources=2).sources == 2
