@@ -7,6 +7,7 @@ The whole CLI path (propose, then verify with the workspace) is tests/test_verif
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -264,3 +265,77 @@ def test_an_interface_only_the_snapshot_knows_is_read(ws: Workspace) -> None:
     plan = plan_of(group(revoke=(plan_rule(rule(22)),), enis=()))
     found = verify(con, plan, SINCE, snapshot).rejections  # type: ignore[arg-type]
     assert [(r.interface_id, r.remote_addr) for r in found] == [(ENI, "198.51.100.10")]
+
+
+# ---- ingest_after_change on a fresh workspace (verify, stage status, promote, recheck run it on
+# a workspace that may hold nothing of the plan's window: then only the snapshot says the format
+# of header-less logs and which side of a record is the interface)
+
+CUSTOM_FORMAT = (
+    "${version} ${interface-id} ${account-id} ${action} ${log-status} ${srcaddr} ${srcport} "
+    "${dstaddr} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end}"
+)
+
+
+def fresh(ws: Workspace, log_format: str | None = None) -> tuple[object, Snapshot]:
+    """The snapshot written (its flow log's LogFormat replaced when given) and an empty workspace."""
+    root = ws.world.write()
+    if log_format:
+        path = root / "flow-logs.json"
+        document = json.loads(path.read_text())
+        for flow_log in document["FlowLogs"]:
+            flow_log["LogFormat"] = log_format
+        path.write_text(json.dumps(document))
+    return open_workspace(None), load_snapshot(root)
+
+
+def test_a_header_less_log_is_read_in_the_format_the_snapshots_flow_log_declares(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    con, snapshot = fresh(ws, CUSTOM_FORMAT)
+    t = epoch(AFTER)
+    after = tmp_path / "after" / "since-change.log"  # outside the snapshot: no flow-logs.json near
+    after.parent.mkdir()
+    after.write_text(
+        f"5 {ENI} {ACCOUNT} REJECT OK 198.51.100.10 51000 {LOCAL} 22 6 2 120 {t} {t + 5}\n"
+    )
+    report = ingest_after_change(con, [str(after.parent)], snapshot)  # type: ignore[arg-type]
+    assert (report.objects_read, report.records, report.rejected) == (1, 1, 0)
+    plan = plan_of(group(revoke=(plan_rule(rule(22), "198.51.100.10"),)))
+    found = verify(con, plan, SINCE, snapshot).rejections  # type: ignore[arg-type]
+    assert [(r.port, r.remote_addr, r.real_user) for r in found] == [(22, "198.51.100.10", True)]
+
+
+def test_the_inventorys_addresses_say_a_rejected_record_was_the_interfaces_own_attempt(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # the instance's own ssh to a neighbour, rejected: both ends private and one record, so no
+    # address can be inferred from the data; only the inventory says 10.0.1.10 is the interface
+    con, snapshot = fresh(ws)
+    t = epoch(AFTER)
+    after = tmp_path / "after.log"
+    after.write_text(f"2 {ACCOUNT} {ENI} {LOCAL} 10.0.2.5 51000 22 6 2 120 {t} {t + 5} REJECT OK\n")
+    report = ingest_after_change(con, [str(after)], snapshot)  # type: ignore[arg-type]
+    assert report.records == 1
+    rows = con.execute(  # type: ignore[attr-defined]
+        "SELECT direction, local_addr, service_port, remote_addr, rejected FROM flow_rollup"
+    ).fetchall()
+    assert rows == [("outbound", LOCAL, 22, "10.0.2.5", 1)]
+    plan = plan_of(group(revoke=(plan_rule(rule(22)),)))
+    assert verify(con, plan, SINCE, snapshot).rejections == []  # type: ignore[arg-type]
+
+
+def test_without_a_snapshot_a_log_with_its_header_is_read(tmp_path: Path) -> None:
+    t = epoch(AFTER)
+    after = tmp_path / "after.log"
+    after.write_text(
+        "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
+        "start end action log-status\n"
+        f"2 {ACCOUNT} {ENI} 198.51.100.10 {LOCAL} 51000 22 6 2 120 {t} {t + 5} REJECT OK\n"
+    )
+    con = open_workspace(None)
+    report = ingest_after_change(con, [str(after)], None)
+    assert (report.objects_read, report.records, report.rejected) == (1, 1, 0)
+    plan = plan_of(group(revoke=(plan_rule(rule(22)),)))
+    found = verify(con, plan, SINCE).rejections
+    assert [(r.interface_id, r.port, r.remote_addr) for r in found] == [(ENI, 22, "198.51.100.10")]
