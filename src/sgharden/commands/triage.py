@@ -19,6 +19,7 @@ from sgharden.aws.clients import AwsContext
 from sgharden.commands.accepted_option import accepted_option
 from sgharden.commands.aws_options import AwsOptions, s3_options
 from sgharden.commands.ingest import progress_printer
+from sgharden.commands.input_options import plan_option, snapshot_option
 from sgharden.commands.output_options import Voice, emit, voice_options
 from sgharden.commands.workspace_option import workspace_option, workspace_to_write
 from sgharden.errors import InputError
@@ -98,20 +99,9 @@ def _plan(
 
 
 @click.command("triage")
-@click.option(
-    "--snapshot",
-    "snapshot_dir",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Snapshot folder (AWS CLI JSON + flow-logs/).",
-)
+@snapshot_option()
 @workspace_option("DuckDB workspace (created when absent).")
-@click.option(
-    "--plan",
-    "plan_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Triage this plan JSON (from propose) instead of planning again.",
-)
+@plan_option(purpose="Triage it instead of planning again.")
 @click.option(
     "--order",
     type=click.Choice([o.value for o in Ordering]),
