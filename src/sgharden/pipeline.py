@@ -18,7 +18,7 @@ import duckdb
 from sgharden.analysis.connections import Window, data_window, floor_hour, snapshot_interface_ids
 from sgharden.analysis.options import PlannerOptions
 from sgharden.analysis.planner import propose
-from sgharden.analysis.workspace_check import foreign_data_warning
+from sgharden.analysis.workspace_check import workspace_warnings
 from sgharden.errors import InputError
 from sgharden.flowlogs.ingest import IngestOptions, IngestReport, Progress, ingest
 from sgharden.flowlogs.scope import s3_scope
@@ -219,7 +219,8 @@ def propose_snapshot(
 ) -> Plan:
     """Load the snapshot, ingest its flow logs incrementally, and plan. `notes` receives the
     ingest summary (report_lines) as soon as the ingest is done, before the plan is built; `warn`
-    what the user must know even when quiet (a workspace holding another snapshot's data)."""
+    what the user must know even when quiet (a workspace holding another snapshot's data, or data
+    of another period: analysis/workspace_check.py)."""
     snapshot = load_snapshot(snapshot_dir)
     con = open_workspace(workspace)
     try:
@@ -230,9 +231,9 @@ def propose_snapshot(
             if notes is not None:
                 for line in report_lines(report):
                     notes(line)
-        foreign = foreign_data_warning(con, snapshot, workspace)
-        if foreign and warn is not None:
-            warn(foreign)
+        for line in workspace_warnings(con, snapshot, workspace):
+            if warn is not None:
+                warn(line)
         return build_plan(con, snapshot, request, options)
     finally:
         con.close()

@@ -19,6 +19,7 @@ once at the top). This module reads it into `model` objects; it never calls AWS.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from sgharden.model import (
     SecurityGroup,
     rules_from_ip_permissions,
 )
+from sgharden.moments import parse
 from sgharden.schema import check_findings_document, check_snapshot_document, load_json_strict
 
 # file name -> (top-level key, the command that writes it, required)
@@ -66,6 +68,11 @@ class Snapshot:
     findings: tuple[Finding, ...]
     inventories: dict[tuple[str, str], Inventory] = field(default_factory=dict)
     flow_log_dirs: tuple[Path, ...] = ()
+    # When it was taken (naive UTC): `collected_at` of collect-report.json (written by
+    # `sgharden collect`; a hand-made AWS CLI dump has none), and the newest `UpdatedAt` of its
+    # findings, a moment it cannot have been taken before.
+    collected_at: datetime | None = None
+    findings_updated: datetime | None = None
 
     def inventory(self, account_id: str, region: str) -> Inventory | None:
         return self.inventories.get((account_id, region))
@@ -330,18 +337,19 @@ def load_snapshot(root: Path | str) -> Snapshot:
             hint="write the snapshot with `sgharden collect --out DIR` or see the README's layout",
         )
     findings: list[Finding] = []
+    updated: list[datetime] = []
     inventories: dict[tuple[str, str], Inventory] = {}
     flow_dirs: list[Path] = []
     top_findings = root / "findings.json"
     if top_findings.exists() and set_dirs[0][0] != root:
-        findings.extend(_findings(top_findings))
+        findings.extend(_findings(top_findings, updated))
     for directory, ar in set_dirs:
         account, region = ar if ar else _guess_account_region(directory)
         findings_path = directory / "findings.json"
         # a set's findings.json may be left out only when the findings sit once at the top:
         # without it, the plan would be empty and look like "nothing to do"
         if findings_path.exists() or directory == root or not top_findings.exists():
-            findings.extend(_findings(findings_path))
+            findings.extend(_findings(findings_path, updated))
         inv = load_inventory(directory, account, region)
         inventories[(account, region)] = inv
         if (directory / "flow-logs").is_dir():
@@ -349,7 +357,34 @@ def load_snapshot(root: Path | str) -> Snapshot:
     needing = in_scope(findings, _NEEDED_BY.values())  # once: per set, it was 150 x 35,000
     for directory, ar in set_dirs:
         _refuse_missing_needed(directory, ar or _guess_account_region(directory), needing)
-    return Snapshot(root, tuple(findings), inventories, tuple(flow_dirs))
+    return Snapshot(
+        root,
+        tuple(findings),
+        inventories,
+        tuple(flow_dirs),
+        collected_at=_collected_at(root / COLLECT_REPORT),
+        findings_updated=max(updated, default=None),
+    )
+
+
+COLLECT_REPORT = "collect-report.json"  # written by aws/collect.py
+
+
+def _collected_at(path: Path) -> datetime | None:
+    """`collected_at` of the collect report, when the snapshot has one (one-line error if bad)."""
+    if not path.is_file():
+        return None
+    document = load_json_strict(path)
+    value = document.get("collected_at") if isinstance(document, dict) else None
+    if value is None:
+        return None
+    try:
+        return parse(str(value))
+    except ValueError:
+        raise SnapshotError(
+            f"{path}: collected_at {value!r} is not an ISO 8601 time like 2026-10-22T00:00:00Z",
+            hint="fix the value, or remove the file to leave the snapshot's time unknown",
+        ) from None
 
 
 # optional file -> the control whose findings cannot be judged without it
@@ -377,11 +412,26 @@ def _refuse_missing_needed(directory: Path, where: tuple[str, str], scoped: list
             )
 
 
-def _findings(path: Path) -> list[Finding]:
+def _findings(path: Path, updated: list[datetime] | None = None) -> list[Finding]:
+    """The file's findings; the newest `UpdatedAt` among them is appended to `updated`."""
     key, command, _ = SNAPSHOT_FILES["findings.json"]
     out = []
+    newest: datetime | None = None
     for raw in read_cli_json(path, key, command):
         parsed = parse_finding(raw)
         if parsed is not None:
             out.append(parsed)
+            moment = _moment_or_none(raw.get("UpdatedAt"))
+            if moment is not None and (newest is None or moment > newest):
+                newest = moment
+    if updated is not None and newest is not None:
+        updated.append(newest)
     return out
+
+
+def _moment_or_none(value: Any) -> datetime | None:
+    # UpdatedAt only bounds when the snapshot was taken: one that does not read is no bound
+    try:
+        return parse(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

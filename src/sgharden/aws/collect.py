@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -324,6 +324,14 @@ def _strip_metadata(raw: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if k != "ResponseMetadata"}
 
 
+# (step, done, total): what collect is reading, for a progress line (commands/collect.py)
+CollectProgress = Callable[[str, int, int], None]
+
+
+def _silent(step: str, done: int, total: int) -> None:
+    pass
+
+
 def collect(
     aws: AwsContext,
     out: Path | str,
@@ -331,24 +339,30 @@ def collect(
     regions: list[str] | None = None,
     controls: list[str] | None = None,
     accounts: list[str] | None = None,
+    progress: CollectProgress | None = None,
 ) -> CollectResult:
     """Read findings and inventory into `out`; failures per account/region are in the result.
+    `progress(step, done, total)` is told before each Security Hub region and each
+    account/region set, and once more when a step is done (done == total).
 
     Raises AwsAccessError only when no Security Hub region could be read at all.
     """
+    tell = progress or _silent
     out = Path(out)
     wanted_controls = list(controls or IN_SCOPE_CONTROLS)
     hub_regions = list(dict.fromkeys(regions or [aws.default_region()]))
     result = CollectResult(out=out, findings=[])
 
     raws: dict[str, dict[str, Any]] = {}
-    for region in hub_regions:
+    for done, region in enumerate(hub_regions):
+        tell(f"findings {region}", done, len(hub_regions))
         try:
             for raw in read_findings(aws, region, wanted_controls):
                 raws.setdefault(str(raw.get("Id")), _strip_metadata(raw))
             result.regions_read.append(region)
         except (ClientError, BotoCoreError) as exc:
             result.failures.append(_failure(exc, "", region, "findings", aws.role_name))
+    tell("findings", len(hub_regions), len(hub_regions))
     if not result.regions_read:
         first = result.failures[0]
         raise AwsAccessError(
@@ -394,7 +408,8 @@ def collect(
         )
 
     out.mkdir(parents=True, exist_ok=True)
-    for (account_id, region), set_findings in sorted(per_set.items()):
+    for done, ((account_id, region), set_findings) in enumerate(sorted(per_set.items())):
+        tell(f"inventory {account_id} {region}", done, len(per_set))
         stage = "assume-role"
         try:
             if account_id != aws.caller_account():
@@ -424,6 +439,7 @@ def collect(
             stage = f"inventory ({left_out} left out)"
             result.failures.append(_failure(error, account_id, region, stage, None))
 
+    tell("inventory", len(per_set), len(per_set))
     _write_json(
         out / REPORT_FILE,
         {

@@ -11,6 +11,7 @@ from sgharden.act.apply import DEFAULT_BACKUP_DIR, IAM_ACTIONS, apply_plan
 from sgharden.act.awscheck import DEFAULT_RULE_LIMIT
 from sgharden.act.stage import stage_plan
 from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
+from sgharden.commands.input_options import plan_argument
 from sgharden.commands.output_options import Voice, voice_options
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.plan.fingerprint import check_plan_itself
@@ -20,7 +21,7 @@ __all__ = ["IAM_ACTIONS", "command"]
 
 
 @click.command("apply")
-@click.argument("plan_path", metavar="PLAN.json", type=click.Path(dir_okay=False, path_type=Path))
+@plan_argument
 @click.option(
     "--group", "groups", multiple=True, metavar="SG_ID", help="Only this group (repeatable)."
 )

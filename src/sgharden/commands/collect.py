@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from sgharden.aws.collect import collect
+from sgharden.aws.collect import CollectProgress, collect
 from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options_own_region
 from sgharden.commands.output_options import Voice, voice_options
 from sgharden.errors import EXIT_PARTIAL
@@ -17,6 +18,18 @@ from sgharden.snapshot import load_snapshot
 
 def _csv(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def collect_progress(quiet: bool, tty: bool) -> CollectProgress | None:
+    """One line on stderr, rewritten in place, per Security Hub region and account/region set
+    (ingest's convention: only on a terminal, and not with --quiet)."""
+    if quiet or not tty:
+        return None
+
+    def show(step: str, done: int, total: int) -> None:
+        click.echo(f"\r\033[K  {step}  {done}/{total}", err=True, nl=done == total)
+
+    return show
 
 
 @click.command("collect")
@@ -71,6 +84,7 @@ def command(
         regions=list(regions) or None,
         controls=wanted,
         accounts=_csv(accounts) or None,
+        progress=collect_progress(voice.quiet, sys.stderr.isatty()),
     )
     snapshot = load_snapshot(out) if result.sets_written else None
     click.echo(collect_summary(result, snapshot))

@@ -12,6 +12,7 @@ from sgharden.act.awscheck import DEFAULT_RULE_LIMIT, IAM_ACTIONS
 from sgharden.act.dryrun import dry_run, write_report
 from sgharden.change.dry_run_report import DryRunReport
 from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
+from sgharden.commands.input_options import plan_argument, snapshot_option
 from sgharden.commands.output_options import Voice, emit, output_options, voice_options
 from sgharden.commands.workspace_option import workspace_option, workspace_to_read
 from sgharden.errors import EXIT_SAFETY
@@ -25,14 +26,8 @@ __all__ = ["IAM_ACTIONS", "command"]
 
 
 @click.command("dry-run")
-@click.argument("plan_path", metavar="PLAN.json", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--snapshot",
-    "snapshot_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The snapshot the plan was made from.",
-)
+@plan_argument
+@snapshot_option(purpose="The one the plan was made from.")
 @workspace_option(
     "Workspace holding the window's flow logs, used when present (absent default: the "
     "snapshot's flow-logs/ are ingested in memory)."

@@ -8,6 +8,7 @@ import click
 
 from sgharden.aws import flow_logs
 from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
+from sgharden.commands.input_options import snapshot_option
 from sgharden.commands.output_options import Voice, emit, output_options, voice_options
 from sgharden.commands.workspace_option import workspace_option
 from sgharden.edge_reports import Destination
@@ -17,13 +18,7 @@ from sgharden.render.summary import disable_table, enable_table, status_rows
 from sgharden.snapshot import load_snapshot
 from sgharden.targets import flagged_without_interfaces, interface_targets
 
-_snapshot_option = click.option(
-    "--snapshot",
-    "snapshot_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Snapshot written by `sgharden collect` (its findings name the targets).",
-)
+_snapshot_option = snapshot_option(purpose="Its findings name the targets.")
 
 
 @click.group("flow-logs")

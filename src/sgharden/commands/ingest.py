@@ -18,6 +18,7 @@ from sgharden.commands.engine_options import (
     query_progress,
     run_lines,
 )
+from sgharden.commands.input_options import snapshot_option
 from sgharden.commands.output_options import Voice, emit, output_options, voice_options
 from sgharden.commands.workspace_option import workspace_option, workspace_to_write
 from sgharden.errors import EXIT_PARTIAL, InputError
@@ -67,12 +68,7 @@ def progress_printer(quiet: bool) -> object:
 @click.option(
     "--keep-records", is_flag=True, help="Also store every parsed record in flow_records."
 )
-@click.option(
-    "--snapshot",
-    "snapshot_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="athena: the snapshot whose accounts, regions and interfaces to roll up.",
-)
+@snapshot_option(required=False, purpose="athena: the accounts, regions and interfaces to roll up.")
 @click.option("--since", help="athena: first day (ISO 8601, UTC); default 14 days back.")
 @click.option("--until", help="athena: end of the window (exclusive); default now.")
 @engine_options

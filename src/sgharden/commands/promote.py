@@ -24,7 +24,7 @@ __all__ = ["IAM_ACTIONS", "command"]
 
 @click.command("promote")
 @staged_plan_options(
-    snapshot_help="The snapshot the plan was made from.",
+    snapshot_purpose="The one the plan was made from.",
     workspace_help="Workspace with the flow logs since the stage (SOURCEs are ingested into it; "
     "created when absent).",
     stage_dir_help="Where the stage record is; the backup of the revokes is written there too.",

@@ -16,6 +16,7 @@ from sgharden.commands.accepted_option import accepted_option
 from sgharden.commands.aws_options import AwsOptions, aws_line, s3_options
 from sgharden.commands.engine_options import engine_options
 from sgharden.commands.ingest import progress_printer
+from sgharden.commands.input_options import snapshot_option
 from sgharden.commands.output_options import Voice, emit, output_options, voice_options
 from sgharden.commands.workspace_option import workspace_option, workspace_to_write
 from sgharden.moments import iso
@@ -40,13 +41,7 @@ def check_window(request: WindowRequest, now: datetime | None = None) -> None:
 
 
 @click.command("propose")
-@click.option(
-    "--snapshot",
-    "snapshot_dir",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Snapshot folder (AWS CLI JSON + flow-logs/).",
-)
+@snapshot_option()
 @workspace_option("DuckDB workspace (created when absent).")
 @click.option("--days", type=float, help="Analyse the last N days of data.")
 @click.option("--since", help="Window start, ISO 8601 (UTC if no offset).")

@@ -12,6 +12,7 @@ import click
 from sgharden.act.notify import IAM_ACTIONS, deliver, parse_target
 from sgharden.change.recheck import digest, load_state, recheck, save_state
 from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
+from sgharden.commands.input_options import plan_argument, snapshot_option
 from sgharden.commands.output_options import Voice, voice_options
 from sgharden.errors import EXIT_ATTENTION
 from sgharden.pipeline import ingest_after_change, parse_moment
@@ -23,14 +24,8 @@ __all__ = ["IAM_ACTIONS", "command"]
 
 
 @click.command("recheck")
-@click.argument("plan_path", metavar="PLAN.json", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--snapshot",
-    "snapshot_dir",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A fresh snapshot (sgharden collect).",
-)
+@plan_argument
+@snapshot_option(purpose="A fresh one, to recheck the plan against.")
 @click.option(
     "--applied", is_flag=True, help="The plan was applied: check what it should have fixed."
 )

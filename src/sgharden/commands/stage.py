@@ -28,7 +28,7 @@ def command() -> None:
 
 @command.command("status")
 @staged_plan_options(
-    snapshot_help="The snapshot the plan was made from (interfaces and their groups).",
+    snapshot_purpose="The one the plan was made from (interfaces and their groups).",
     workspace_help="Workspace with the flow logs since the stage (SOURCEs are ingested into it; "
     "created when absent).",
     stage_dir_help="Where `apply --stage` wrote the stage record (its --backup-dir).",

@@ -11,32 +11,23 @@ import click
 
 from sgharden.act.apply import DEFAULT_BACKUP_DIR
 from sgharden.change.soak import DEFAULT_MIN_SOAK_DAYS
+from sgharden.commands.input_options import plan_argument, snapshot_option
 from sgharden.commands.workspace_option import workspace_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def staged_plan_options(
-    *, snapshot_help: str, workspace_help: str, stage_dir_help: str, soak_help: str
+    *, snapshot_purpose: str, workspace_help: str, stage_dir_help: str, soak_help: str
 ) -> Callable[[F], F]:
     """PLAN.json, SOURCE..., --snapshot, --workspace, --stage-dir, --min-soak-days (at least 1)."""
 
     def decorate(func: F) -> F:
         for option in reversed(
             [
-                click.argument(
-                    "plan_path",
-                    metavar="PLAN.json",
-                    type=click.Path(dir_okay=False, path_type=Path),
-                ),
+                plan_argument,
                 click.argument("sources", nargs=-1),
-                click.option(
-                    "--snapshot",
-                    "snapshot_dir",
-                    required=True,
-                    type=click.Path(file_okay=False, path_type=Path),
-                    help=snapshot_help,
-                ),
+                snapshot_option(purpose=snapshot_purpose),
                 workspace_option(workspace_help),
                 click.option(
                     "--stage-dir",

@@ -12,6 +12,7 @@ import click
 from sgharden.acceptance import load_acceptances, split_by_expiry
 from sgharden.act.suppress import IAM_ACTIONS, planned_updates, suppress
 from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
+from sgharden.commands.input_options import snapshot_option
 from sgharden.commands.output_options import Voice, voice_options
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.snapshot import load_snapshot
@@ -20,13 +21,7 @@ __all__ = ["IAM_ACTIONS", "command"]
 
 
 @click.command("suppress")
-@click.option(
-    "--snapshot",
-    "snapshot_dir",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Snapshot folder (its findings.json files name the findings).",
-)
+@snapshot_option(purpose="Its findings.json files name the findings.")
 @click.option(
     "--accepted",
     "accepted_path",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from sgharden.commands.input_options import plan_argument, snapshot_option
 from sgharden.commands.output_options import Voice, emit, output_options, voice_options
 from sgharden.commands.workspace_option import workspace_option, workspace_to_read
 from sgharden.plan.fingerprint import check_against_snapshot
@@ -16,12 +17,9 @@ from sgharden.snapshot import load_snapshot
 
 
 @click.command("ticket")
-@click.argument("plan_path", metavar="PLAN.json", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--snapshot",
-    "snapshot_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The snapshot the plan was made from (findings, ENIs, current rules).",
+@plan_argument
+@snapshot_option(
+    required=False, purpose="The one the plan was made from (findings, ENIs, current rules)."
 )
 @click.option(
     "--out",

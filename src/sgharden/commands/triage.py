@@ -14,10 +14,12 @@ import click
 from sgharden.acceptance import acceptances_for, apply_to_plan
 from sgharden.analysis.options import PlannerOptions
 from sgharden.analysis.triage import Ordering, Triage, triage
+from sgharden.analysis.workspace_check import workspace_warnings
 from sgharden.aws.clients import AwsContext
 from sgharden.commands.accepted_option import accepted_option
 from sgharden.commands.aws_options import AwsOptions, s3_options
 from sgharden.commands.ingest import progress_printer
+from sgharden.commands.input_options import plan_option, snapshot_option
 from sgharden.commands.output_options import Voice, emit, voice_options
 from sgharden.commands.workspace_option import workspace_option, workspace_to_write
 from sgharden.errors import InputError
@@ -56,11 +58,12 @@ def triage_snapshot(
         plan = {}
     snapshot = load_snapshot(snapshot_dir)
     state = acceptances_for(accepted_path, today or datetime.now(UTC).date())
+    workspace_lines: list[str] = []
     if not plan:
-        plan = _plan(snapshot, workspace, do_ingest, flow_logs, days, quiet, aws)
+        plan, workspace_lines = _plan(snapshot, workspace, do_ingest, flow_logs, days, quiet, aws)
     plan = apply_to_plan(plan, state)
     result = triage(plan, snapshot, ordering, state.accepted_findings(in_scope(snapshot.findings)))
-    return replace(result, warnings=(*result.warnings, *state.warnings()))
+    return replace(result, warnings=(*workspace_lines, *result.warnings, *state.warnings()))
 
 
 def _plan(
@@ -71,7 +74,8 @@ def _plan(
     days: float | None,
     quiet: bool,
     aws: AwsContext | None,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], list[str]]:
+    """The plan, and the lines about workspace data that is not the snapshot's."""
     con = open_workspace(workspace)
     try:  # propose_snapshot's steps, with the snapshot read once for both
         if do_ingest:
@@ -85,29 +89,19 @@ def _plan(
             if not quiet:
                 for line in report_lines(report):
                     click.echo(line, err=True)
+        warnings = workspace_warnings(con, snapshot, workspace)
         plan = build_plan(
             con, snapshot, WindowRequest(days=days), PlannerOptions(), require_traffic=False
         )
-        return plan.to_dict()
+        return plan.to_dict(), warnings
     finally:
         con.close()
 
 
 @click.command("triage")
-@click.option(
-    "--snapshot",
-    "snapshot_dir",
-    required=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Snapshot folder (AWS CLI JSON + flow-logs/).",
-)
+@snapshot_option()
 @workspace_option("DuckDB workspace (created when absent).")
-@click.option(
-    "--plan",
-    "plan_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Triage this plan JSON (from propose) instead of planning again.",
-)
+@plan_option(purpose="Triage it instead of planning again.")
 @click.option(
     "--order",
     type=click.Choice([o.value for o in Ordering]),

@@ -9,6 +9,7 @@ import click
 
 from sgharden.change.verify import verify
 from sgharden.commands.aws_options import AwsOptions, aws_line, s3_options
+from sgharden.commands.input_options import plan_argument, snapshot_option
 from sgharden.commands.output_options import Voice, emit, output_options, voice_options
 from sgharden.commands.workspace_option import logs_workspace, workspace_option
 from sgharden.errors import EXIT_SAFETY, InputError
@@ -20,7 +21,7 @@ from sgharden.workspace import open_workspace
 
 
 @click.command("verify")
-@click.argument("plan_path", metavar="PLAN.json", type=click.Path(dir_okay=False, path_type=Path))
+@plan_argument
 @click.argument("sources", nargs=-1)
 @click.option(
     "--since", required=True, help="When the change was applied (ISO 8601, UTC if no offset)."
@@ -29,12 +30,7 @@ from sgharden.workspace import open_workspace
     "Workspace with the flow logs since the change (SOURCEs are ingested into it; created when "
     "absent). The plan's own workspace also knows every real user of the window."
 )
-@click.option(
-    "--snapshot",
-    "snapshot_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The snapshot: more interfaces of the groups, and their addresses.",
-)
+@snapshot_option(required=False, purpose="More interfaces of the groups, and their addresses.")
 @click.option(
     "--group", "groups", multiple=True, metavar="SG_ID", help="Only this group (repeatable)."
 )
