@@ -94,14 +94,14 @@ def rule_sources(
     first_day = floor_hour(window.start).date()
     out: dict[int, tuple[list[Connection], set[str]]] = {}
     for r in rows:
-        daily = tuple(
-            ((first_day + timedelta(days=int(o))).isoformat(), int(n))
-            for o, n in (part.split(":") for part in r[13].split(","))
-        )
         conns, probes = out.setdefault(r[0], ([], set()))
-        if r[11]:
+        if r[11]:  # a probe: only its address is used (its row has no daily)
             probes.add(r[4])
         else:
+            daily = tuple(
+                ((first_day + timedelta(days=int(o))).isoformat(), int(n))
+                for o, n in (part.split(":") for part in r[13].split(","))
+            )
             conns.append(
                 Connection(
                     r[1],
