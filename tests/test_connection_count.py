@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from sgharden.analysis.counted_by import PORTS, RECORDS_NO_PORTS, counted_by
 from sgharden.flowlogs.ingest import IngestOptions, ingest
 from sgharden.workspace import open_workspace
 
@@ -66,6 +67,8 @@ def test_three_40_minute_rdp_sessions_in_v2_count_three(tmp_path: Path) -> None:
     con = open_workspace(None)
     ingest_folder(con, write_log(tmp_path / "logs", "rdp.log", V2, lines))
     assert per_hour(con) == {0: 3}
+    assert counted_by(con, [ENI], protocol=6) == PORTS
+    assert counted_by(con, [ENI], protocol=1) == "records: ICMP has no ports"
 
 
 def sessions_over_an_hour_boundary(flags: bool) -> list[str]:
@@ -109,8 +112,6 @@ def test_one_session_split_over_two_ingest_runs_counts_once_in_its_hour(tmp_path
 
 
 def test_a_format_without_ports_counts_records_and_says_so(tmp_path: Path) -> None:
-    from sgharden.analysis.counted_by import RECORDS_NO_PORTS, counted_by
-
     lines = [
         f"2 111122223333 {ENI} {CLIENT} {SERVER} 6 40 9000 {H + i * 600} {H + i * 600 + 599} ACCEPT OK"
         for i in range(4)
