@@ -120,3 +120,28 @@ def test_a_format_without_ports_counts_records_and_says_so(tmp_path: Path) -> No
     ingest_folder(con, write_log(tmp_path / "logs", "noports.log", NO_PORTS, lines))
     assert per_hour(con) == {0: 4}  # records the initiator sent: nothing better to count
     assert counted_by(con, [ENI], protocol=6) == RECORDS_NO_PORTS
+
+
+def test_the_corpus_counts_the_same_connections_in_every_format() -> None:
+    # the same traffic written as v2, v5 (tcp-flags, flow-direction), v5 in several ingest
+    # batches and Parquet (tests/ingest_fingerprint.py): per key and hour, the same count
+    from ingest_fingerprint import CASES, _root
+
+    per_case = {}
+    for case in CASES:
+        if not case.name.startswith("corpus-"):
+            continue
+        with _root() as root:
+            ((sources, options, _),) = list(case.build(root))
+            con = open_workspace(None)
+            ingest(con, sources, IngestOptions(**options))
+            per_case[case.name] = con.execute(
+                "SELECT interface_id, direction, protocol, service_port, remote_addr, hour, "
+                "sum(connections)::BIGINT FROM flow_rollup GROUP BY ALL ORDER BY ALL"
+            ).fetchall()
+            con.close()
+    assert len(per_case) == 5
+    first, *others = per_case.values()
+    assert len(first) > 1000
+    for name, rows in per_case.items():
+        assert rows == first, name
