@@ -96,7 +96,9 @@ def propose(
             revoked = [d.rule for d in planned.revoke if not d.rule.is_egress]
             gone = shut_out(use.revoked_keys(t, revoked), planned.proposed_rules(), t.inventory)
             planned = replace(planned, shut_out=gone)
-        groups.append(_with_counting_notes(planned, counting, [e.interface_id for e in t.interfaces]))
+        groups.append(
+            _with_counting_notes(planned, counting, [e.interface_id for e in t.interfaces])
+        )
     resources: list[ResourcePlan] = []
     outbound = (
         outbound_destinations(

@@ -11,7 +11,7 @@ added; none is renamed or removed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace, dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
