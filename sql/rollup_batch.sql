@@ -141,7 +141,7 @@ SELECT
     -- the connections (rollup_insert.sql counts them, distinct over batches): the initiator's
     -- ports, seen on either side's records; where a record has none (ICMP, a format without
     -- ports), the records the initiator sent that open one (SYN set, or every one without flags)
-    list_sort(list(DISTINCT client_port) FILTER (WHERE client_port IS NOT NULL)) AS client_ports,
+    list_distinct(list(client_port)) AS client_ports,  -- list_distinct drops NULLs
     count(*) FILTER (WHERE client_port IS NULL AND is_rx = (direction = 'inbound')
                        AND (tcp_flags IS NULL OR protocol <> 6 OR (tcp_flags & 2) = 2))
         AS portless_openings,

@@ -10,58 +10,52 @@
 -- to one an earlier batch gave it to (rollup_client_ports), else to the batch's first row of the
 -- key and hour (basis, local address: the rows the key splits into). So the rows' sum is the
 -- distinct count, plus the portless openings (ICMP, formats without ports), which add up.
--- The batch's new ports are kept in rollup_client_ports by the statement after the INSERT.
-CREATE OR REPLACE TEMP TABLE batch_rows AS
-SELECT row_number() OVER (ORDER BY interface_id, direction, protocol, service_port, remote_addr,
-                                   hour_index, basis, local_addr) AS row_no,
-       make_timestamp(hour_index * 3600 * 1000000) AS hour, *
-FROM batch_rollup;
-
+-- Keys are told apart by key_hash (rollup_batch.sql; samples_insert.sql does the same). The
+-- batch's new ports are kept in rollup_client_ports by the statement after the INSERT.
 CREATE OR REPLACE TEMP TABLE batch_client_ports AS
-WITH ported AS (
-    SELECT row_no, interface_id, direction, protocol, service_port, remote_addr, hour,
-           unnest(client_ports) AS port
-    FROM batch_rows
-    WHERE len(client_ports) > 0
+WITH ported AS (  -- (Athena's array_distinct keeps one NULL: dropped here)
+    SELECT * FROM (
+        SELECT rowid AS rid, key_hash, hour_index, unnest(client_ports) AS port,
+               basis || '|' || coalesce(local_addr, '') AS row_order
+        FROM batch_rollup
+        WHERE len(client_ports) > 0
+    )
+    WHERE port IS NOT NULL
 ),
--- only the hours and interfaces of this batch are read of what earlier batches kept
+-- only the hours of this batch are read of what earlier batches kept
 earlier AS (
-    SELECT e.interface_id, e.direction, e.protocol, e.service_port, e.remote_addr, e.hour,
-           unnest(e.ports) AS port
-    FROM rollup_client_ports e
-    WHERE e.hour BETWEEN (SELECT min(hour) FROM batch_rows) AND (SELECT max(hour) FROM batch_rows)
-      AND e.interface_id IN (SELECT DISTINCT interface_id FROM ported)
+    SELECT key_hash, hour_index, unnest(ports) AS port
+    FROM rollup_client_ports
+    WHERE hour_index BETWEEN (SELECT min(hour_index) FROM batch_rollup)
+                         AND (SELECT max(hour_index) FROM batch_rollup)
 )
-SELECT p.interface_id, p.direction, p.protocol, p.service_port, p.remote_addr, p.hour, p.port,
-       min(p.row_no) AS row_no
+SELECT p.key_hash, p.hour_index, p.port, arg_min(p.rid, p.row_order) AS rid
 FROM ported p
 ANTI JOIN earlier e
-    ON e.interface_id = p.interface_id AND e.direction = p.direction
-   AND e.protocol = p.protocol AND e.service_port IS NOT DISTINCT FROM p.service_port
-   AND e.remote_addr = p.remote_addr AND e.hour = p.hour AND e.port = p.port
-GROUP BY ALL;
+    ON e.key_hash = p.key_hash AND e.hour_index = p.hour_index AND e.port = p.port
+GROUP BY p.key_hash, p.hour_index, p.port;
 
 INSERT INTO flow_rollup
 WITH remote AS (
     SELECT remote_addr, ip_family(remote_addr) AS family, ip_hex(remote_addr) AS hex
-    FROM (SELECT DISTINCT remote_addr FROM batch_rows)
+    FROM (SELECT DISTINCT remote_addr FROM batch_rollup)
 ),
 owned AS (
-    SELECT row_no, count(*) AS ports FROM batch_client_ports GROUP BY row_no
+    SELECT rid, count(*) AS ports FROM batch_client_ports GROUP BY rid
 )
 SELECT b.account_id, b.region, b.interface_id, b.direction, b.basis, b.protocol, b.local_addr,
        b.service_port, b.remote_addr, r.family, r.hex,
-       b.hour, b.records, b.portless_openings + coalesce(o.ports, 0),
+       make_timestamp(b.hour_index * 3600 * 1000000), b.records,
+       b.portless_openings + coalesce(o.ports, 0),
        least(b.packets_in, 9223372036854775807), least(b.bytes_in, 9223372036854775807),
        least(b.packets_out, 9223372036854775807), least(b.bytes_out, 9223372036854775807),
        b.accepted, b.rejected, b.tcp_flags,
        make_timestamp(b.first_start * 1000000), make_timestamp(b.last_end * 1000000)
-FROM batch_rows b
+FROM (SELECT rowid AS rid, * FROM batch_rollup) b
 JOIN remote r USING (remote_addr)
-LEFT JOIN owned o USING (row_no);
+LEFT JOIN owned o USING (rid);
 
 INSERT INTO rollup_client_ports
-SELECT interface_id, direction, protocol, service_port, remote_addr, hour,
-       list(port::USMALLINT ORDER BY port)
+SELECT key_hash, hour_index, list(port::USMALLINT ORDER BY port)
 FROM batch_client_ports
-GROUP BY ALL;
+GROUP BY key_hash, hour_index;

@@ -71,12 +71,9 @@ CREATE TABLE IF NOT EXISTS flow_rollup (
 -- key's `connections` in an hour is the number of its distinct client ports (plus, for records
 -- without ports — ICMP, a format without srcport/dstport — the records that open one).
 CREATE TABLE IF NOT EXISTS rollup_client_ports (
-    interface_id  VARCHAR NOT NULL,
-    direction     VARCHAR NOT NULL,
-    protocol      INTEGER NOT NULL,
-    service_port  INTEGER,
-    remote_addr   VARCHAR NOT NULL,
-    hour          TIMESTAMP NOT NULL,
+    key_hash      UBIGINT NOT NULL,     -- rollup_batch.sql's hash of (interface_id, direction,
+                                        -- protocol, service_port, remote_addr)
+    hour_index    BIGINT NOT NULL,      -- epoch seconds // 3600 of flow_rollup.hour
     ports         USMALLINT[] NOT NULL  -- the ports first seen in one batch, each once
 );
 
