@@ -74,7 +74,7 @@ CREATE TABLE IF NOT EXISTS rollup_client_ports (
     key_hash      UBIGINT NOT NULL,     -- rollup_batch.sql's hash of (interface_id, direction,
                                         -- protocol, service_port, remote_addr)
     hour_index    BIGINT NOT NULL,      -- epoch seconds // 3600 of flow_rollup.hour
-    ports         USMALLINT[] NOT NULL  -- the ports first seen in one batch, each once
+    ports         USMALLINT[] NOT NULL  -- the ports a flow_rollup row was the first to see
 );
 
 -- A bounded sample of raw records: one per inbound connection key (interface, protocol, service
