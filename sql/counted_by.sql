@@ -8,10 +8,8 @@ WITH keys AS (
     SELECT DISTINCT interface_id,
            hash(interface_id, direction, protocol, service_port, remote_addr) AS key_hash,
            epoch(hour)::BIGINT // 3600 AS hour_index
-    FROM flow_rollup
-    WHERE direction = 'inbound' AND protocol IN (6, 17)
-      AND interface_id IN (SELECT unnest($interfaces::VARCHAR[]))
-      AND hour >= date_trunc('hour', $start::TIMESTAMP) AND hour < $end::TIMESTAMP
+    FROM inbound_rows($start::TIMESTAMP, $end::TIMESTAMP)
+    WHERE protocol IN (6, 17) AND interface_id IN (SELECT unnest($interfaces::VARCHAR[]))
 )
 SELECT DISTINCT k.interface_id
 FROM keys k
