@@ -335,3 +335,14 @@ def test_every_ingress_rule_says_how_its_connections_were_counted(demo: dict[str
         assert f"- counted by: {PORTS}" in text
     html = (demo["out"] / "report.html").read_text()
     assert f"Counted by: {PORTS}." in html.replace("&#39;", "'")
+
+
+def test_the_weekly_rdp_export_counts_its_three_sessions(demo: dict[str, Path]) -> None:
+    # samples/generate.py: 84.17.52.140 opens RDP to `reporting` on three Mondays, ~40 minutes
+    # each, a record per aggregation interval: 3 connections (counted 17 before issue 11)
+    doc = plan_doc(demo)
+    (group,) = [g for g in doc["groups"] if g["group_id"] == "sg-0aa00000000000006"]
+    (rdp,) = [r for r in group["authorize"] if r.get("CidrIpv4") == "84.17.52.140/32"]
+    assert rdp["FromPort"] == 3389
+    assert rdp["evidence"]["connections"] == 3
+    assert rdp["evidence"]["daily"] and len(rdp["evidence"]["daily"]) == 3
