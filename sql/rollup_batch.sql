@@ -19,9 +19,11 @@
 --   first-packet other protocols (ICMP...): the side that sent first in the hour opened it.
 -- Return traffic therefore folds into the connection it answers, under the same key.
 --
--- connections: records the initiator sent that open a connection (SYN set) or, when the format
--- has no tcp-flags, every record the initiator sent (a long-lived connection then counts once per
--- aggregation interval).
+-- Connections (docs/planner.md, "What a connection count is"): the distinct initiator (client)
+-- ports of the key in the hour, in every format alike: `client_ports` keeps them so that
+-- rollup_insert.sql counts them distinct over ingest batches too. Records without ports (ICMP, a
+-- custom format without srcport/dstport) count as before, in `portless_openings`: the records the
+-- initiator sent that open a connection (SYN set, or every one when the format has no tcp-flags).
 CREATE OR REPLACE TEMP TABLE batch_rollup AS
 WITH addrs AS (
     SELECT DISTINCT interface_id, address FROM interface_addresses
@@ -136,9 +138,13 @@ SELECT
     remote_addr,
     hour_index,
     count(*) AS records,
-    count(*) FILTER (WHERE is_rx = (direction = 'inbound')
+    -- the connections (rollup_insert.sql counts them, distinct over batches): the initiator's
+    -- ports, seen on either side's records; where a record has none (ICMP, a format without
+    -- ports), the records the initiator sent that open one (SYN set, or every one without flags)
+    list_distinct(list(client_port)) AS client_ports,  -- list_distinct drops NULLs
+    count(*) FILTER (WHERE client_port IS NULL AND is_rx = (direction = 'inbound')
                        AND (tcp_flags IS NULL OR protocol <> 6 OR (tcp_flags & 2) = 2))
-        AS connections,
+        AS portless_openings,
     coalesce(sum(packets) FILTER (WHERE is_rx), 0) AS packets_in,
     coalesce(sum(bytes) FILTER (WHERE is_rx), 0) AS bytes_in,
     coalesce(sum(packets) FILTER (WHERE NOT is_rx), 0) AS packets_out,
@@ -155,6 +161,12 @@ SELECT
     arg_min(rid, sample_order) AS sample_rid,
     min(sample_order) AS sample_order,
     hash(interface_id, direction, protocol, service_port, remote_addr) AS key_hash
-FROM classified
+FROM (
+    SELECT *,
+           CASE WHEN protocol IN (6, 17) THEN
+               CASE WHEN direction = 'inbound' THEN remote_port ELSE local_port END
+           END AS client_port
+    FROM classified
+)
 GROUP BY interface_id, direction, basis, protocol, local_addr, service_port, remote_addr,
          hour_index;

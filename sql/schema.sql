@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS rejects (
 --   outbound = the interface opened it; the other records of the connection (responses) are
 --              folded into the same row, never counted as use of an inbound rule.
 -- service_port: the responder's port (inbound: the interface's port; outbound: the remote's);
---   NULL for protocols without ports. The initiator's (ephemeral) port is not kept, only counted.
+--   NULL for protocols without ports. The initiator's (ephemeral) ports are counted in
+--   `connections` and kept in rollup_client_ports, so that later batches count them distinct.
 -- basis: how direction was decided: tcp-flags | listener | port | first-packet (see docs/ingest.md)
 CREATE TABLE IF NOT EXISTS flow_rollup (
     account_id    VARCHAR,
@@ -51,7 +52,7 @@ CREATE TABLE IF NOT EXISTS flow_rollup (
     remote_hex    VARCHAR NOT NULL,
     hour          TIMESTAMP NOT NULL,   -- UTC hour of the records' start
     records       BIGINT NOT NULL,
-    connections   BIGINT NOT NULL,      -- distinct initiator ports (≈ connections) in the hour
+    connections   BIGINT NOT NULL,      -- distinct initiator ports new in this row (see below)
     packets_in    BIGINT NOT NULL,      -- remote -> interface
     bytes_in      BIGINT NOT NULL,
     packets_out   BIGINT NOT NULL,      -- interface -> remote
@@ -61,6 +62,19 @@ CREATE TABLE IF NOT EXISTS flow_rollup (
     tcp_flags     INTEGER,              -- OR of the tcp-flags of the connection's records
     first_seen    TIMESTAMP NOT NULL,
     last_seen     TIMESTAMP NOT NULL
+);
+
+-- The initiator (client) ports each key saw in each hour, so that a connection counts once
+-- however its hour's records were split over ingest batches or runs (docs/planner.md, "What a
+-- connection count is"). rollup_insert.sql writes each port once per key and hour, in the batch
+-- that first saw it, and gives that batch's flow_rollup row the connection: summed over rows, a
+-- key's `connections` in an hour is the number of its distinct client ports (plus, for records
+-- without ports — ICMP, a format without srcport/dstport — the records that open one).
+CREATE TABLE IF NOT EXISTS rollup_client_ports (
+    key_hash      UBIGINT NOT NULL,     -- rollup_batch.sql's hash of (interface_id, direction,
+                                        -- protocol, service_port, remote_addr)
+    hour_index    BIGINT NOT NULL,      -- epoch seconds // 3600 of flow_rollup.hour
+    ports         USMALLINT[] NOT NULL  -- the ports a flow_rollup row was the first to see
 );
 
 -- A bounded sample of raw records: one per inbound connection key (interface, protocol, service

@@ -4,7 +4,10 @@
     python tests/ingest_fingerprint.py --write  # store it in tests/fixtures/ingest_fingerprint.json
 
 The stored file was written from the implementation before issue 14 changed ingest; the test
-(tests/test_ingest_equality.py) recomputes it and requires equality, table by table.
+(tests/test_ingest_equality.py) recomputes it and requires equality, table by table. It was
+rewritten once, deliberately, for issue 11 (a connection = distinct client ports per key and hour,
+docs/planner.md): only `flow_rollup`'s connections and the plans changed; every other column of
+every table was checked unchanged against the implementation before it.
 
 The roll-up and the coverage hours are compared as readers see them (rows of the same key and hour
 summed, sql/schema.sql says readers sum them): how rows split across batches is storage, not

@@ -315,3 +315,34 @@ def test_a_revoked_egress_rule_is_not_called_kept_in_the_report(demo: dict[str, 
     default = report.split(f'id="{DEFAULT}"', 1)[1].split("<section", 1)[0]
     assert "revoke</span> <code>egress" in default or "egress all traffic" in default
     assert "not analysed" in default and "kept as it is" not in default
+
+
+def test_every_ingress_rule_says_how_its_connections_were_counted(demo: dict[str, Path]) -> None:
+    # the demo's logs have ports: every TCP/UDP rule counts distinct client ports per hour
+    from sgharden.analysis.counted_by import PORTS
+
+    doc = plan_doc(demo)
+    notes = {
+        rule["evidence"]["counted_by"]
+        for g in doc["groups"]
+        for change in ("revoke", "authorize", "keep")
+        for rule in g[change]
+        if not rule["IsEgress"] and rule["IpProtocol"] in ("tcp", "udp")
+    }
+    assert notes == {PORTS}
+    for group in load_plan(demo["plan"]).groups_to_change():
+        text = (group_folder(demo, group.group_id) / "TICKET.md").read_text()
+        assert f"- counted by: {PORTS}" in text
+    html = (demo["out"] / "report.html").read_text()
+    assert f"Counted by: {PORTS}." in html.replace("&#39;", "'")
+
+
+def test_the_weekly_rdp_export_counts_its_three_sessions(demo: dict[str, Path]) -> None:
+    # samples/generate.py: 84.17.52.140 opens RDP to `reporting` on three Mondays, ~40 minutes
+    # each, a record per aggregation interval: 3 connections (counted 17 before issue 11)
+    doc = plan_doc(demo)
+    (group,) = [g for g in doc["groups"] if g["group_id"] == "sg-0aa00000000000006"]
+    (rdp,) = [r for r in group["authorize"] if r.get("CidrIpv4") == "84.17.52.140/32"]
+    assert rdp["FromPort"] == 3389
+    assert rdp["evidence"]["connections"] == 3
+    assert rdp["evidence"]["daily"] and len(rdp["evidence"]["daily"]) == 3

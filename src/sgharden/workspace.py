@@ -20,7 +20,7 @@ from sgharden.resources import query
 
 DEFAULT_WORKSPACE = "sgharden.duckdb"
 # Bumped whenever sql/schema.sql changes a table an existing workspace already has.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # DuckDB spills to disk past this, which keeps ingest's peak memory flat as the data grows.
 DEFAULT_MEMORY_LIMIT = os.environ.get("SGHARDEN_MEMORY_LIMIT", "1GB")
 

@@ -17,6 +17,7 @@ from sgharden.analysis.connections import (
     Window,
     outbound_destinations,
 )
+from sgharden.analysis.counted_by import CountingBasis
 from sgharden.analysis.coverage import coverage_of, delivery, log_peers
 from sgharden.analysis.decide import plan_group
 from sgharden.analysis.evidence import SampleKey, fetch_samples, sample_keys
@@ -32,7 +33,7 @@ from sgharden.analysis.rule_use import view_evidence
 from sgharden.analysis.shut_out import shut_out
 from sgharden.analysis.use import use_engine
 from sgharden.plan.schema import READY
-from sgharden.plan.write import GroupPlan, Plan, ResourcePlan
+from sgharden.plan.write import GroupPlan, Plan, ResourcePlan, RuleDecision
 from sgharden.snapshot import Snapshot
 from sgharden.targets import resolve
 
@@ -70,6 +71,7 @@ def propose(
         if e.interface_id in coverage.uncovered_enis
     }
     seen = peer_seen_use(con, uncovered.values(), window)
+    counting = CountingBasis.load(con, all_enis, window.start, window.end)
 
     groups: list[GroupPlan] = []
     for t, coverage in zip(resolved.groups, coverages, strict=True):
@@ -94,7 +96,9 @@ def propose(
             revoked = [d.rule for d in planned.revoke if not d.rule.is_egress]
             gone = shut_out(use.revoked_keys(t, revoked), planned.proposed_rules(), t.inventory)
             planned = replace(planned, shut_out=gone)
-        groups.append(planned)
+        groups.append(
+            _with_counting_notes(planned, counting, [e.interface_id for e in t.interfaces])
+        )
     resources: list[ResourcePlan] = []
     outbound = (
         outbound_destinations(
@@ -137,4 +141,18 @@ def propose(
         resources=tuple(resources),
         samples=samples,
         evidence=evidence,
+    )
+
+
+def _with_counting_notes(group: GroupPlan, counting: CountingBasis, enis: list[str]) -> GroupPlan:
+    """Each ingress decision with the note saying how its connections were counted."""
+
+    def noted(decisions: tuple[RuleDecision, ...]) -> tuple[RuleDecision, ...]:
+        return tuple(
+            d if d.rule.is_egress else replace(d, counted_by=counting.note(enis, d.rule.protocol))
+            for d in decisions
+        )
+
+    return replace(
+        group, revoke=noted(group.revoke), authorize=noted(group.authorize), keep=noted(group.keep)
     )

@@ -111,6 +111,8 @@ class Evidence:
     probe_families: tuple[ProbeFamily, ...] = ()
     daily: tuple[tuple[str, int, int], ...] = ()  # (YYYY-MM-DD, connections, probe connections)
     sample: tuple[str, ...] = ()  # raw flow-log records kept at ingest
+    # how `connections` were counted (analysis/counted_by.py); older plans: None
+    counted_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -132,4 +134,5 @@ class Evidence:
                 for day, n, probe_n in self.daily
             ],
             "sample": list(self.sample),
+            "counted_by": self.counted_by,
         }

@@ -236,6 +236,7 @@ class _Reader:
             probe_families=self.families(probes.get("families"), f"{where}.probes.families"),
             daily=tuple(daily),
             sample=tuple(str(s) for s in obj.get("sample") or ()),
+            counted_by=self.get(obj, "counted_by", where, str, False),
         )
 
     def rule(self, obj: Any, group_id: str, where: str) -> PlanRule:

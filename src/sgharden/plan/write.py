@@ -11,7 +11,7 @@ added; none is renamed or removed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +42,7 @@ class RuleDecision:
     reason: str
     connections: tuple[Connection, ...] = ()
     spec: EvidenceSpec | None = None  # evidence computed in SQL (Plan.evidence) instead
+    counted_by: str | None = None  # how its connections were counted (analysis/counted_by.py)
 
     @property
     def real(self) -> tuple[Connection, ...]:
@@ -57,6 +58,8 @@ class RuleDecision:
             evidence = ctx.evidence[self.spec]
         else:
             evidence = rule_evidence(self.connections, ctx.samples, ctx.top, ctx.sample_size)
+        if self.counted_by is not None:
+            evidence = replace(evidence, counted_by=self.counted_by)
         return {**self.rule.to_ec2(), "reason": self.reason, "evidence": evidence.to_dict()}
 
 

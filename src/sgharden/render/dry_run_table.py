@@ -25,7 +25,8 @@ def dry_run_table(replay: ReplayResult, failed_checks: int | None) -> str:
     )
     lines = [
         f"{verdict} (window {replay.window_start} to {replay.window_end}, "
-        f"{replay.connections_checked:,} connections replayed)"
+        f"{replay.connections_checked:,} (interface, port, remote) keys replayed; connections "
+        "below: distinct client ports per hour, docs/planner.md)"
     ]
     if failed_checks is not None:
         lines.append(f"AWS checks (DryRun): {failed_checks} call(s) would fail")

@@ -22,6 +22,7 @@ def _rule_line(change: str, rule: dict[str, Any]) -> str:
         facts.append(
             f"{ev['connections']} connections from {ev['source_count']} real source(s): "
             f"{_sources(ev)}; last seen {ev['last_seen']}"
+            + (f" (counted by: {ev['counted_by']})" if ev.get("counted_by") else "")
         )
     if ev["probes"]["source_count"]:
         facts.append(

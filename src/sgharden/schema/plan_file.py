@@ -93,6 +93,7 @@ class Evidence(_Plan):
     probes: Probes | None = None
     daily: list[Day] | None = None
     sample: list[str] | None = None
+    counted_by: str | None = None
 
 
 class Rule(_Plan):
