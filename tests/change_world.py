@@ -6,12 +6,14 @@ ids replaced by the live ones — the plan then describes the live account exact
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
+from fixtures.make_plan_small import inputs as plan_inputs
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "plan_small"
 REGION = "us-east-1"
@@ -131,4 +133,8 @@ def build_world(tmp_path: Path) -> World:
         for role, fixture_id in FIXTURE_IDS.items():
             text = text.replace(fixture_id, live[role])
         path.write_text(text)
+    # the ids changed, so the rules it records did: record them again, as propose would have
+    plan = json.loads((target / "plan.json").read_text())
+    plan["inputs"] = plan_inputs(target / "snapshot", plan)
+    (target / "plan.json").write_text(json.dumps(plan, indent=2) + "\n")
     return World(live, target / "plan.json", target / "snapshot", ec2, rds)

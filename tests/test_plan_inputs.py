@@ -3,6 +3,7 @@ a plan met with another snapshot, other flow-log data, or keep/revoke lists edit
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from collections.abc import Callable
@@ -123,14 +124,86 @@ def test_apply_refuses_keep_and_revoke_lists_edited_after_propose(copy: tuple[Pa
     one_refusal(err, f"{WEB}: its rules changed", "its own keep and revoke lists")
 
 
-def test_a_plan_without_inputs_is_read_with_one_warning(
+@pytest.mark.parametrize(
+    "strip", [lambda p: p.pop("inputs"), lambda p: p["inputs"].update(version=1)], ids=["none", "v1"]
+)
+def test_a_plan_without_inputs_is_refused_by_ticket_dry_run_and_apply(
+    copy: tuple[Path, Path], tmp_path: Path, strip: Callable[[Any], None]
+) -> None:
+    snap, plan = copy
+    edit(plan, strip)
+    for args in (
+        ("ticket", str(plan), "--snapshot", str(snap), "--out", str(tmp_path / "t")),
+        ("ticket", str(plan), "--out", str(tmp_path / "t")),
+        ("dry-run", str(plan), "--snapshot", str(snap), "--out", str(tmp_path / "d")),
+        ("apply", str(plan), "--yes"),
+    ):
+        code, err = run(*args)
+        assert code == 3, (args, err)
+        one_refusal(err, str(plan), "the plan records", "sgharden propose --format json")
+    assert not (tmp_path / "t").exists() and not (tmp_path / "d").exists()
+
+
+def one_more_record(snap: Path, line: str) -> None:
+    """A new flow-log object beside the others, holding one record (`line`) in the window."""
+    day = sorted((snap / "flow-logs").rglob("*.log.gz"))[-1]
+    header = gzip.decompress(day.read_bytes()).decode().splitlines()[0]
+    extra = day.with_name(day.name.replace("5a1b2c3d", "0e0e0e0e"))
+    extra.write_bytes(gzip.compress(f"{header}\n{line}\n".encode()))
+
+
+# an inbound HTTPS connection to the web server on the window's last day (2026-11-14)
+EXTRA = "2 123456789012 eni-0a0000000000000a1 198.51.100.77 10.0.1.10 40001 443 6 3 180 1794614820 1794614850 ACCEPT OK"
+
+
+@pytest.fixture
+def with_workspace(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """(snapshot, plan, workspace file) as `propose --workspace` leaves them."""
+    snap, ws, plan = tmp_path / "snap", tmp_path / "ws.duckdb", tmp_path / "plan.json"
+    shutil.copytree(FIXTURE, snap)
+    code, err = run(
+        "propose", "--snapshot", str(snap), "--workspace", str(ws), "--format", "json",
+        "--output", str(plan),
+    )  # fmt: skip
+    assert code == 0, err
+    return snap, plan, ws
+
+
+def test_one_more_flow_record_in_the_workspace_is_refused(
+    with_workspace: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    snap, plan, ws = with_workspace
+    ticket = ("ticket", str(plan), "--snapshot", str(snap), "--workspace", str(ws))
+    code, err = run(*ticket, "--out", str(tmp_path / "t0"))
+    assert code == 0 and "error" not in err, err  # the workspace the plan was made from
+    one_more_record(snap, EXTRA)
+    code, err = run("ingest", str(snap / "flow-logs"), "--snapshot", str(snap), "--workspace", str(ws))
+    assert code == 0, err
+    code, err = run(*ticket, "--out", str(tmp_path / "t"))
+    assert code == 3
+    one_refusal(err, f"the workspace {ws}", "1 more", "sgharden propose")
+    assert not (tmp_path / "t").exists()
+    dry = ("dry-run", str(plan), "--snapshot", str(snap), "--out", str(tmp_path / "d"))
+    for args in ((*dry, "--workspace", str(ws)), (*dry, "--workspace", ":memory:")):
+        code, err = run(*args)
+        assert code == 3, err
+        one_refusal(err, "holds", "1 more", "same span")
+
+
+def test_a_changed_flow_record_with_the_same_count_is_refused(
     copy: tuple[Path, Path], tmp_path: Path
 ) -> None:
     snap, plan = copy
-    edit(plan, lambda p: p.pop("inputs"))
-    code, err = run("ticket", str(plan), "--snapshot", str(snap), "--out", str(tmp_path / "t"))
-    assert code == 0
-    assert err.count("sgharden: warning: ") == 1 and "records no inputs" in err
+    day = sorted((snap / "flow-logs").rglob("*.log.gz"))[-1]
+    lines = gzip.decompress(day.read_bytes()).decode().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.endswith(" ACCEPT OK"))
+    fields = lines[at].split(" ")
+    fields[3] = "203.0.113.250" if fields[3] != "203.0.113.250" else "203.0.113.251"
+    lines[at] = " ".join(fields)
+    day.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    code, err = run("dry-run", str(plan), "--snapshot", str(snap), "--out", str(tmp_path / "d"))
+    assert code == 3
+    one_refusal(err, "the window's flow records differ from the plan's (same count")
 
 
 def test_the_plan_fingerprint_names_the_plan_not_its_layout(copy: tuple[Path, Path]) -> None:

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sgharden.act.dryrun import write_report as write_dry_run
+from sgharden.analysis.connections import snapshot_interface_ids
 from sgharden.change.all_sources import AllSources, read_all_sources
 from sgharden.change.dry_run_report import DryRunReport
 from sgharden.change.replay import replay
 from sgharden.change.verdict import GroupVerdict, group_verdicts
+from sgharden.plan.fingerprint import check_against_workspace
 from sgharden.plan.read import Plan
 from sgharden.render.report import write_report
 from sgharden.render.ticket import TicketFolder, rule_query_parameters, write_tickets
@@ -51,6 +53,10 @@ def write_pack(
     else:
         con = open_workspace(workspace, read_only=True)
         try:
+            # before any file is written: evidence from other flow-log data is no evidence
+            check_against_workspace(
+                plan, con, snapshot_interface_ids(snapshot), f"the workspace {workspace}"
+            )
             chosen = plan.groups_to_change(groups)
             every = read_all_sources(
                 con,

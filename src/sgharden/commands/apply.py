@@ -77,8 +77,7 @@ def command(
     rollback command. Exit 5 on drift or failure.
     """
     plan = load_plan(plan_path)
-    for warning in check_plan_itself(plan):
-        click.echo(f"sgharden: warning: {warning}", err=True)
+    check_plan_itself(plan)
     ctx = aws.context(click_ctx)
     voice.explain(aws_line(ctx))
 

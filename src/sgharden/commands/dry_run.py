@@ -16,7 +16,7 @@ from sgharden.commands.input_options import plan_argument, snapshot_option
 from sgharden.commands.output_options import Voice, emit, output_options, voice_options
 from sgharden.commands.workspace_option import workspace_option, workspace_to_read
 from sgharden.errors import EXIT_SAFETY
-from sgharden.plan.fingerprint import check_against_snapshot
+from sgharden.plan.fingerprint import check_against_snapshot, check_plan_itself
 from sgharden.plan.read import load_plan
 from sgharden.render.dry_run import render_markdown
 from sgharden.render.dry_run_table import dry_run_table
@@ -85,9 +85,9 @@ def command(
     ready group would cut real use, or an AWS check says a call would fail.
     """
     plan = load_plan(plan_path)
+    check_plan_itself(plan)
     snapshot = load_snapshot(snapshot_dir)
-    for warning in check_against_snapshot(plan, snapshot):
-        voice.warn(warning)
+    check_against_snapshot(plan, snapshot)
     source = workspace_to_read(click_ctx, workspace)
     voice.explain(f"workspace: {source or 'in memory, from the snapshot'}")
     ctx = None

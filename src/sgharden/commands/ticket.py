@@ -9,7 +9,7 @@ import click
 from sgharden.commands.input_options import plan_argument, snapshot_option
 from sgharden.commands.output_options import Voice, emit, output_options, voice_options
 from sgharden.commands.workspace_option import workspace_option, workspace_to_read
-from sgharden.plan.fingerprint import check_against_snapshot
+from sgharden.plan.fingerprint import check_against_snapshot, check_plan_itself
 from sgharden.plan.read import load_plan
 from sgharden.render.rows import rows_text
 from sgharden.review_pack import write_pack
@@ -62,9 +62,10 @@ def command(
     source = workspace_to_read(click_ctx, workspace)
     voice.explain(f"workspace: {source or 'none'}")
     plan = load_plan(plan_path)
+    check_plan_itself(plan)
     snapshot = load_snapshot(snapshot_dir) if snapshot_dir else None
-    for warning in check_against_snapshot(plan, snapshot) if snapshot else ():
-        click.echo(f"sgharden: warning: {warning}", err=True)
+    if snapshot is not None:
+        check_against_snapshot(plan, snapshot)
     pack = write_pack(plan, snapshot, out_dir, groups, source or workspace)
     for warning in pack.warnings:
         voice.warn(warning)

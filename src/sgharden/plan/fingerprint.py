@@ -1,10 +1,12 @@
 """What a plan rests on, and the one check that a plan meets the same inputs again.
 
 `propose` records `inputs` in the plan: per security group a digest of its rules and of the ENIs
-that carry it (addresses, groups, attach time), per account/region a digest of the flow logs, and
-the window. `ticket`, `dry-run` and `apply` recompute what they can see (the snapshot they are
+that carry it (addresses, groups, attach time), per account/region a digest of the flow logs, the
+window, and a digest of the flow-log data the workspace holds for the window (`sql/window_digest.sql`). `ticket`, `dry-run` and `apply` recompute what they can see (the snapshot they are
 given; for `apply`, AWS's live rules) and refuse a plan whose inputs differ: a plan judged on other
-rules or other interfaces says "safe" about something it never saw.
+rules or other interfaces says "safe" about something it never saw. A plan that records no inputs
+(hand-made, edited, or written by an older sgharden) is refused the same way: nothing could tell
+it from a plan of another snapshot.
 
 `plan_fingerprint` identifies one plan file (the stage record of a staged rollout names its plan
 by it); it covers the recorded inputs, so two plans from two snapshots never share it.
@@ -21,7 +23,8 @@ from typing import Any
 from sgharden.errors import InputError
 from sgharden.model import FlowLog, Interface, Rule
 
-INPUTS_VERSION = 1
+# 2: the workspace part is a digest of the window's flow-log data, not only its span
+INPUTS_VERSION = 2
 
 
 def _digest(items: Iterable[Any]) -> str:
@@ -82,17 +85,45 @@ def snapshot_inputs(
 
 
 def workspace_inputs(con: Any, interfaces: list[str], window: tuple[str, str]) -> dict[str, Any]:
-    """The flow-log data the workspace holds for `interfaces` inside the plan's window (its first
-    and last hour): a replay over other data would judge the plan on what it never saw."""
+    """The flow-log data the workspace holds for `interfaces` inside the plan's window: its span
+    (first and last hour), its record count and a digest of it (`sql/window_digest.sql`). A
+    replay over other data would judge the plan on what it never saw, and records added inside
+    the same span change only the digest."""
     from sgharden.analysis.connections import data_window
-    from sgharden.moments import iso
+    from sgharden.analysis.params import id_list
+    from sgharden.moments import iso, parse
+    from sgharden.resources import query
 
     bounds = data_window(con, interfaces)
     if bounds is None:
-        return {"data": None}
+        return {"data": None, "records": 0, "digest": None}
     start = max(iso(bounds.start) or "", window[0])
     end = min(iso(bounds.end) or "", window[1])
-    return {"data": [start, end] if start <= end else None}
+    if start > end:
+        return {"data": None, "records": 0, "digest": None}
+    row = con.execute(
+        query("window_digest"),
+        {"interfaces": id_list(interfaces), "start": parse(window[0]), "end": parse(window[1])},
+    ).fetchone()
+    records, digest = (int(row[0]), str(row[1])) if row else (0, "")
+    return {"data": [start, end], "records": records, "digest": "md5:" + digest}
+
+
+def _workspace_change(now: dict[str, Any], was: dict[str, Any]) -> str:
+    """What changed in the window's flow-log data, in the words a reviewer checks first."""
+    if now.get("data") != was.get("data"):
+        return (
+            f"the flow-log data in the window spans {now.get('data')}, "
+            f"the plan's spanned {was.get('data')}"
+        )
+    n, m = now.get("records"), was.get("records")
+    if isinstance(n, int) and isinstance(m, int) and n != m:
+        more = f"{n - m} more" if n > m else f"{m - n} fewer"
+        return (
+            f"the window holds {n} flow record(s), the plan's held {m} ({more}, same span "
+            f"{now.get('data')})"
+        )
+    return f"the window's flow records differ from the plan's (same count {n}, same span)"
 
 
 def plan_fingerprint_mismatches(recorded: Any, current: dict[str, Any]) -> list[str]:
@@ -116,8 +147,7 @@ def plan_fingerprint_mismatches(recorded: Any, current: dict[str, Any]) -> list[
                 if part in parts and was.get(part) != parts[part]
             )
     if "workspace" in current and recorded.get("workspace") != current["workspace"]:
-        now, was = (current["workspace"].get("data"), (recorded.get("workspace") or {}).get("data"))
-        out.append(f"the flow-log data in the window spans {now}, the plan's spanned {was}")
+        out.append(_workspace_change(current["workspace"], recorded.get("workspace") or {}))
     was_logs = recorded.get("flow_logs") or {}
     for where, digest in sorted((current.get("flow_logs") or {}).items()):
         if where in was_logs and was_logs[where] != digest:
@@ -125,21 +155,31 @@ def plan_fingerprint_mismatches(recorded: Any, current: dict[str, Any]) -> list[
     return out
 
 
-def recorded_inputs(plan: Any) -> dict[str, Any] | None:
-    """The plan's `inputs` (a `planfile.Plan`), or None for a plan made before they existed."""
+def recorded_inputs(plan: Any) -> dict[str, Any]:
+    """The plan's `inputs` (a `planfile.Plan`); refused (exit 3) when it records none, or inputs
+    of another version (an older sgharden's, which cannot be compared)."""
     inputs = plan.raw.get("inputs")
     if isinstance(inputs, dict) and inputs.get("version") == INPUTS_VERSION:
         return inputs
-    return None
+    found = (
+        "records no inputs"
+        if inputs is None
+        else f"records inputs of version {inputs.get('version') if isinstance(inputs, dict) else inputs!r}, "
+        f"not {INPUTS_VERSION}"
+    )
+    raise InputError(
+        f"{plan.path}: the plan {found}, so nothing shows it was made from this snapshot and "
+        "workspace (hand-made, edited, or written by an older sgharden)",
+        hint="make it again with `sgharden propose --format json --output PLAN.json` "
+        "from the snapshot and workspace you mean",
+    )
 
 
-def check_plan_itself(plan: Any) -> list[str]:
+def check_plan_itself(plan: Any) -> None:
     """For `apply`, which sees no snapshot (its drift check compares the live rules): refuse a
     plan whose keep + revoke rules are not the rules it records it was made from (edited after
-    `propose`, or its inputs copied from another plan). Warnings when it records no inputs."""
+    `propose`, or its inputs copied from another plan), and a plan that records no inputs."""
     recorded = recorded_inputs(plan)
-    if recorded is None:
-        return [f"{plan.path}: the plan records no inputs; only the live drift check applies"]
     current = {
         "groups": {
             g.group_id: {"rules": rules_digest(r.rule for r in (*g.keep, *g.revoke))}
@@ -147,34 +187,24 @@ def check_plan_itself(plan: Any) -> list[str]:
         }
     }
     refuse_mismatch(plan.path, recorded, current, "its own keep and revoke lists")
-    return []
 
 
 def check_against_workspace(plan: Any, con: Any, interfaces: list[str], against: str) -> None:
     """Refuse (exit 3) a replay over other flow-log data than the plan was made from."""
     recorded = recorded_inputs(plan)
-    if recorded is None or "workspace" not in recorded:
-        return  # check_against_snapshot has already warned
     current = {"workspace": workspace_inputs(con, interfaces, (plan.window_start, plan.window_end))}
     refuse_mismatch(plan.path, recorded, current, against)
 
 
-def check_against_snapshot(plan: Any, snapshot: Any) -> list[str]:
-    """Refuse (exit 3) a plan used with another snapshot than the one it was made from; the
-    warnings to print when the plan records no inputs to compare (older or hand-made plans)."""
+def check_against_snapshot(plan: Any, snapshot: Any) -> None:
+    """Refuse (exit 3) a plan used with another snapshot than the one it was made from."""
     recorded = recorded_inputs(plan)
-    if recorded is None:
-        return [
-            f"{plan.path}: the plan records no inputs, so it cannot be checked against "
-            f"{snapshot.root}: make it again with `sgharden propose` to have it checked"
-        ]
     ids = [g.group_id for g in plan.groups]
     current = snapshot_inputs(snapshot, ids, (plan.window_start, plan.window_end))
     groups = current["groups"]
     current["groups"] = {gid: groups.get(gid) for gid in ids}
     del current["window"]  # taken from the plan: the snapshot says nothing about it
     refuse_mismatch(plan.path, recorded, current, f"the snapshot {snapshot.root}")
-    return []
 
 
 def refuse_mismatch(plan_path: Path, recorded: Any, current: dict[str, Any], against: str) -> None:
