@@ -125,7 +125,9 @@ def test_apply_refuses_keep_and_revoke_lists_edited_after_propose(copy: tuple[Pa
 
 
 @pytest.mark.parametrize(
-    "strip", [lambda p: p.pop("inputs"), lambda p: p["inputs"].update(version=1)], ids=["none", "v1"]
+    "strip",
+    [lambda p: p.pop("inputs"), lambda p: p["inputs"].update(version=1)],
+    ids=["none", "v1"],
 )
 def test_a_plan_without_inputs_is_refused_by_ticket_dry_run_and_apply(
     copy: tuple[Path, Path], tmp_path: Path, strip: Callable[[Any], None]
@@ -177,7 +179,9 @@ def test_one_more_flow_record_in_the_workspace_is_refused(
     code, err = run(*ticket, "--out", str(tmp_path / "t0"))
     assert code == 0 and "error" not in err, err  # the workspace the plan was made from
     one_more_record(snap, EXTRA)
-    code, err = run("ingest", str(snap / "flow-logs"), "--snapshot", str(snap), "--workspace", str(ws))
+    code, err = run(
+        "ingest", str(snap / "flow-logs"), "--snapshot", str(snap), "--workspace", str(ws)
+    )
     assert code == 0, err
     code, err = run(*ticket, "--out", str(tmp_path / "t"))
     assert code == 3
