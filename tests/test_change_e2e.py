@@ -600,16 +600,15 @@ def test_dry_run_refuses_a_snapshot_that_is_not_the_plans(world: World, tmp_path
             str(tmp_path / "dry"),
         ]
     )
+    # the plan's inputs (issue 10) catch it first: the group's rules are not the plan's
     assert result.exit_code == EXIT_INPUT, result.output
-    assert (
-        f"{world.ids['web']} has no rule ingress tcp 8080 from 0.0.0.0/0 that the plan revokes"
-        in result.output
-    )
+    assert f"{world.ids['web']}: its rules changed" in result.output, result.output
 
 
-def test_dry_run_warns_when_the_workspace_has_nothing_for_the_plan(
+def test_dry_run_refuses_a_workspace_with_nothing_of_the_plans_data(
     world: World, tmp_path: Path
 ) -> None:
+    """An empty workspace is not the data the plan rests on (issue 10: the plan's inputs)."""
     from sgharden.workspace import open_workspace
 
     open_workspace(tmp_path / "empty.duckdb").close()
@@ -625,10 +624,8 @@ def test_dry_run_warns_when_the_workspace_has_nothing_for_the_plan(
             str(tmp_path / "dry"),
         ]
     )
-    assert result.exit_code == 0, result.output
-    assert (
-        "No connection at all was observed on the interfaces of the changed groups" in result.output
-    )
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "spans nothing (no flow-log data of these interfaces in the window)" in result.output
 
 
 def test_apply_refuses_a_group_the_plan_does_not_change(world: World, tmp_path: Path) -> None:

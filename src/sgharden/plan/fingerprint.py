@@ -109,12 +109,18 @@ def workspace_inputs(con: Any, interfaces: list[str], window: tuple[str, str]) -
     return {"data": [start, end], "records": records, "digest": "md5:" + digest}
 
 
+def _span(part: dict[str, Any]) -> str:
+    data = part.get("data")
+    if not isinstance(data, list) or len(data) != 2:
+        return "nothing (no flow-log data of these interfaces in the window)"
+    return f"{data[0]} to {data[1]}"
+
+
 def _workspace_change(now: dict[str, Any], was: dict[str, Any]) -> str:
     """What changed in the window's flow-log data, in the words a reviewer checks first."""
     if now.get("data") != was.get("data"):
         return (
-            f"the flow-log data in the window spans {now.get('data')}, "
-            f"the plan's spanned {was.get('data')}"
+            f"the flow-log data in the window spans {_span(now)}, the plan's spanned {_span(was)}"
         )
     n, m = now.get("records"), was.get("records")
     if isinstance(n, int) and isinstance(m, int) and n != m:
