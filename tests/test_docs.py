@@ -147,3 +147,12 @@ def test_ci_runs_the_readme_test_command() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     second = re.search(r"```sh\n(.*?)```", readme, re.S).group(1).strip().splitlines()[1]  # type: ignore[union-attr]
     assert second in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_the_readme_says_how_the_browser_tests_get_their_chromium() -> None:
+    """The text under the README's two commands tells a newcomer the HTML tests need Chromium and
+    which Debian package gives it (tests/test_report_browser.py finds it on PATH)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    after = readme.split("```", 2)[2].split("\n## ", 1)[0]
+    assert "headless Chromium" in after
+    assert "apt-get install chromium" in after and "Debian" in after
