@@ -387,3 +387,31 @@ def test_the_weekly_rdp_export_counts_its_three_sessions(demo: dict[str, Path]) 
     assert rdp["FromPort"] == 3389
     assert rdp["evidence"]["connections"] == 3
     assert rdp["evidence"]["daily"] and len(rdp["evidence"]["daily"]) == 3
+
+
+def test_dry_run_counts_connections_as_the_plans_evidence_does(demo: dict[str, Path]) -> None:
+    """Defect 3: one connection definition. A revoked world-open rule on one port that no kept
+    rule overlaps: what the replay says would newly be denied there is the rule's evidence, real
+    and probe connections alike (the replay once counted (interface, port, remote) keys)."""
+    replay = json.loads((demo["out"] / "dry-run.json").read_text())["replay"]
+    denied: dict[tuple[str, int, str], int] = {}
+    for kind in ("real", "probes"):
+        for row in replay["newly_denied"][kind]:
+            for group_id in row["group_ids"]:
+                key = (group_id, row["port"], kind)
+                denied[key] = denied.get(key, 0) + row["connections"]
+    compared = 0
+    for group in plan_doc(demo)["groups"]:
+        for rule in group["revoke"]:
+            if rule["IsEgress"] or rule["FromPort"] != rule["ToPort"] or rule["FromPort"] < 0:
+                continue
+            port, ev = rule["FromPort"], rule["evidence"]
+            assert denied.get((group["group_id"], port, "probes"), 0) == ev["probes"]["connections"]
+            if rule.get("CidrIpv4") == "0.0.0.0/0" and not any(
+                k["FromPort"] is not None and k["FromPort"] <= port <= k["ToPort"]
+                for k in (*group["keep"], *group["authorize"])
+                if not k["IsEgress"]
+            ):
+                assert denied.get((group["group_id"], port, "real"), 0) == ev["connections"]
+            compared += ev["probes"]["connections"] > 0
+    assert compared >= 3  # SSH and FTP on web, 5432, 3389: there was something to compare
