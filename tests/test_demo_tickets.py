@@ -339,6 +339,45 @@ def test_every_ingress_rule_says_how_its_connections_were_counted(demo: dict[str
     assert f"Counted by: {PORTS}." in html.replace("&#39;", "'")
 
 
+def test_evidence_csv_says_how_each_rules_connections_were_counted(demo: dict[str, Path]) -> None:
+    """Each row of a group's evidence.csv carries its rule's counted_by note; EC2.9 and RDS.2
+    evidence (plan, TICKET.md, evidence.csv) carries the resource's."""
+    from sgharden.analysis.counted_by import PORTS, PORTS_AND_RECORDS
+
+    plan = load_plan(demo["plan"])
+    checked = 0
+    for group in plan.groups_to_change():
+        notes = {
+            (change, rule_text(pr.rule)): pr.evidence.counted_by or ""
+            for change, rules in (
+                ("revoke", group.revoke),
+                ("authorize", group.authorize),
+                ("keep", group.keep),
+            )
+            for pr in rules
+        }
+        for row in csv.DictReader((group_folder(demo, group.group_id) / "evidence.csv").open()):
+            assert row["counted_by"] == notes[(row["change"], row["rule"])], row
+            assert row["counted_by"]  # ingress rules only have sources, and each has a note
+            checked += 1
+    assert checked > 20
+    expected = {"EC2.9": PORTS_AND_RECORDS, "RDS.2": PORTS}  # any protocol / the DB's TCP port
+    resources = plan_doc(demo)["resources"]
+    assert {r["control"] for r in resources} == set(expected)
+    ticketed = 0
+    for r in resources:
+        note = expected[r["control"]]
+        assert r["evidence"]["counted_by"] == note
+        folder = next(demo["out"].glob(f"*-{r['resource_id']}-{r['control']}"), None)
+        if folder is None:  # a kept resource has no ticket
+            continue
+        ticketed += 1
+        assert f"Counted by: {note}." in (folder / "TICKET.md").read_text()
+        rows = list(csv.DictReader((folder / "evidence.csv").open()))
+        assert rows and {row["counted_by"] for row in rows} == {note}
+    assert ticketed == 2  # the demo's EC2.9 and RDS.2 tickets
+
+
 def test_the_weekly_rdp_export_counts_its_three_sessions(demo: dict[str, Path]) -> None:
     # samples/generate.py: 84.17.52.140 opens RDP to `reporting` on three Mondays, ~40 minutes
     # each, a record per aggregation interval: 3 connections (counted 17 before issue 11)
@@ -348,3 +387,31 @@ def test_the_weekly_rdp_export_counts_its_three_sessions(demo: dict[str, Path]) 
     assert rdp["FromPort"] == 3389
     assert rdp["evidence"]["connections"] == 3
     assert rdp["evidence"]["daily"] and len(rdp["evidence"]["daily"]) == 3
+
+
+def test_dry_run_counts_connections_as_the_plans_evidence_does(demo: dict[str, Path]) -> None:
+    """Defect 3: one connection definition. A revoked world-open rule on one port that no kept
+    rule overlaps: what the replay says would newly be denied there is the rule's evidence, real
+    and probe connections alike (the replay once counted (interface, port, remote) keys)."""
+    replay = json.loads((demo["out"] / "dry-run.json").read_text())["replay"]
+    denied: dict[tuple[str, int, str], int] = {}
+    for kind in ("real", "probes"):
+        for row in replay["newly_denied"][kind]:
+            for group_id in row["group_ids"]:
+                key = (group_id, row["port"], kind)
+                denied[key] = denied.get(key, 0) + row["connections"]
+    compared = 0
+    for group in plan_doc(demo)["groups"]:
+        for rule in group["revoke"]:
+            if rule["IsEgress"] or rule["FromPort"] != rule["ToPort"] or rule["FromPort"] < 0:
+                continue
+            port, ev = rule["FromPort"], rule["evidence"]
+            assert denied.get((group["group_id"], port, "probes"), 0) == ev["probes"]["connections"]
+            if rule.get("CidrIpv4") == "0.0.0.0/0" and not any(
+                k["FromPort"] is not None and k["FromPort"] <= port <= k["ToPort"]
+                for k in (*group["keep"], *group["authorize"])
+                if not k["IsEgress"]
+            ):
+                assert denied.get((group["group_id"], port, "real"), 0) == ev["connections"]
+            compared += ev["probes"]["connections"] > 0
+    assert compared >= 3  # SSH and FTP on web, 5432, 3389: there was something to compare

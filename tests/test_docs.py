@@ -29,6 +29,38 @@ def _help(command: click.Command, path: list[str], parent: click.Context | None)
     return out
 
 
+PROGRESS_TEXT = (
+    "**Progress, --quiet, --verbose.** stdout carries only the result (a table, JSON, Markdown, "
+    "or nothing with `--output FILE`); everything else goes to stderr. On a terminal, the long "
+    "steps draw one progress line, rewritten in place: `collect` per Security Hub region and per "
+    "account/region set (`findings eu-west-1  0/1`, `inventory 111122223333 eu-west-1  3/8`), "
+    "and `ingest`, `propose` and `triage` per flow-log object read (`objects 12/40  records "
+    "1,234,567  310,000 records/s`). When stderr is not a terminal (a pipe, a CI log) the "
+    "progress line is not drawn, so logs stay clean; step lines (`written to FILE`) still are. "
+    "`--quiet` silences progress and step lines; warnings (`warning: ...`) and errors are always "
+    "written. `--verbose` also says what was used and why (workspace, profile, region, window)."
+)
+
+# the commands whose source draws a progress line (PROGRESS_TEXT must name each)
+PROGRESS_CALLS = ("progress_printer(", "collect_progress(")
+
+
+def test_the_progress_text_names_every_command_that_draws_progress() -> None:
+    commands = Path(__file__).resolve().parent.parent / "src" / "sgharden" / "commands"
+    drawing = sorted(
+        p.stem.replace("_", "-")
+        for p in commands.glob("*.py")
+        if any(
+            call in line and not line.lstrip().startswith("def ")
+            for line in p.read_text().splitlines()
+            for call in PROGRESS_CALLS
+        )
+    )
+    assert drawing == ["collect", "ingest", "propose", "triage"], drawing
+    for name in drawing:
+        assert f"`{name}`" in PROGRESS_TEXT, name
+
+
 def render_cli_md() -> str:
     lines = [
         "# Command reference",
@@ -38,6 +70,8 @@ def render_cli_md() -> str:
         'The options common to many commands mean the same in each (README.md, "The same options '
         'everywhere" and "The workspace"): `--profile`/`--region`, `--format`/`--output`, '
         "`--quiet`/`--verbose`, and `--workspace` (default `sgharden.duckdb`).",
+        "",
+        PROGRESS_TEXT,
         "",
     ]
     return "\n".join(lines + _help(main, ["sgharden"], None))
@@ -113,3 +147,12 @@ def test_ci_runs_the_readme_test_command() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     second = re.search(r"```sh\n(.*?)```", readme, re.S).group(1).strip().splitlines()[1]  # type: ignore[union-attr]
     assert second in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_the_readme_says_how_the_browser_tests_get_their_chromium() -> None:
+    """The text under the README's two commands tells a newcomer the HTML tests need Chromium and
+    which Debian package gives it (tests/test_report_browser.py finds it on PATH)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    after = readme.split("```", 2)[2].split("\n## ", 1)[0]
+    assert "headless Chromium" in after
+    assert "apt-get install chromium" in after and "Debian" in after

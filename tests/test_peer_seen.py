@@ -73,11 +73,19 @@ def _check_seen(tmp_path: Path, snap: Path, *, seen: bool) -> None:
     assert "use is unknown (not zero)" in line
     if not seen:
         assert "seen from the other side" not in line, line
+        assert not any("seen from the other side" in r["reason"] for r in group["keep"])
         return
     assert (
         f"seen from the other side (flow logs of peer ENIs in the VPC, a lower bound: the "
         f"internet and unlogged peers are not seen): {LEGACY_ENI} tcp/3389: 5 connection(s) "
         f"from 1 peer ENI(s)" in line
     ), line
+    # the plan's evidence of the held RDP rule says it too; a rule of another port does not
+    held = [r for r in group["keep"] if "needs more data before revoking" in r["reason"]]
+    rdp = [r for r in held if r["FromPort"] is not None and r["FromPort"] <= 3389 <= r["ToPort"]]
+    assert rdp, group["keep"]
+    for rule in held:
+        said = f"seen from the other side (peer ENIs' flow logs, a lower bound): {LEGACY_ENI} tcp/3389: 5 connection(s) from 1 peer ENI(s)"
+        assert (said in rule["reason"]) == (rule in rdp), rule
     others = [g for g in json.loads(result.stdout)["groups"] if g["group_id"] != LEGACY]
     assert not any("seen from the other side" in w for g in others for w in g["warnings"])

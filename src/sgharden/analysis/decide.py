@@ -408,7 +408,7 @@ def plan_group(
             replace(
                 d,
                 reason=f"needs more data before revoking ({'; '.join(ready.missing)}); "
-                f"in the data recorded so far: {d.reason}",
+                f"in the data recorded so far: {d.reason}" + ready.seen_on(d.rule),
             )
             for d in planner.revoke
         ]

@@ -32,6 +32,7 @@ from sgharden.analysis.resources import (
 from sgharden.analysis.rule_use import view_evidence
 from sgharden.analysis.shut_out import shut_out
 from sgharden.analysis.use import use_engine
+from sgharden.model import Interface
 from sgharden.plan.schema import READY
 from sgharden.plan.write import GroupPlan, Plan, ResourcePlan, RuleDecision
 from sgharden.snapshot import Snapshot
@@ -112,15 +113,18 @@ def propose(
         assert t.finding is not None  # resolve() gives every instance target its finding
         coverage = coverage_of(enis, t.inventory, deliveries, window)
         inst = t.inventory.instances[t.resource_id]
-        resources.append(
-            plan_instance(inst, t.finding, enis, use.resource(enis), outbound, coverage, options)
+        planned_instance = plan_instance(
+            inst, t.finding, enis, use.resource(enis), outbound, coverage, options
         )
+        # EC2.9 weighs every protocol reaching the public address
+        resources.append(_with_resource_note(planned_instance, counting, enis, -1))
     for t in resolved.dbs:
         enis = list(t.interfaces)
         assert t.finding is not None
         coverage = coverage_of(enis, t.inventory, deliveries, window)
         db = t.inventory.db_instances[t.resource_id]
-        resources.append(plan_db(db, t.finding, enis, use.resource(enis), coverage, options))
+        planned_db = plan_db(db, t.finding, enis, use.resource(enis), coverage, options)
+        resources.append(_with_resource_note(planned_db, counting, enis, 6))  # RDS: TCP
 
     wanted: set[SampleKey] = set()
     for g in groups:
@@ -142,6 +146,14 @@ def propose(
         samples=samples,
         evidence=evidence,
     )
+
+
+def _with_resource_note(
+    planned: ResourcePlan, counting: CountingBasis, enis: list[Interface], protocol: int
+) -> ResourcePlan:
+    """The resource's evidence with the note saying how its connections were counted."""
+    note = counting.note([e.interface_id for e in enis], protocol)
+    return replace(planned, evidence={**planned.evidence, "counted_by": note})
 
 
 def _with_counting_notes(group: GroupPlan, counting: CountingBasis, enis: list[str]) -> GroupPlan:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sgharden.analysis.coverage import Coverage
 from sgharden.analysis.peer_seen import PeerSeenUse
-from sgharden.model import Inventory
+from sgharden.model import Inventory, Rule
 
 _S3_ARN = re.compile(r"arn:aws[a-z-]*:s3:::(?P<path>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?)")
 
@@ -47,6 +47,16 @@ class Readiness:
             parts.append(f"ready after {days} more, then run propose again")
         parts.append("nothing is changed until then")
         return "; ".join(parts)
+
+    def seen_on(self, rule: Rule) -> str:
+        """What peers' logs show on this rule's ports, for the rule's evidence ("" when nothing):
+        the recorded data's "no real use" is not the whole story of an uncovered ENI."""
+        seen = [u for u in self.seen_by_peers if rule.allows_port(u.protocol, u.port)]
+        if not seen:
+            return ""
+        return "; seen from the other side (peer ENIs' flow logs, a lower bound): " + ", ".join(
+            u.text() for u in seen
+        )
 
 
 def destination(inventory: Inventory | None) -> str | None:

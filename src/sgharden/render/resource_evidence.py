@@ -15,7 +15,16 @@ from typing import Any
 
 from sgharden.plan.read import PlanResource
 
-COLUMNS = ("resource_id", "kind", "address", "protocol", "port", "connections", "suggestion")
+COLUMNS = (
+    "resource_id",
+    "kind",
+    "address",
+    "protocol",
+    "port",
+    "connections",
+    "suggestion",
+    "counted_by",  # what a connection is for the resource's flow logs (analysis/counted_by.py)
+)
 _PROTOCOLS = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmpv6"}
 
 
@@ -35,6 +44,7 @@ def outbound_fix(protocol: int | None, port: int | None) -> str:
 
 def resource_rows(resource: PlanResource) -> list[dict[str, Any]]:
     ev = resource.evidence
+    counted = ev.get("counted_by") or ""  # plans written before the note: empty
     rows: list[dict[str, Any]] = []
     for kind, items in (
         ("real", ev.get("sources") or []),
@@ -50,6 +60,7 @@ def resource_rows(resource: PlanResource) -> list[dict[str, Any]]:
                     "port": ev.get("port", ""),
                     "connections": s.get("connections", 0),
                     "suggestion": "",
+                    "counted_by": counted,
                 }
             )
     outbound = ev.get("outbound_internet") or {}
@@ -64,6 +75,7 @@ def resource_rows(resource: PlanResource) -> list[dict[str, Any]]:
                 "port": d.get("port", ""),
                 "connections": d.get("connections", 0),
                 "suggestion": outbound_fix(protocol, d.get("port")),
+                "counted_by": counted,
             }
         )
     return rows

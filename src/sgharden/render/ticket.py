@@ -248,6 +248,7 @@ def evidence_rows(
                         "first_seen": row.first_seen or "",
                         "last_seen": row.last_seen or "",
                         "source_name": name_of(names or {}, row.address),
+                        "counted_by": pr.evidence.counted_by or "",
                     }
                 continue
             for kind, sources in (
@@ -266,6 +267,7 @@ def evidence_rows(
                         "first_seen": s.first_seen or "",
                         "last_seen": s.last_seen or "",
                         "source_name": name_of(names or {}, s.address),
+                        "counted_by": pr.evidence.counted_by or "",
                     }
 
 
@@ -280,6 +282,7 @@ EVIDENCE_COLUMNS = (
     "first_seen",
     "last_seen",
     "source_name",  # in-VPC addresses: the ENI, its instance and Name tag, its groups
+    "counted_by",  # what a connection is for this rule's format (analysis/counted_by.py)
 )
 
 
@@ -487,6 +490,7 @@ def _resource_ticket(
             snapshot, resource.findings, resource.resource_id, resource.control
         ),
         "evidence": json.dumps(resource.evidence, indent=2, sort_keys=True),
+        "counted_by": resource.evidence.get("counted_by"),
         "apply_lines": awscli.resource_commands(resource),
         "rollback_lines": awscli.resource_commands(resource, rollback=True),
         "outbound": [r for r in resource_rows(resource) if r["kind"] == "outbound"],
