@@ -2,7 +2,8 @@
 
 `propose` records `inputs` in the plan: per security group a digest of its rules and of the ENIs
 that carry it (addresses, groups, attach time), per account/region a digest of the flow logs, the
-window, and a digest of the flow-log data the workspace holds for the window (`sql/window_digest.sql`). `ticket`, `dry-run` and `apply` recompute what they can see (the snapshot they are
+window, and a digest of the flow-log data the workspace holds for the window (`sql/window_digest.sql`:
+sums per interface, hour, protocol and remote address, with the set of ports they carried). `ticket`, `dry-run` and `apply` recompute what they can see (the snapshot they are
 given; for `apply`, AWS's live rules) and refuse a plan whose inputs differ: a plan judged on other
 rules or other interfaces says "safe" about something it never saw. A plan that records no inputs
 (hand-made, edited, or written by an older sgharden) is refused the same way: nothing could tell
