@@ -606,7 +606,8 @@ def run_step(step: Step, tmp: Path) -> Done:
     argv = [*prefix, CLI, *step.args]
     done = subprocess.run(argv, capture_output=True, text=True, cwd=tmp, env=env, timeout=300)
     shown = "sgharden " + " ".join(a.replace(str(tmp), "$T") for a in step.args)
-    return Done(shown, done.returncode, done.stdout, done.stderr)
+    # the temp folder as $T in what is shown (the table stays the same from run to run)
+    return Done(shown, done.returncode, done.stdout, done.stderr.replace(str(tmp), "$T"))
 
 
 def judge(case: Case, tmp: Path, done: list[Done]) -> str:
