@@ -255,3 +255,14 @@ def test_the_plan_fingerprint_names_the_plan_not_its_layout(copy: tuple[Path, Pa
     assert plan_fingerprint(plan) == before
     edit(plan, lambda p: p["inputs"]["groups"][WEB].update(rules="sha256:0"))
     assert plan_fingerprint(plan) != before
+
+
+def test_other_interfaces_read_are_named_before_the_counts() -> None:
+    from sgharden.plan.fingerprint import plan_fingerprint_mismatches
+
+    was = {"interfaces": ["eni-1", "eni-2"], "data": None, "records": 0, "digest": None}
+    now = {**was, "interfaces": ["eni-1", "eni-3", "eni-4"]}
+    assert plan_fingerprint_mismatches({"workspace": was}, {"workspace": now}) == [
+        "the interfaces whose flow logs are read differ from the plan's (2 new, 1 gone)"
+    ]
+    assert plan_fingerprint_mismatches({"workspace": was}, {"workspace": dict(was)}) == []
