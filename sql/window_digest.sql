@@ -13,34 +13,32 @@
 -- hours, end exclusive).
 -- Columns: records (flow records of the interfaces in the window), digest (md5 hex).
 WITH wanted AS (SELECT DISTINCT unnest(from_json($interfaces, '["VARCHAR"]')) AS interface_id),
+client_ports AS (
+    -- one row per key and hour: rollup_client_ports holds one row per batch that saw new ports
+    SELECT key_hash, hour_index, flatten(list(ports)) AS ports
+    FROM rollup_client_ports
+    WHERE hour_index >= epoch($start::TIMESTAMP)::BIGINT // 3600
+      AND hour_index < epoch($end::TIMESTAMP)::BIGINT // 3600
+    GROUP BY key_hash, hour_index
+),
+rows AS (
+    SELECT r.*, hash(r.interface_id, r.direction, r.protocol, r.service_port, r.remote_addr)
+               AS key_hash,
+           epoch(r.hour)::BIGINT // 3600 AS hour_index
+    FROM flow_rollup r
+    WHERE r.interface_id IN (SELECT interface_id FROM wanted) AND r.hour >= $start
+      AND r.hour < $end
+),
 traffic AS (
     SELECT interface_id, hour, protocol, remote_addr,
            sum(records) AS records, sum(packets_in) AS packets_in, sum(bytes_in) AS bytes_in,
            sum(packets_out) AS packets_out, sum(bytes_out) AS bytes_out,
-           sum(accepted) AS accepted, sum(rejected) AS rejected
-    FROM flow_rollup
-    WHERE interface_id IN (SELECT interface_id FROM wanted) AND hour >= $start AND hour < $end
-    GROUP BY interface_id, hour, protocol, remote_addr
-),
-keys AS (
-    SELECT DISTINCT interface_id, hour, protocol, remote_addr, service_port,
-           hash(interface_id, direction, protocol, service_port, remote_addr) AS key_hash,
-           epoch(hour)::BIGINT // 3600 AS hour_index
-    FROM flow_rollup
-    WHERE interface_id IN (SELECT interface_id FROM wanted) AND hour >= $start AND hour < $end
-),
-ports AS (
-    SELECT interface_id, hour, protocol, remote_addr, service_port AS port
-    FROM keys WHERE service_port IS NOT NULL
-    UNION
-    SELECT k.interface_id, k.hour, k.protocol, k.remote_addr, unnest(p.ports)::INTEGER AS port
-    FROM keys k
-    JOIN rollup_client_ports p ON p.key_hash = k.key_hash AND p.hour_index = k.hour_index
-),
-port_sets AS (
-    SELECT interface_id, hour, protocol, remote_addr,
-           string_agg(port::VARCHAR, ',' ORDER BY port) AS ports
-    FROM ports
+           sum(accepted) AS accepted, sum(rejected) AS rejected,
+           list_sort(list_distinct(flatten(list(
+               list_append(coalesce(c.ports::INTEGER[], []::INTEGER[]), service_port)
+           )))) AS ports
+    FROM rows
+    LEFT JOIN client_ports c USING (key_hash, hour_index)
     GROUP BY interface_id, hour, protocol, remote_addr
 ),
 delivered AS (
@@ -53,9 +51,8 @@ delivered AS (
 lines AS (
     SELECT concat_ws(' ', 'traffic', interface_id, strftime(hour, '%Y-%m-%dT%H'), protocol,
                      remote_addr, records, packets_in, bytes_in, packets_out, bytes_out,
-                     accepted, rejected, coalesce(s.ports, '-')) AS line
-    FROM traffic t
-    LEFT JOIN port_sets s USING (interface_id, hour, protocol, remote_addr)
+                     accepted, rejected, array_to_string(ports, ',')) AS line
+    FROM traffic
     UNION ALL
     SELECT concat_ws(' ', 'delivered', interface_id, strftime(hour, '%Y-%m-%dT%H'), ok, nodata,
                      skipdata)
