@@ -649,3 +649,38 @@ def test_apply_refuses_a_group_the_plan_does_not_change(world: World, tmp_path: 
         unknown.exit_code == EXIT_INPUT
         and "no group sg-0000000000000dead in the plan" in unknown.output
     )
+
+
+def test_apply_refuses_a_workspace_whose_data_changed_since_the_plan(
+    world: World, tmp_path: Path
+) -> None:
+    """apply sees no snapshot; with --workspace it still refuses (exit 3, before any AWS call) a
+    plan whose window's flow-log data is not the workspace's (issue 10), and applies when it is."""
+    before = world.rules("web")
+    same, more = tmp_path / "same.duckdb", tmp_path / "more.duckdb"
+    for ws in (same, more):
+        ingest = run(
+            ["ingest", str(world.snapshot / "flow-logs"), "--snapshot", str(world.snapshot),
+             "--workspace", str(ws)]
+        )  # fmt: skip
+        assert ingest.exit_code == 0, ingest.output
+    # one more inbound HTTPS connection inside the window (2026-11-14), only in `more`
+    extra = flow_log_file(
+        tmp_path / "extra.log",
+        [record("198.51.100.77", "10.0.1.10", 40001, 443, "ACCEPT", 1794614820)],
+    )
+    ingest = run(
+        ["ingest", str(extra), "--snapshot", str(world.snapshot), "--workspace", str(more)]
+    )
+    assert ingest.exit_code == 0, ingest.output
+    apply = ["apply", str(world.plan), "--yes", "--backup-dir", str(tmp_path / "b")]
+    refused = run([*apply, "--workspace", str(more)])
+    assert refused.exit_code == EXIT_INPUT, refused.output
+    assert f"made from other inputs than the workspace {more}" in refused.output
+    assert "the window holds 1091 flow record(s), the plan's held 1090 (1 more" in refused.output
+    assert world.rules("web") == before and not (tmp_path / "b").exists()
+    missing = run([*apply, "--workspace", str(tmp_path / "nowhere.duckdb")])
+    assert missing.exit_code == EXIT_INPUT and "no workspace here" in missing.output
+    done = run([*apply, "--workspace", str(same)])
+    assert done.exit_code == 0, done.output
+    assert world.rules("web") != before

@@ -210,6 +210,44 @@ def test_a_changed_flow_record_with_the_same_count_is_refused(
     one_refusal(err, "the window's flow records differ from the plan's (same count")
 
 
+@pytest.mark.parametrize("field", [5, 6], ids=["srcport", "dstport"])
+def test_a_flow_record_whose_only_change_is_a_port_is_refused(
+    copy: tuple[Path, Path], tmp_path: Path, field: int
+) -> None:
+    """Same addresses, hour, protocol, packets and bytes: only one port differs."""
+    snap, plan = copy
+    day = sorted((snap / "flow-logs").rglob("*.log.gz"))[-1]
+    lines = gzip.decompress(day.read_bytes()).decode().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.endswith(" ACCEPT OK"))
+    fields = lines[at].split(" ")
+    used = {int(f.split(" ")[i]) for f in lines[1:] for i in (5, 6) if f.split(" ")[i].isdigit()}
+    fields[field] = str(next(p for p in range(61001, 65535) if p not in used))
+    lines[at] = " ".join(fields)
+    day.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    code, err = run("dry-run", str(plan), "--snapshot", str(snap), "--out", str(tmp_path / "d"))
+    assert code == 3, err
+    one_refusal(err, "the window's flow records differ from the plan's (same count")
+
+
+def test_a_workspace_ingested_one_object_at_a_time_meets_the_plan(
+    copy: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The digest (its port sets too) does not depend on how ingest batched the objects: listeners
+    learned late may decide direction and service port otherwise, never the ports carried."""
+    snap, plan = copy
+    ws = tmp_path / "ws.duckdb"
+    objects = sorted((snap / "flow-logs").rglob("*.log.gz"), reverse=True)
+    assert len(objects) > 1
+    for obj in objects:
+        code, err = run("ingest", str(obj), "--snapshot", str(snap), "--workspace", str(ws))
+        assert code in (0, 4), err
+    code, err = run(
+        "ticket", str(plan), "--snapshot", str(snap), "--workspace", str(ws),
+        "--out", str(tmp_path / "t"),
+    )  # fmt: skip
+    assert code == 0, err
+
+
 def test_the_plan_fingerprint_names_the_plan_not_its_layout(copy: tuple[Path, Path]) -> None:
     _, plan = copy
     before = plan_fingerprint(plan)
@@ -217,3 +255,14 @@ def test_the_plan_fingerprint_names_the_plan_not_its_layout(copy: tuple[Path, Pa
     assert plan_fingerprint(plan) == before
     edit(plan, lambda p: p["inputs"]["groups"][WEB].update(rules="sha256:0"))
     assert plan_fingerprint(plan) != before
+
+
+def test_other_interfaces_read_are_named_before_the_counts() -> None:
+    from sgharden.plan.fingerprint import plan_fingerprint_mismatches
+
+    was = {"interfaces": ["eni-1", "eni-2"], "data": None, "records": 0, "digest": None}
+    now = {**was, "interfaces": ["eni-1", "eni-3", "eni-4"]}
+    assert plan_fingerprint_mismatches({"workspace": was}, {"workspace": now}) == [
+        "the interfaces whose flow logs are read differ from the plan's (2 new, 1 gone)"
+    ]
+    assert plan_fingerprint_mismatches({"workspace": was}, {"workspace": dict(was)}) == []

@@ -282,6 +282,19 @@ def product_arn(finding_id: str, region: str) -> str:
     return f"arn:{partition}:securityhub:{finding_region}::product/aws/securityhub"
 
 
+def check_workspace(plan: Plan, workspace: Path) -> None:
+    """Refuse (exit 3) a plan whose window's flow-log data in `workspace` is not the data it was
+    made from (records added, changed or gone since `propose`), before any AWS call."""
+    from sgharden.plan.fingerprint import check_plan_against_workspace
+    from sgharden.workspace import open_workspace
+
+    con = open_workspace(workspace, read_only=True)
+    try:
+        check_plan_against_workspace(plan, con, f"the workspace {workspace}")
+    finally:
+        con.close()
+
+
 def apply_plan(
     plan: Plan,
     ctx: AwsContext,

@@ -365,8 +365,11 @@ def collect(
     tell("findings", len(hub_regions), len(hub_regions))
     if not result.regions_read:
         first = result.failures[0]
+        # a credential fault's own message names what is wrong (the profile, the file)
+        said = f": {first.message}" if first.error_code in CREDENTIAL_HINTS else ""
         raise AwsAccessError(
-            f"Security Hub could not be read in {', '.join(hub_regions)} ({first.error_code})",
+            f"Security Hub could not be read in {', '.join(hub_regions)} "
+            f"({first.error_code}{said})",
             hint=first.hint,
         )
 

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
-from sgharden.act.apply import DEFAULT_BACKUP_DIR, IAM_ACTIONS, apply_plan
+from sgharden.act.apply import DEFAULT_BACKUP_DIR, IAM_ACTIONS, apply_plan, check_workspace
 from sgharden.act.awscheck import DEFAULT_RULE_LIMIT
 from sgharden.act.stage import stage_plan
 from sgharden.commands.aws_options import AwsOptions, aws_line, aws_options
 from sgharden.commands.input_options import plan_argument
 from sgharden.commands.output_options import Voice, voice_options
+from sgharden.commands.workspace_option import workspace_option, workspace_to_read
 from sgharden.errors import EXIT_PARTIAL
 from sgharden.plan.fingerprint import check_plan_itself
 from sgharden.plan.read import load_plan
@@ -55,6 +56,10 @@ __all__ = ["IAM_ACTIONS", "command"]
 @click.option(
     "--note", help="Add this note to the findings closed and set their workflow status to NOTIFIED."
 )
+@workspace_option(
+    "The workspace the plan was made from, checked when present: a plan whose window's flow-log "
+    "data changed since `propose` is refused before any AWS call (absent default: not checked)."
+)
 @voice_options
 @aws_options
 @click.pass_context
@@ -68,6 +73,7 @@ def command(
     stage: bool,
     rule_limit: int,
     note: str | None,
+    workspace: Path,
     voice: Voice,
     aws: AwsOptions,
 ) -> None:
@@ -78,6 +84,10 @@ def command(
     """
     plan = load_plan(plan_path)
     check_plan_itself(plan)
+    source = workspace_to_read(click_ctx, workspace)
+    if source is not None:
+        check_workspace(plan, source)
+    voice.explain(f"workspace: {source or 'not checked'}")
     ctx = aws.context(click_ctx)
     voice.explain(aws_line(ctx))
 

@@ -54,7 +54,13 @@ def emit(text: str, output: Path | None, voice: Voice | None = None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8")
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        # a write (not the open) failed, e.g. the disk filled: the error names no file otherwise
+        raise OSError(exc.errno, exc.strerror, str(output)) from exc
     (voice or Voice()).progress(f"written to {output}")
 
 

@@ -2,7 +2,8 @@
 
 `propose` records `inputs` in the plan: per security group a digest of its rules and of the ENIs
 that carry it (addresses, groups, attach time), per account/region a digest of the flow logs, the
-window, and a digest of the flow-log data the workspace holds for the window (`sql/window_digest.sql`). `ticket`, `dry-run` and `apply` recompute what they can see (the snapshot they are
+window, and a digest of the flow-log data the workspace holds for the window (`sql/window_digest.sql`:
+sums per interface, hour, protocol and remote address, with the set of ports they carried). `ticket`, `dry-run` and `apply` recompute what they can see (the snapshot they are
 given; for `apply`, AWS's live rules) and refuse a plan whose inputs differ: a plan judged on other
 rules or other interfaces says "safe" about something it never saw. A plan that records no inputs
 (hand-made, edited, or written by an older sgharden) is refused the same way: nothing could tell
@@ -24,7 +25,9 @@ from sgharden.errors import InputError
 from sgharden.model import FlowLog, Interface, Rule
 
 # 2: the workspace part is a digest of the window's flow-log data, not only its span
-INPUTS_VERSION = 2
+# 3: the digest holds the ports each traffic line carried, and the workspace part names the
+#    interfaces it covers (so `apply --workspace`, which sees no snapshot, can recompute it)
+INPUTS_VERSION = 3
 
 
 def _digest(items: Iterable[Any]) -> str:
@@ -94,19 +97,25 @@ def workspace_inputs(con: Any, interfaces: list[str], window: tuple[str, str]) -
     from sgharden.moments import iso, parse
     from sgharden.resources import query
 
+    covered = sorted(set(interfaces))
     bounds = data_window(con, interfaces)
     if bounds is None:
-        return {"data": None, "records": 0, "digest": None}
+        return {"interfaces": covered, "data": None, "records": 0, "digest": None}
     start = max(iso(bounds.start) or "", window[0])
     end = min(iso(bounds.end) or "", window[1])
     if start > end:
-        return {"data": None, "records": 0, "digest": None}
+        return {"interfaces": covered, "data": None, "records": 0, "digest": None}
     row = con.execute(
         query("window_digest"),
         {"interfaces": id_list(interfaces), "start": parse(window[0]), "end": parse(window[1])},
     ).fetchone()
     records, digest = (int(row[0]), str(row[1])) if row else (0, "")
-    return {"data": [start, end], "records": records, "digest": "md5:" + digest}
+    return {
+        "interfaces": covered,
+        "data": [start, end],
+        "records": records,
+        "digest": "md5:" + digest,
+    }
 
 
 def _span(part: dict[str, Any]) -> str:
@@ -118,6 +127,12 @@ def _span(part: dict[str, Any]) -> str:
 
 def _workspace_change(now: dict[str, Any], was: dict[str, Any]) -> str:
     """What changed in the window's flow-log data, in the words a reviewer checks first."""
+    if now.get("interfaces") != was.get("interfaces"):
+        here, there = set(now.get("interfaces") or ()), set(was.get("interfaces") or ())
+        return (
+            f"the interfaces whose flow logs are read differ from the plan's "
+            f"({len(here - there)} new, {len(there - here)} gone)"
+        )
     if now.get("data") != was.get("data"):
         return (
             f"the flow-log data in the window spans {_span(now)}, the plan's spanned {_span(was)}"
@@ -200,6 +215,20 @@ def check_against_workspace(plan: Any, con: Any, interfaces: list[str], against:
     recorded = recorded_inputs(plan)
     current = {"workspace": workspace_inputs(con, interfaces, (plan.window_start, plan.window_end))}
     refuse_mismatch(plan.path, recorded, current, against)
+
+
+def check_plan_against_workspace(plan: Any, con: Any, against: str) -> None:
+    """For `apply --workspace` (no snapshot): the workspace part recomputed over the interfaces
+    the plan records it covered."""
+    recorded = recorded_inputs(plan)
+    interfaces = (recorded.get("workspace") or {}).get("interfaces")
+    if not isinstance(interfaces, list) or not all(isinstance(i, str) for i in interfaces):
+        raise InputError(
+            f"{plan.path}: inputs.workspace.interfaces: missing, so the workspace cannot be "
+            "checked against the plan",
+            hint="make the plan again with `sgharden propose --format json --output PLAN.json`",
+        )
+    check_against_workspace(plan, con, interfaces, against)
 
 
 def check_against_snapshot(plan: Any, snapshot: Any) -> None:
