@@ -464,7 +464,7 @@ class Ingester:
             "fault STRUCT(name VARCHAR, kind VARCHAR, value VARCHAR), lacks VARCHAR, raw VARCHAR)"
         )
         stage_types = {c: BY_COLUMN[c].sql_type for c in self.stage_columns}
-        ocsf.stage_objects(self.con, ocsf_objects, stage_types, rejects)
+        ocsf.stage_objects(self.con, ocsf_objects, stage_types, rejects, self.options.keep_records)
         for (cols, _, _), group in by_columns.items():
             try:
                 self._parquet_group(cols, [o.source for o in group], _object_params(group[0]))

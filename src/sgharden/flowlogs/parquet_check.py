@@ -38,37 +38,56 @@ def _fault(name: str, kind: str, text: str) -> str:
     return f"struct_pack(name := {_sql_text(name)}, kind := {_sql_text(kind)}, value := {text})"
 
 
-def fault_expr(columns: Iterable[tuple[str, str, str]]) -> str:
-    """The first fault of a record as {name, kind, value} (textparse.field_reason's arguments),
-    or NULL. `columns` are (stage column, the name a reason gives it, its SQL expression), in the
-    object's order; the line parser's order: fields in that order, then log-status, then action."""
-    whens = []
+def checks_of(columns: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str, str, int]]:
+    """The checks of flow-log columns (stage column, name in reasons, SQL expression), in the
+    line parser's order: (name, kind, SQL expression, SQL type, largest value)."""
     named = list(columns)
+    checks = []
     for col, name, value in named:
         known = BY_COLUMN.get(col)
         if known is None:
             continue
-        text = text_expr(value)
         if known.sql_type != "VARCHAR":
-            typed = typed_expr(value, known.sql_type)
+            checks.append((name, "uint", value, known.sql_type, largest_value(col)))
+        elif col in ADDRESS_COLUMNS:
+            checks.append((name, "address", value, "VARCHAR", 0))
+    for kind in ("log_status", "action"):
+        for col, name, value in named:
+            if col == kind:
+                checks.append((name, kind, value, "VARCHAR", 0))
+    return checks
+
+
+def fault_expr(columns: Iterable[tuple[str, str, str]]) -> str:
+    return check_fault_expr(checks_of(columns))
+
+
+def check_fault_expr(checks: Iterable[tuple[str, str, str, str, int]]) -> str:
+    """The first fault of a record by `checks` (checks_of's shape), or NULL."""
+    whens = []
+    for name, kind, value, sql_type, largest in checks:
+        text = text_expr(value)
+        if kind == "uint":
+            typed = typed_expr(value, sql_type)
             whens.append(
                 f"WHEN {text} IS NOT NULL AND NOT regexp_full_match({text}, '[0-9]+') "
                 f"THEN {_fault(name, 'integer', text)}"
             )
             whens.append(
-                f"WHEN NOT flow_uint_ok({text}, {typed}, {largest_value(col)}) "
+                f"WHEN NOT flow_uint_ok({text}, {typed}, {largest}) "
                 f"THEN {_fault(name, 'range', text)}"
             )
-        elif col in ADDRESS_COLUMNS:
-            whens.append(f"WHEN NOT flow_addr_ok({text}) THEN {_fault(name, 'address', text)}")
-    for kind, check in (("log_status", "flow_status_ok"), ("action", "flow_action_ok")):
-        for col, name, value in named:
-            if col == kind:
-                text = text_expr(value)
-                whens.append(f"WHEN NOT {check}({text}) THEN {_fault(name, kind, text)}")
+        else:
+            check = {"address": "flow_addr_ok", "log_status": "flow_status_ok"}.get(
+                kind, "flow_action_ok"
+            )
+            whens.append(f"WHEN NOT {check}({text}) THEN {_fault(name, kind, text)}")
     if not whens:
         return "NULL::STRUCT(name VARCHAR, kind VARCHAR, value VARCHAR)"
     return "CASE " + " ".join(whens) + " END"
+
+
+LACKS_COLUMNS = (*REQUIRED_FOR_ROLLUP, "log_status")
 
 
 def lacks_expr(values: dict[str, str]) -> str:
