@@ -507,15 +507,17 @@ class Ingester:
         parser's path does."""
         named = [(c, BY_COLUMN[c].name if c in BY_COLUMN else c, _quote(c)) for c in cols]
         fault = parquet_check.fault_expr(named)
-        lacks = parquet_check.lacks_expr({c: v for c, _, v in named if c in BY_COLUMN})
+        values = {c: v for c, _, v in named if c in BY_COLUMN}
+        lacks = parquet_check.lacks_expr(values)
+        incomplete = parquet_check.lacks_expr(values, wanted_text=False)
         raw = parquet_check.raw_expr(v for _, _, v in named)
         scan = "read_parquet($files, filename=true, file_row_number=true, hive_partitioning=false)"
         self.con.execute(
             f"INSERT INTO parquet_rejects SELECT filename, file_row_number + 1, {fault}, "
-            f"{lacks}, {raw} FROM {scan} WHERE {fault} IS NOT NULL OR {lacks} <> ''",
+            f"{lacks}, {raw} FROM {scan} WHERE {fault} IS NOT NULL OR {incomplete}",
             {"files": files},
         )
-        kept = f"{fault} IS NULL" + ("" if self.options.keep_records else f" AND {lacks} = ''")
+        kept = f"{fault} IS NULL" + ("" if self.options.keep_records else f" AND NOT {incomplete}")
         self.con.execute(
             f"INSERT INTO stage SELECT {_parquet_projection(cols, self.stage_columns)} "
             f"FROM {scan} WHERE {kept}",

@@ -182,9 +182,9 @@ def local_select(
     keep_records), as ingest does for flow-log Parquet."""
     mapped = projections(present, typed=True)
     fault = fault_expr(present)
-    lacks = parquet_check.lacks_expr(
-        {c: _sql(v) for c, v in mapped.items() if c in parquet_check.LACKS_COLUMNS}
-    )
+    values = {c: _sql(v) for c, v in mapped.items() if c in parquet_check.LACKS_COLUMNS}
+    lacks = parquet_check.lacks_expr(values)
+    incomplete = parquet_check.lacks_expr(values, wanted_text=False)
     network = _sql(record_filter(present, typed=True))
     raw = parquet_check.raw_expr(
         path for path, _, _, _ in CHECKS if path.removesuffix("[1]") in present
@@ -199,9 +199,9 @@ def local_select(
     rejects = (
         f"INSERT INTO parquet_rejects SELECT filename, file_row_number + 1, {fault}, {lacks}, "
         f"{raw} FROM {RECORDS_TABLE} WHERE coalesce({on_class}, false) OR ({network}) AND "
-        f"({fault} IS NOT NULL OR {lacks} <> '')"
+        f"({fault} IS NOT NULL OR {incomplete})"
     )
-    kept = f"({network}) AND {fault} IS NULL" + ("" if keep_records else f" AND {lacks} = ''")
+    kept = f"({network}) AND {fault} IS NULL" + ("" if keep_records else f" AND NOT {incomplete}")
     stage = f"INSERT INTO stage SELECT {', '.join(select)} FROM {RECORDS_TABLE} WHERE {kept}"
     return rejects, stage
 

@@ -30,8 +30,9 @@ def text_expr(value: str) -> str:
 
 
 def typed_expr(value: str, sql_type: str) -> str:
-    text = text_expr(value)
-    return text if sql_type == "VARCHAR" else f"TRY_CAST({text} AS {sql_type})"
+    """A value as its SQL type: `-` and text that is no number read as NULL (TRY_CAST of the
+    value itself, which spares an integer column the round trip through text)."""
+    return text_expr(value) if sql_type == "VARCHAR" else f"TRY_CAST({value} AS {sql_type})"
 
 
 def _fault(name: str, kind: str, text: str) -> str:
@@ -90,17 +91,23 @@ def check_fault_expr(checks: Iterable[tuple[str, str, str, str, int]]) -> str:
 LACKS_COLUMNS = (*REQUIRED_FOR_ROLLUP, "log_status")
 
 
-def lacks_expr(values: dict[str, str]) -> str:
+def lacks_expr(values: dict[str, str], wanted_text: bool = True) -> str:
     """The columns a valid record lacks for the roll-up, comma-separated ('' when none), as
-    ingest's line-parser path decides it: NODATA/SKIPDATA records need interface_id and start."""
+    ingest's line-parser path decides it: NODATA/SKIPDATA records need interface_id and start.
+    Without wanted_text: whether it lacks any (a boolean)."""
     status = text_expr(values["log_status"]) if "log_status" in values else "NULL"
     quiet = f"coalesce({status}, 'OK') IN ('NODATA', 'SKIPDATA')"
     parts = []
     for col in REQUIRED_FOR_ROLLUP:
-        missing = f"{text_expr(values[col])} IS NULL" if col in values else "true"
+        typed = typed_expr(values[col], BY_COLUMN[col].sql_type) if col in values else None
+        missing = f"{typed} IS NULL" if typed else "true"
         needed = "true" if col in ("interface_id", "start") else f"NOT {quiet}"
-        parts.append(f"CASE WHEN {missing} AND {needed} THEN {_sql_text(col)} END")
-    return f"concat_ws(', ', {', '.join(parts)})"
+        parts.append((f"{missing} AND {needed}", col))
+    if not wanted_text:
+        # the WHERE's test: a boolean per record, the text only for the few kept aside
+        return "(" + " OR ".join(f"({cond})" for cond, _ in parts) + ")"
+    cases = [f"CASE WHEN {cond} THEN {_sql_text(col)} END" for cond, col in parts]
+    return f"concat_ws(', ', {', '.join(cases)})"
 
 
 def raw_expr(values: Iterable[str]) -> str:
