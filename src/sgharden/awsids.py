@@ -29,6 +29,28 @@ GRAMMAR: dict[str, re.Pattern[str]] = {
 }
 
 
+# A finding's resource: its Type, or the resource part of its ARN, says which id it names.
+RESOURCE_TYPE_KIND = {
+    "AwsEc2SecurityGroup": "security group",
+    "AwsEc2Instance": "instance",
+    "AwsEc2NetworkInterface": "network interface",
+}
+ARN_RESOURCE_KIND = {
+    "security-group": "security group",
+    "instance": "instance",
+    "network-interface": "network interface",
+}
+ARN_PARTITION = re.compile(r"aws(-[a-z]+)*")
+
+
+def resource_tail(resource_id: str) -> str:
+    """The id at the end of a finding's Resources[].Id: `arn:aws:ec2:region:acct:security-group/
+    sg-1` -> `sg-1`, `arn:aws:rds:region:acct:db:name` -> `name`, a bare id -> itself."""
+    if "/" in resource_id:
+        return resource_id.rsplit("/", 1)[-1]
+    return resource_id.rsplit(":", 1)[-1]
+
+
 def is_id(kind: str, value: object) -> bool:
     return isinstance(value, str) and GRAMMAR[kind].fullmatch(value) is not None
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from sgharden.awsids import resource_tail
 from sgharden.model import Finding
 
 # Controls sgharden acts on. Security group controls first, then resource controls.
@@ -100,10 +101,9 @@ def _resource_id(resource: dict[str, Any]) -> str:
         ident = (details.get("AwsRdsDbInstance") or {}).get("DBInstanceIdentifier")
         if ident:
             return str(ident)
-    arn = str(resource.get("Id", ""))
     # arn:aws:ec2:region:acct:security-group/sg-1, .../instance/i-1, arn:aws:rds:...:db:name
-    tail = arn.rsplit("/", 1)[-1] if "/" in arn else arn.rsplit(":", 1)[-1]
-    return tail
+    # (its grammar checked by schema/findings_file.py before this reads it)
+    return resource_tail(str(resource.get("Id", "")))
 
 
 def _region_of(raw: dict[str, Any], resource: dict[str, Any]) -> str:

@@ -53,6 +53,7 @@ from sgharden.flowlogs.textparse import (
     Parsed,
     Reject,
     cloudwatch_messages,
+    field_reason,
     parse_lines,
     read_text_lines,
 )
@@ -246,8 +247,8 @@ def _parquet_projection(columns: tuple[str, ...], stage_columns: tuple[str, ...]
     select = []
     for col in stage_columns:
         sql_type = BY_COLUMN[col].sql_type
-        if col in present:
-            expr = _with_object_defaults(col, f"TRY_CAST({_quote(col)} AS {sql_type})")
+        if col in present:  # NULL and `-` are missing values, as `-` is in a text line
+            expr = _with_object_defaults(col, parquet_check.typed_expr(_quote(col), sql_type))
         else:
             expr = _with_object_defaults(col, f"NULL::{sql_type}")
         select.append(f"{expr} AS {_quote(col)}")
@@ -355,8 +356,7 @@ class Ingester:
                     by_header.setdefault(key, []).append(obj)
         for (header, _, _), group in by_header.items():
             slow.extend(self._fast_text(header, group))
-        for obj in self._fast_parquet(parquet, rejects):
-            slow.append(obj)
+        self._fast_parquet(parquet, rejects, unanalysable)
         for obj in slow:
             self._slow(obj, rejects, unanalysable)
         con.execute("BEGIN")
@@ -427,8 +427,11 @@ class Ingester:
         return [o for o in group if o.source in flagged]
 
     def _fast_parquet(
-        self, objects: list[FlowLogObject], rejects: dict[str, list[Reject]]
-    ) -> list[FlowLogObject]:
+        self,
+        objects: list[FlowLogObject],
+        rejects: dict[str, list[Reject]],
+        unanalysable: dict[str, int],
+    ) -> None:
         by_columns: dict[tuple[tuple[str, ...], str | None, str | None], list[FlowLogObject]] = {}
         ocsf_objects: list[FlowLogObject] = []
         for obj in objects:
@@ -457,10 +460,11 @@ class Ingester:
                 continue
             by_columns.setdefault((cols, obj.account_id, obj.region), []).append(obj)
         self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE parquet_rejects (source VARCHAR, row BIGINT, reason VARCHAR)"
+            "CREATE OR REPLACE TEMP TABLE parquet_rejects (source VARCHAR, row BIGINT, "
+            "fault STRUCT(name VARCHAR, kind VARCHAR, value VARCHAR), lacks VARCHAR, raw VARCHAR)"
         )
         stage_types = {c: BY_COLUMN[c].sql_type for c in self.stage_columns}
-        ocsf.stage_objects(self.con, ocsf_objects, stage_types, rejects)
+        ocsf.stage_objects(self.con, ocsf_objects, stage_types, rejects, self.options.keep_records)
         for (cols, _, _), group in by_columns.items():
             try:
                 self._parquet_group(cols, [o.source for o in group], _object_params(group[0]))
@@ -481,28 +485,42 @@ class Ingester:
                         rejects[obj.source].append(
                             Reject(None, f"unreadable Parquet: {_first_line(exc)}", "")
                         )
-        for source, row, reason in self.con.execute(
-            "SELECT source, row, reason FROM parquet_rejects ORDER BY source, row"
+        # refused records first, then those the roll-up cannot use: the line parser's order
+        for source, row, fault, lacks, raw in self.con.execute(
+            "SELECT source, row, fault, lacks, raw FROM parquet_rejects "
+            "ORDER BY source, fault IS NULL, row"
         ).fetchall():
-            rejects[source].append(Reject(row, reason, ""))
+            if fault is not None:
+                reason = field_reason(fault["name"], fault["kind"], fault["value"])
+            else:
+                unanalysable[source] = unanalysable.get(source, 0) + 1
+                reason = f"not analysable: lacks {lacks}"
+            rejects[source].append(Reject(row, reason, raw))
         self.con.execute("DROP TABLE IF EXISTS parquet_rejects")
-        return []
 
     def _parquet_group(
         self, cols: tuple[str, ...], files: list[str], params: dict[str, str | None]
     ) -> None:
         """Stage the records that follow the line parser's grammar; keep the others' row number
-        (1-based, as a line number) and reason in parquet_rejects, never in the stage."""
-        reason = parquet_check.reason_expr(cols)
+        (1-based, as a line number) and fault in parquet_rejects, never in the stage. Records the
+        roll-up cannot use are kept aside too (and stored only with --keep-records), as the line
+        parser's path does."""
+        named = [(c, BY_COLUMN[c].name if c in BY_COLUMN else c, _quote(c)) for c in cols]
+        fault = parquet_check.fault_expr(named)
+        values = {c: v for c, _, v in named if c in BY_COLUMN}
+        lacks = parquet_check.lacks_expr(values)
+        incomplete = parquet_check.lacks_expr(values, wanted_text=False)
+        raw = parquet_check.raw_expr(v for _, _, v in named)
         scan = "read_parquet($files, filename=true, file_row_number=true, hive_partitioning=false)"
         self.con.execute(
-            f"INSERT INTO parquet_rejects SELECT filename, file_row_number + 1, {reason} "
-            f"FROM {scan} WHERE {reason} IS NOT NULL",
+            f"INSERT INTO parquet_rejects SELECT filename, file_row_number + 1, {fault}, "
+            f"{lacks}, {raw} FROM {scan} WHERE {fault} IS NOT NULL OR {incomplete}",
             {"files": files},
         )
+        kept = f"{fault} IS NULL" + ("" if self.options.keep_records else f" AND NOT {incomplete}")
         self.con.execute(
             f"INSERT INTO stage SELECT {_parquet_projection(cols, self.stage_columns)} "
-            f"FROM {scan} WHERE {reason} IS NULL",
+            f"FROM {scan} WHERE {kept}",
             {"files": files, **params},
         )
 

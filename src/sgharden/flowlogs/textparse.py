@@ -75,22 +75,37 @@ def _row(
             values[col] = None
         elif col in _INT_COLUMNS:
             if not _DIGITS.fullmatch(token):
-                return None, f"field {name}: {token!r} is not an integer"
+                return None, field_reason(name, "integer", token)
             if int(token) > _INT_MAX[col]:
-                return None, f"field {name}: {token} is out of range"
+                return None, field_reason(name, "range", token)
             values[col] = int(token)
         elif col in _ADDRESS_COLUMNS and not _is_address(token):
-            return None, f"field {name}: {token!r} is not an IP address"
+            return None, field_reason(name, "address", token)
         else:
             values[col] = token
     status = values.get("log_status")
     if status is not None and status not in _LOG_STATUS:
-        return None, f"field log-status: {status!r} is not OK, NODATA or SKIPDATA"
+        return None, field_reason("log-status", "log_status", str(status))
     action = values.get("action")
     if action is not None and action not in _ACTIONS:
-        return None, f"field action: {action!r} is not ACCEPT or REJECT"
+        return None, field_reason("action", "action", str(action))
     row = tuple(values.get(c) for c in KNOWN_COLUMNS)
     return (*row, json.dumps(extra, sort_keys=True) if extra else None, line_no), ""
+
+
+def field_reason(name: str, kind: str, value: str) -> str:
+    """Why a value is refused, in the words every reader uses (the line parser, and the Parquet
+    readers through flowlogs/parquet_check.py): kind is integer, range, address, log_status or
+    action."""
+    if kind == "integer":
+        return f"field {name}: {value!r} is not an integer"
+    if kind == "range":
+        return f"field {name}: {value} is out of range"
+    if kind == "address":
+        return f"field {name}: {value!r} is not an IP address"
+    if kind == "log_status":
+        return f"field {name}: {value!r} is not OK, NODATA or SKIPDATA"
+    return f"field {name}: {value!r} is not ACCEPT or REJECT"
 
 
 def _is_address(token: str) -> bool:

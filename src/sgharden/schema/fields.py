@@ -50,11 +50,11 @@ def _resource_for_flow_log(value: Any) -> Any:
 FlowLogResource = Annotated[str, BeforeValidator(_resource_for_flow_log)]
 
 # RDS: 1-63 letters, digits and hyphens, starting with a letter, no double or trailing hyphen
-_DB_IDENTIFIER = re.compile(r"[A-Za-z](?:[A-Za-z0-9]|-(?!-)){0,62}(?<!-)")
+DB_IDENTIFIER = re.compile(r"[A-Za-z](?:[A-Za-z0-9]|-(?!-)){0,62}(?<!-)")
 
 
 def _db_identifier(value: Any) -> Any:
-    if not isinstance(value, str) or not _DB_IDENTIFIER.fullmatch(value):
+    if not isinstance(value, str) or not DB_IDENTIFIER.fullmatch(value):
         raise ValueError("expected an RDS DB instance identifier (letters, digits, hyphens)")
     return value
 
