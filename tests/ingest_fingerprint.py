@@ -8,6 +8,9 @@ The stored file was written from the implementation before issue 14 changed inge
 rewritten once, deliberately, for issue 11 (a connection = distinct client ports per key and hour,
 docs/planner.md): only `flow_rollup`'s connections and the plans changed; every other column of
 every table was checked unchanged against the implementation before it.
+Its sample plan was rewritten again for issue 11's review pack: the only differences (checked
+with a diff of the plan JSON against main 6d92165) are a held rule's reason naming what peer ENIs'
+logs saw, and `counted_by` on EC2.9/RDS.2 evidence; no table digest changed.
 
 The roll-up and the coverage hours are compared as readers see them (rows of the same key and hour
 summed, sql/schema.sql says readers sum them): how rows split across batches is storage, not
