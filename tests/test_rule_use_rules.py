@@ -1,0 +1,63 @@
+"""analysis/rule_use.py asked directly (issue 16, round 5: written for mutation testing).
+
+The SQL engine's connections, fetched source by source for a world-open rule's ports
+(`rule_sources`), must be the very connections the Python reference reads (`observed_connections`),
+field by field: the daily counts, the verdict, the first and last moments, the counters. The world
+is tests/test_use_rules.py's (real DuckDB, filled by `ingest`).
+"""
+
+from __future__ import annotations
+
+from test_planner import World
+from test_use_rules import ENI, by_peer, loaded, sql_uses
+from test_use_rules import world as world
+
+from sgharden.analysis.connections import observed_connections
+from sgharden.analysis.options import PlannerOptions
+from sgharden.analysis.rule_use import rule_sources
+
+
+def reference(world: World) -> dict[tuple[int, int | None, str], object]:
+    """(protocol, port, remote) -> the Python engine's connection."""
+    con, snapshot, _, window = loaded(world)
+    conns = observed_connections(
+        con, snapshot, window.start, window.end, PlannerOptions().thresholds, interfaces=[ENI]
+    )
+    return {(c.protocol, c.service_port, c.remote_addr): c for c in conns if not c.is_probe}
+
+
+def test_a_narrowed_ports_connections_are_the_python_engines_field_by_field(
+    world: World,
+) -> None:
+    expected = reference(world)
+    _, uses = sql_uses(world)
+    _, use = by_peer(uses, "tcp", "0.0.0.0/0")
+    got = {}
+    for port in use.ports.values():
+        assert port.connections is not None
+        got.update({(c.protocol, c.service_port, c.remote_addr): c for c in port.connections})
+    assert set(got) == {(6, 8080, "198.51.100.4"), (6, 8080, "10.0.1.11"), (6, 8090, "10.0.1.12")}
+    for key, conn in got.items():
+        assert conn == expected[key], key
+    internet = got[(6, 8080, "198.51.100.4")]
+    # three days apart: the daily counts name those days
+    assert [n for _, n in internet.daily] == [1, 1, 1]
+    assert internet.remote_family == 4 and internet.interface_id == ENI
+    assert internet.first_seen < internet.last_seen
+    assert got[(6, 8080, "10.0.1.11")].connections == 2
+
+
+def test_a_portless_world_open_rules_connections_are_the_python_engines(world: World) -> None:
+    expected = reference(world)
+    _, uses = sql_uses(world)
+    _, use = by_peer(uses, "icmp", "0.0.0.0/0")
+    (conn,) = use.ports[(1, None)].connections or []
+    assert conn == expected[(1, None, "10.0.1.14")]
+
+
+def test_rule_sources_with_nothing_asked_is_empty_without_a_query(
+    world: World,
+) -> None:
+    con, _, _, window = loaded(world)
+    # no working set was built on this connection: a query would fail
+    assert rule_sources(con, [], [], window) == {}  # type: ignore[arg-type]
