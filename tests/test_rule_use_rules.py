@@ -9,12 +9,13 @@ is tests/test_use_rules.py's (real DuckDB, filled by `ingest`).
 from __future__ import annotations
 
 from test_planner import World
-from test_use_rules import ENI, by_peer, loaded, sql_uses
-from test_use_rules import world as world
+from test_use_rules import ENI, PROBE, by_peer, loaded, sql_uses
+from test_use_rules import world as world  # the fixture
 
-from sgharden.analysis.connections import observed_connections
+from sgharden.analysis.connections import Window, observed_connections
 from sgharden.analysis.options import PlannerOptions
 from sgharden.analysis.rule_use import rule_sources
+from sgharden.analysis.use import SqlUse
 
 
 def reference(world: World) -> dict[tuple[int, int | None, str], object]:
@@ -55,9 +56,29 @@ def test_a_portless_world_open_rules_connections_are_the_python_engines(world: W
     assert conn == expected[(1, None, "10.0.1.14")]
 
 
-def test_rule_sources_with_nothing_asked_is_empty_without_a_query(
-    world: World,
-) -> None:
+def test_rule_sources_with_nothing_asked_is_empty_without_a_query(world: World) -> None:
     con, _, _, window = loaded(world)
     # no working set was built on this connection: a query would fail
     assert rule_sources(con, [], [], window) == {}  # type: ignore[arg-type]
+
+
+def engine_of(world: World) -> tuple[SqlUse, int, Window]:
+    """The SQL engine (its working set built) and the id of the world-open tcp rule."""
+    con, _, targets, window = loaded(world)
+    engine = SqlUse(con, targets, window, PlannerOptions())  # type: ignore[arg-type]
+    ids = [i for (_, rule), i in engine.rule_ids.items() if rule.ip_protocol == "tcp"]
+    rule_id = min(ids)  # the first tcp rule: 8000-8100 from 0.0.0.0/0
+    return engine, rule_id, window
+
+
+def test_rule_sources_gives_a_rules_probes_without_any_bucket(world: World) -> None:
+    engine, rule_id, window = engine_of(world)
+    assert rule_sources(engine.con, [], [rule_id], window) == {rule_id: ([], {PROBE})}
+
+
+def test_rule_sources_gives_a_buckets_connections_without_the_probes(world: World) -> None:
+    engine, rule_id, window = engine_of(world)
+    got = rule_sources(engine.con, [(rule_id, 6, 8090)], [], window)
+    (conns, probes) = got[rule_id]
+    assert probes == set()
+    assert [(c.service_port, c.remote_addr) for c in conns] == [(8090, "10.0.1.12")]
