@@ -8,14 +8,16 @@ is tests/test_use_rules.py's (real DuckDB, filled by `ingest`).
 
 from __future__ import annotations
 
-from test_planner import World
+from test_planner import World, ingress
 from test_use_rules import ENI, PROBE, by_peer, loaded, sql_uses
 from test_use_rules import world as world  # the fixture
 
 from sgharden.analysis.connections import Window, observed_connections
+from sgharden.analysis.evidence import EvidenceSpec
 from sgharden.analysis.options import PlannerOptions
-from sgharden.analysis.rule_use import rule_sources
+from sgharden.analysis.rule_use import rule_sources, view_evidence
 from sgharden.analysis.use import SqlUse
+from sgharden.plan.model import Evidence
 
 
 def reference(world: World) -> dict[tuple[int, int | None, str], object]:
@@ -82,3 +84,40 @@ def test_rule_sources_gives_a_buckets_connections_without_the_probes(world: Worl
     (conns, probes) = got[rule_id]
     assert probes == set()
     assert [(c.service_port, c.remote_addr) for c in conns] == [(8090, "10.0.1.12")]
+
+
+def test_a_port_views_evidence_is_that_ports_only(world: World) -> None:
+    engine, rule_id, window = engine_of(world)
+    p8080, p8090 = EvidenceSpec(rule_id, 6, 8080), EvidenceSpec(rule_id, 6, 8090)
+    got = view_evidence(engine.con, [p8080, p8090, p8080], window, 10, 5)
+    assert list(got) == [p8080, p8090]  # each view once
+    assert [s.address for s in got[p8090].sources] == ["10.0.1.12"]
+    assert got[p8090].connections == 1 and got[p8090].probe_sources == ()
+    assert sorted(s.address for s in got[p8080].sources) == ["10.0.1.11", "198.51.100.4"]
+    assert got[p8080].probe_source_count == 0  # a port's view is its real users; the probes
+    whole = view_evidence(engine.con, [EvidenceSpec(rule_id)], window, 10, 5)[EvidenceSpec(rule_id)]
+    assert whole.source_count == 3  # are the whole rule's
+    assert [s.address for s in whole.probe_sources] == [PROBE]
+
+
+def test_the_evidence_of_a_view_that_let_nothing_in_is_empty(world: World) -> None:
+    world.groups[0]["IpPermissions"].append(ingress(3389, "0.0.0.0/0"))
+    engine, _, window = engine_of(world)
+    (unused,) = [i for (_, rule), i in engine.rule_ids.items() if rule.from_port == 3389]
+    spec = EvidenceSpec(unused)
+    assert view_evidence(engine.con, [spec], window, 10, 5) == {spec: Evidence()}
+    assert view_evidence(engine.con, [], window, 10, 5) == {}
+
+
+def test_a_view_with_real_users_and_no_probe_has_empty_probe_evidence(world: World) -> None:
+    engine, _, window = engine_of(world)
+    (private_443,) = [i for (_, rule), i in engine.rule_ids.items() if rule.from_port == 443]
+    spec = EvidenceSpec(private_443)
+    evidence = view_evidence(engine.con, [spec], window, 10, 5)[spec]
+    assert evidence.source_count == 2
+    assert (evidence.probe_source_count, evidence.probe_sources, evidence.probe_families) == (
+        0,
+        (),
+        (),
+    )
+    assert [n for _, n, _ in evidence.daily] == [4, 1]
