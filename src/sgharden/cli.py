@@ -6,6 +6,7 @@ errors into one-line messages with the exit codes documented in `errors.py` and 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 import traceback
@@ -83,5 +84,9 @@ class SghardenGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:
     """Harden AWS security groups from evidence: Security Hub findings + VPC Flow Logs."""
+    # A snapshot becomes ~10^6 long-lived, acyclic objects; at the default gen-0 threshold (700)
+    # the collector re-scans them thousands of times: 9.2 s of triage CPU at 35,000 findings was
+    # 3.5 s of it (BENCHMARKS.md, triage). Rarer collections; cycles are still collected.
+    gc.set_threshold(50_000, 20, 100)
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
