@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_ingest_parsers_agree import FIELD, GOOD, HEADER, HOSTILE
 
@@ -87,6 +87,9 @@ def assert_alike(lines: list[str]) -> None:
         max_size=4,
     )
 )
+# found by a seed: a CR inside a token crashed the line parser's load (read_csv took it for the
+# line end); pinned so every run tries it
+@example(records=[[("interface-id", "eni-1\rx")]])
 def test_text_and_parquet_store_and_refuse_the_same(records: list[list[tuple[str, str]]]) -> None:
     lines = []
     for edits in records:

@@ -596,7 +596,10 @@ class Ingester:
         types.update({"extra": "VARCHAR", "line": "BIGINT", "source": "VARCHAR"})
         self.con.execute(
             "INSERT INTO stage SELECT * FROM read_csv($p, delim='\t', header=false, columns=$types, "
-            "nullstr='\\N', quote='\"', escape='\"', allow_quoted_nulls=false, auto_detect=false)",
+            # new_line fixed: a quoted value may hold a CR, which auto-detection took for the
+            # line end (a record 'eni-1\\rx' crashed the ingest)
+            "nullstr='\\N', quote='\"', escape='\"', allow_quoted_nulls=false, auto_detect=false, "
+            "new_line='\\n')",
             {"p": str(path), "types": types},
         )
 
