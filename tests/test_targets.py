@@ -65,7 +65,10 @@ def _shared_groups_world(world: World) -> None:
         }
     )
     world.finding(
-        "EC2.9", "AwsEc2Instance", "i-000000eb", f"arn:aws:ec2:{REGION}:111122223333:instance/i-000000eb"
+        "EC2.9",
+        "AwsEc2Instance",
+        "i-000000eb",
+        f"arn:aws:ec2:{REGION}:111122223333:instance/i-000000eb",
     )
     world.sg_finding("EC2.19", "sg-0000000b")
 
