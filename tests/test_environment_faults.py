@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,3 +123,20 @@ def test_missing_credentials_say_so_not_retry_later(
     )
     one_error(result, "NoCredentialsError", "no AWS credentials found")
     assert "retry later" not in result.stderr
+
+
+def test_duckdbs_memory_limit_reached_is_exit_3_with_the_setting_to_raise(tmp_path: Path) -> None:
+    # The limit is read when sgharden is imported, so this runs the installed command itself. A
+    # limit this small fails the first real query (seen at 20M benchmark records with the default).
+    sgharden = Path(sys.executable).parent / "sgharden"
+    sample = Path(__file__).resolve().parent.parent / "samples" / "snapshot"
+    done = subprocess.run(
+        [str(sgharden), "propose", "--snapshot", str(sample), "--quiet",
+         "--workspace", str(tmp_path / "w.duckdb")],
+        env={**os.environ, "SGHARDEN_MEMORY_LIMIT": "1MB"},
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == EXIT_INPUT, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "internal error" not in lines[0]
+    assert "ran out of memory" in lines[0] and "SGHARDEN_MEMORY_LIMIT" in lines[0]

@@ -68,6 +68,10 @@ class SghardenGroup(click.Group):
             click.echo(terminal_text(f"sgharden: error: {fault}"), err=True)
             sys.exit(EXIT_INPUT)
         except Exception as exc:
+            fault = environment_fault(exc)  # DuckDB's memory limit reached, say
+            if fault is not None:
+                click.echo(terminal_text(f"sgharden: error: {fault}"), err=True)
+                sys.exit(EXIT_INPUT)
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
             click.echo(

@@ -91,4 +91,12 @@ def environment_fault(exc: BaseException) -> InputError | None:
     name = type(exc).__name__
     if name in CREDENTIAL_HINTS:
         return InputError(str(exc), hint=CREDENTIAL_HINTS[name])
+    if name == "OutOfMemoryException" and type(exc).__module__.startswith("_duckdb"):
+        # DuckDB's own memory limit (workspace.py), not a bug: the user can raise it
+        first = str(exc).splitlines()[0] if str(exc) else name
+        return InputError(
+            f"the workspace's query ran out of memory: {first}",
+            hint="raise DuckDB's limit, e.g. SGHARDEN_MEMORY_LIMIT=4GB (default 1GB), "
+            "or analyse fewer interfaces at once",
+        )
     return None
