@@ -251,6 +251,7 @@ def test_ticket_markdown_holds_no_raw_html(texts: dict[str, str]) -> None:
             current_from="snapshot",
             new_rules=awscli.new_rules(plan, group),
             rules_sections=[("Revoke", group.revoke)],
+            unchanged=group.revoke,  # the same hostile rules, collapsed to a line each
             assessment=type(
                 "A", (), {"risk": "low", "confidence": "high", "why": [texts["reason"]]}
             ),

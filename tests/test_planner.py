@@ -678,6 +678,32 @@ def test_hours_before_the_log_or_the_attachment_are_gaps(
     assert g["coverage"]["gap_share"] == pytest.approx(250 / 360, abs=1e-6)
 
 
+def test_an_eni_attached_after_the_windows_start_counts_its_days_from_the_attachment(
+    world: World,
+) -> None:
+    # issue 11, defect 7: not "no real use in 15 days" for an ENI recorded for 4.6 of them
+    _busy_neighbour(world)
+    world.group("sg-1000000a", "q", [ingress(22, "0.0.0.0/0")])
+    attached = {"Attachment": {"AttachTime": "2026-10-11T09:30:00+00:00"}}
+    world.eni("eni-1000000a", "10.0.1.20", ["sg-1000000a"], **attached)
+    world.silent_when_idle.add("eni-1000000a")
+    world.sg_finding("EC2.13", "sg-1000000a")
+    world.probe("eni-1000000a", "10.0.1.20", "192.0.2.1", 22, day=12)
+    g = group_of(run_propose(world), "sg-1000000a")
+    assert g["status"] == "needs-more-data"
+    late = (
+        "eni-1000000a was attached, or its flow log created, after the window's start: "
+        "recorded only from 2026-10-11T10:00:00Z, 4.6 of the 14 days needed"
+    )
+    (ready,) = [w for w in g["warnings"] if w.startswith("not ready:")]
+    assert late in ready
+    assert "ready after 9.5 day(s)" in ready  # 14 days from the attachment, not 506 of gaps
+    assert "misses" not in ready  # the hours before the attachment are not a delivery gap
+    (held,) = [r for r in g["keep"] if not r["IsEgress"]]
+    assert late in held["reason"]
+    assert "eni-1000000a recorded only from 2026-10-11T10:00:00Z (4.6 days" in held["reason"]
+
+
 # -- resources --------------------------------------------------------------------------------
 
 

@@ -163,3 +163,24 @@ def test_screenshot(report: Path, tmp_path: Path) -> None:
     keep = os.environ.get("SGHARDEN_SCREENSHOT_DIR")
     if keep:
         shutil.copy(png, Path(keep) / "report.png")
+
+
+def test_the_demo_screenshot_script_still_runs(tmp_path: Path) -> None:
+    """docs/demo-report.png is made by bench/screenshot_demo.py (README, docs/change.md): the
+    script must keep working on the current report, or the picture can only go stale."""
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "bench" / "screenshot_demo.py"
+    png = tmp_path / "demo.png"
+    done = subprocess.run(
+        [sys.executable, str(script), "--out", str(png), "--height", "600"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    head = png.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", head[16:24])
+    assert width > 800 and height == 600
+    assert png.stat().st_size > 20_000  # a blank page compresses to almost nothing

@@ -581,10 +581,23 @@ def test_kept_egress_rules_say_not_analysed(tickets: Path) -> None:
     """Egress use is not measured: a kept egress rule must not read "0 connections"."""
     folder = tickets / f"123456789012-us-east-1-{WEB}"
     ticket = folder / "TICKET.md"
-    egress = ticket.read_text().split("### Keep: egress")[1].split("###")[0]
+    lines = ticket.read_text().splitlines()
+    (egress, *_) = [line for line in lines if line.startswith("- Keep: egress")]
     assert "real use: not analysed" in egress and "0 connections" not in egress
-    inbound = ticket.read_text().split("### Keep: ingress")[1].split("###")[0]
-    assert "not analysed" not in inbound and "- real use: " in inbound
+    (inbound, *_) = [line for line in lines if line.startswith("- Keep: ingress")]
+    assert "not analysed" not in inbound and "real use: " in inbound
     reports = list(tickets.glob("*.html")) + list(folder.glob("*.html"))
     html = "".join(p.read_text() for p in reports)
     assert "egress-not-analysed" in html
+
+
+def test_the_ticket_lists_what_changes_first_and_collapses_unchanged_rules(tickets: Path) -> None:
+    """Review pack, "What changes first": revoke/authorize in full, then one line per kept rule."""
+    text = (tickets / f"123456789012-us-east-1-{WEB}" / "TICKET.md").read_text()
+    assert "### Keep:" not in text  # no full section per unchanged rule
+    head, sep, tail = text.partition("### Unchanged rules (")
+    assert sep, text
+    kept = [line for line in tail.splitlines() if line.startswith("- Keep: ")]
+    assert tail.startswith(f"{len(kept)})") and len(kept) >= 2
+    assert "### Revoke: " in head and "### Revoke: " not in tail
+    assert len(kept) == len(load_plan(PLAN).group(WEB).keep)

@@ -8,13 +8,15 @@ The whole CLI path (propose, then verify with the workspace) is tests/test_verif
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from test_planner import ACCOUNT, T0, World, epoch, ingress
+from test_planner import ACCOUNT, HEADER, T0, World, epoch, ingress
 
 from sgharden.analysis.connections import observed_connections
+from sgharden.analysis.counted_by import PORTS
 from sgharden.change.verify import (
     Rejection,
     group_interfaces,
@@ -122,6 +124,7 @@ def test_a_rejected_former_user_is_a_real_user_and_a_stranger_is_not(ws: Workspa
         "first_seen": "2026-10-18T00:00:00Z",
         "last_seen": "2026-10-18T00:00:06Z",
         "real_user": True,
+        "counted_by": PORTS,
     }
 
 
@@ -339,3 +342,63 @@ def test_without_a_snapshot_a_log_with_its_header_is_read(tmp_path: Path) -> Non
     plan = plan_of(group(revoke=(plan_rule(rule(22)),)))
     found = verify(con, plan, SINCE).rejections
     assert [(r.interface_id, r.port, r.remote_addr) for r in found] == [(ENI, 22, "198.51.100.10")]
+
+
+def sessions(eni: str, remote: str, local: str, start: int, action: str) -> list[str]:
+    """Three SSH sessions in one hour, each a record a 10-minute interval for 40 minutes (v2)."""
+    lines = []
+    for s, sport in enumerate((52001, 52002, 52003)):
+        for i in range(4):
+            t = start + s * 300 + i * 600
+            lines.append(
+                f"2 {ACCOUNT} {eni} {remote} {local} {sport} 22 6 20 4000 {t} {t + 599} {action} OK"
+            )
+            if action == "ACCEPT":
+                lines.append(
+                    f"2 {ACCOUNT} {eni} {local} {remote} 22 {sport} 6 20 9000 {t} {t + 599} "
+                    "ACCEPT OK"
+                )
+    return lines
+
+
+def test_verify_counts_and_labels_connections_as_the_plans_evidence_does(tmp_path: Path) -> None:
+    # issue 11, defect 3: one definition of a connection in evidence and in verify's report
+    from click.testing import CliRunner
+    from test_planner import group_of
+
+    from sgharden.cli import main
+
+    world = World(tmp_path / "world")
+    world.group(G, "bastion", [ingress(22, "0.0.0.0/0")])
+    world.eni(ENI, LOCAL, [G])
+    world.sg_finding("EC2.13", G)
+    user = "198.51.100.10"
+    world.lines += sessions(ENI, user, LOCAL, epoch(T0 + timedelta(days=1, hours=10)), "ACCEPT")
+    snap = world.write()
+    ws, plan_path, runner = str(tmp_path / "ws.duckdb"), tmp_path / "plan.json", CliRunner()
+    made = runner.invoke(
+        main,
+        ["propose", "--snapshot", str(snap), "--workspace", ws, "--format", "json",
+         "--output", str(plan_path), "--quiet"],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    group = group_of(json.loads(plan_path.read_text()), G)
+    (revoked,) = group["revoke"]  # 0.0.0.0/0 on port 22
+    evidence = revoked["evidence"]
+    (source,) = [s for s in evidence["sources"] if s["address"] == user]
+    assert source["connections"] == 3  # 12 records from the client: 3 sessions
+    after = T0 + timedelta(days=world.days + 2)
+    log = tmp_path / "after.log"
+    log.write_text("\n".join([HEADER, *sessions(ENI, user, LOCAL, epoch(after), "REJECT")]) + "\n")
+    args = ["verify", str(plan_path), str(log), "--since", after.isoformat(), "--snapshot",
+            str(snap), "--workspace", ws]  # fmt: skip
+    verdict = runner.invoke(main, [*args, "--format", "json"])
+    report, _ = json.JSONDecoder().raw_decode(verdict.output[verdict.output.index("{") :])
+    (rejected,) = report["real_users_rejected"]
+    assert rejected["rejected_records"] == 12
+    assert rejected["connections"] == source["connections"]
+    assert rejected["counted_by"] == evidence["counted_by"] == PORTS
+    table = runner.invoke(main, [*args, "--format", "markdown"]).output
+    assert re.search(r"\| rejected records +\| connections +\|", table), table
+    assert re.search(r"\| 12 +\| 3 +\|", table), table
+    assert f"counted by: {PORTS}" in table

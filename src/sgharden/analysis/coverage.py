@@ -18,7 +18,7 @@ import duckdb
 from sgharden.analysis.connections import Window, ceil_hour
 from sgharden.analysis.params import id_list
 from sgharden.model import FlowLog, Interface, Inventory
-from sgharden.moments import parse
+from sgharden.moments import iso, parse
 from sgharden.plan.model import Coverage as PlanCoverage
 from sgharden.plan.model import Gap as Gap  # the plan's Gap: one type from measure to report
 from sgharden.resources import query
@@ -49,6 +49,25 @@ class Coverage:
     @property
     def window_days(self) -> float:
         return self.window.days
+
+    def late_starts(self) -> tuple[tuple[str, datetime, float], ...]:
+        """(ENI, recording from, days recorded) for each ENI that could record nothing from the
+        window's start (attached, or its flow log created, later): its "no real use" covers only
+        the days since, not the window."""
+        w = self.window
+        return tuple(
+            (g.interface_id, g.end, (w.end - g.end).total_seconds() / 86400)
+            for g in self.gaps
+            if g.kind == "not-recording" and g.start == w.start
+        )
+
+    def late_start_text(self) -> str:
+        """The late starts in words ("" when none), for a decision's reason."""
+        return "".join(
+            f"; {eni} recorded only from {iso(start)} ({days:.1f} days: attached, or its flow "
+            "log created, after the window's start)"
+            for eni, start, days in self.late_starts()
+        )
 
     def stated(self) -> PlanCoverage:
         """What a plan says of it (plan/model.py, the type the plan reader builds too): this

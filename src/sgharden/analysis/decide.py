@@ -101,7 +101,7 @@ class _GroupPlanner:
         return (
             f"{cov.window_days:.1f} days ({iso(w.start)} to {iso(w.end)}), "
             f"{len(cov.enis) - len(cov.uncovered_enis)}/{len(cov.enis)} ENIs with flow logs, "
-            f"worst gap share {cov.gap_share:.2%}"
+            f"worst gap share {cov.gap_share:.2%}" + cov.late_start_text()
         )
 
     def currently_allows(self, protocol: int, port: int | None, address: str) -> bool:

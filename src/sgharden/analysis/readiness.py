@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sgharden.analysis.coverage import Coverage
 from sgharden.analysis.peer_seen import PeerSeenUse
 from sgharden.model import Inventory, Rule
+from sgharden.moments import iso
 
 _S3_ARN = re.compile(r"arn:aws[a-z-]*:s3:::(?P<path>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?)")
 
@@ -59,6 +60,18 @@ class Readiness:
         )
 
 
+def _share_without_late_starts(coverage: Coverage) -> float:
+    """The worst ENI's share of the window in gaps other than a late start's."""
+    hours = max(coverage.window.hours, 1)
+    per_eni: dict[str, int] = {}
+    late = {(eni, start) for eni, start, _ in coverage.late_starts()}
+    for g in coverage.gaps:
+        if g.kind == "not-recording" and (g.interface_id, g.end) in late:
+            continue
+        per_eni[g.interface_id] = per_eni.get(g.interface_id, 0) + g.hours
+    return max(per_eni.values(), default=0) / hours
+
+
 def destination(inventory: Inventory | None) -> str | None:
     """Where the account/region's existing S3 flow logs deliver (a new log there is read by the
     same ingest), as `flow-logs enable --destination` takes it."""
@@ -91,12 +104,22 @@ def readiness(
     if coverage.enis and days < min_window_days:
         missing.append(f"the window is {days:g} of the {min_window_days:g} days needed")
         to_go = max(to_go, min_window_days - days)
-    if coverage.gap_share > max_gap_share:
-        gap_days = coverage.gap_share * days
+    late = coverage.late_starts()
+    for eni, start, recorded in late:
+        # days count from when the ENI could first be recorded, not from the window's start
+        missing.append(
+            f"{eni} was attached, or its flow log created, after the window's start: recorded "
+            f"only from {iso(start)}, {recorded:.1f} of the {min_window_days:g} days needed"
+        )
+        to_go = max(to_go, min_window_days - recorded)
+    gap_share = coverage.gap_share
+    if late:  # the hours before a late start are counted above, not as gaps
+        gap_share = _share_without_late_starts(coverage)
+    if gap_share > max_gap_share:
+        gap_days = gap_share * days
         needed = gap_days / max_gap_share if max_gap_share > 0 else math.inf
         missing.append(
-            f"the worst ENI misses {coverage.gap_share:.1%} of the window "
-            f"(limit {max_gap_share:.1%})"
+            f"the worst ENI misses {gap_share:.1%} of the window (limit {max_gap_share:.1%})"
         )
         to_go = max(to_go, needed - days)
     command = None

@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from sgharden.analysis.counted_by import CountingBasis
 from sgharden.moments import iso
 from sgharden.plan.read import Plan, PlanGroup, parse_time
 from sgharden.resources import query
@@ -34,6 +35,8 @@ class Rejection:
     first_seen: datetime
     last_seen: datetime
     real_user: bool
+    # how `connections` were counted, worded as the plan's evidence words it (counted_by.py)
+    counted_by: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -108,6 +111,9 @@ def verify(
             pr.rule for pr in (*group.revoke, *group.authorize) if not pr.rule.is_egress
         ]
         users = real_users(group) | observed_real_users(con, plan, interfaces)
+        # connections are counted as the plan's evidence counts them (docs/planner.md, "What a
+        # connection count is"), and labelled the same way
+        counting = CountingBasis.load(con, interfaces, since, datetime(9999, 1, 1))
         rows = con.execute(
             query("rejected_since"), {"interfaces": interfaces, "since": since}
         ).fetchall()
@@ -126,6 +132,7 @@ def verify(
                     first,
                     last,
                     remote in users,
+                    counting.note([eni], int(protocol)),
                 )
             )
     return result

@@ -411,11 +411,9 @@ def write_tickets(
             "query_parameters": json.dumps(query_parameters(plan, group), indent=2),
             "apply_lines": awscli.apply_commands(plan, group),
             "rollback_lines": awscli.rollback_commands(plan, group),
-            "rules_sections": [
-                ("Revoke", group.revoke),
-                ("Authorize", group.authorize),
-                ("Keep", group.keep),
-            ],
+            # what changes first, in full; unchanged rules collapsed to a line each afterwards
+            "rules_sections": [("Revoke", group.revoke), ("Authorize", group.authorize)],
+            "unchanged": group.keep,
         }
         (folder / "TICKET.md").write_text(
             env.get_template("ticket.md.j2").render(**context), encoding="utf-8"

@@ -10,7 +10,16 @@ from sgharden.render import OutputFormat
 from sgharden.render.escape import markdown_text, one_line
 from sgharden.render.rows import rows_text
 
-HEADERS = ["group", "interface", "proto/port", "remote", "rejected records", "first", "last"]
+HEADERS = [
+    "group",
+    "interface",
+    "proto/port",
+    "remote",
+    "rejected records",
+    "connections",
+    "first",
+    "last",
+]
 
 
 def _rows(items: list[Rejection]) -> list[list[object]]:
@@ -21,6 +30,7 @@ def _rows(items: list[Rejection]) -> list[list[object]]:
             f"{r.protocol}/{r.port}",
             r.remote_addr,
             r.rejected_records,
+            r.connections,
             iso(r.first_seen),
             iso(r.last_seen),
         ]
@@ -57,4 +67,7 @@ def verify_text(result: VerifyResult, fmt: OutputFormat | str) -> str:
     if result.others_rejected:
         lines += ["", f"{heading}rejected probes and other sources (expected after hardening):"]
         lines.append(rows_text(HEADERS, _rows(result.others_rejected), fmt))
+    notes = sorted({r.counted_by for r in result.rejections if r.counted_by})
+    if notes:
+        lines += ["", text(f"counted by: {'; '.join(notes)} (as in the plan's evidence)")]
     return "\n".join(lines) + "\n"
