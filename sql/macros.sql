@@ -45,3 +45,13 @@ CREATE OR REPLACE TEMP MACRO probe_like(protocol, remote_family, connections, pa
         AND bytes_in <= max_bytes_in * greatest(connections, 1)
         AND packets_in <= max_packets_in * greatest(connections, 1)
     END;
+
+-- hex_bits(h, n): the first n bits of a fixed-width hex address as a text key (equal keys: equal
+-- n-bit prefixes); hex_bit(h, i): bit i of it, counted from the top (0-based). Used where a
+-- prefix length is not a multiple of 4 (plan_cannot_narrow.sql).
+CREATE OR REPLACE TEMP MACRO hex_bits(h, n) AS
+    left(h, n // 4) || CASE WHEN n % 4 = 0 THEN ''
+                            ELSE '/' || ((('0x' || substr(h, n // 4 + 1, 1))::INTEGER)
+                                         >> (4 - n % 4))::VARCHAR END;
+CREATE OR REPLACE TEMP MACRO hex_bit(h, i) AS
+    ((('0x' || substr(h, i // 4 + 1, 1))::INTEGER) >> (3 - i % 4)) & 1;

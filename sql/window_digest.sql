@@ -1,33 +1,41 @@
 -- name: window_digest
 -- The flow-log data a plan rests on, as one digest: per interface, hour, protocol and remote
 -- address of the window, flow_rollup's records, packets and bytes each way and accepted/rejected
--- counts, and per interface and hour interface_hours' OK/NODATA/SKIPDATA counts. Only sums, so
--- the same records give the same digest however ingest batched them (a workspace built over
--- several runs, or the snapshot's flow logs read again in memory). Direction is left out: it
--- may be decided otherwise once listeners are learned from later objects. Ports are in as a set
--- per interface, hour, protocol and remote address: the service ports and the initiators' ports
--- (rollup_client_ports, by rollup_batch.sql's key_hash), which together are every port the
--- records carried whichever side was decided the service, so a record whose only change is its
--- port changes the digest.
--- Parameters: $interfaces (JSON text: a list of interface ids), $start, $end (the window's
--- hours, end exclusive).
--- Columns: records (flow records of the interfaces in the window), digest (md5 hex).
-WITH wanted AS (SELECT DISTINCT unnest(from_json($interfaces, '["VARCHAR"]')) AS interface_id),
-client_ports AS (
-    -- one row per key and hour: rollup_client_ports holds one row per batch that saw new ports
-    SELECT key_hash, hour_index, flatten(list(ports)) AS ports
-    FROM rollup_client_ports
-    WHERE hour_index >= epoch($start::TIMESTAMP)::BIGINT // 3600
-      AND hour_index < epoch($end::TIMESTAMP)::BIGINT // 3600
-    GROUP BY key_hash, hour_index
+-- counts (this query's "traffic" lines), and per interface and hour interface_hours' OK/NODATA/
+-- SKIPDATA counts (window_digest_delivered.sql). Only sums, so the same records give the same
+-- digest however ingest batched them (a workspace built over several runs, or the snapshot's
+-- flow logs read again in memory). Direction is left out: it may be decided otherwise once
+-- listeners are learned from later objects. Ports are in as a set per interface, hour, protocol
+-- and remote address: the service ports and the initiators' ports (rollup_client_ports, by
+-- rollup_batch.sql's key_hash), which together are every port the records carried whichever
+-- side was decided the service, so a record whose only change is its port changes the digest.
+--
+-- The digest is the md5 of all the lines in text order joined by newlines (delivered lines
+-- sort before traffic lines), hashed in Python as they stream in (plan/fingerprint.py). This
+-- query makes the traffic lines of some (interface, hour range)s at a time, in the order of
+-- window_digest_units.sql: one query over every line (a string_agg, then a sort) ran out of
+-- memory at 20M benchmark records. Interface ids are `eni-` and hex (awsids.py), so lines sort
+-- by interface, then hour, and the batches' lines follow each other in text order.
+-- Parameters: $ranges (JSON text: a list of {interface_id, lo, hi}: hours lo <= hour < hi).
+-- Columns: line, records (the line's flow records), in line order.
+WITH ranges AS (
+    SELECT unnest(from_json(value,
+        '{"interface_id": "VARCHAR", "lo": "TIMESTAMP", "hi": "TIMESTAMP"}')) FROM json_each($ranges::JSON)
 ),
-rows AS (
+rows AS MATERIALIZED (
     SELECT r.*, hash(r.interface_id, r.direction, r.protocol, r.service_port, r.remote_addr)
                AS key_hash,
            epoch(r.hour)::BIGINT // 3600 AS hour_index
     FROM flow_rollup r
-    WHERE r.interface_id IN (SELECT interface_id FROM wanted) AND r.hour >= $start
-      AND r.hour < $end
+    JOIN ranges x ON x.interface_id = r.interface_id AND r.hour >= x.lo AND r.hour < x.hi
+),
+client_ports AS (
+    -- one row per key and hour: rollup_client_ports holds one row per batch that saw new ports;
+    -- only the keys of `rows`
+    SELECT c.key_hash, c.hour_index, flatten(list(c.ports)) AS ports
+    FROM rollup_client_ports c
+    SEMI JOIN rows r ON r.key_hash = c.key_hash AND r.hour_index = c.hour_index
+    GROUP BY c.key_hash, c.hour_index
 ),
 traffic AS (
     SELECT interface_id, hour, protocol, remote_addr,
@@ -40,24 +48,9 @@ traffic AS (
     FROM rows
     LEFT JOIN client_ports c USING (key_hash, hour_index)
     GROUP BY interface_id, hour, protocol, remote_addr
-),
-delivered AS (
-    SELECT interface_id, hour, sum(ok_records) AS ok, sum(nodata_records) AS nodata,
-           sum(skipdata_records) AS skipdata
-    FROM interface_hours
-    WHERE interface_id IN (SELECT interface_id FROM wanted) AND hour >= $start AND hour < $end
-    GROUP BY interface_id, hour
-),
-lines AS (
-    SELECT concat_ws(' ', 'traffic', interface_id, strftime(hour, '%Y-%m-%dT%H'), protocol,
-                     remote_addr, records, packets_in, bytes_in, packets_out, bytes_out,
-                     accepted, rejected, array_to_string(ports, ',')) AS line
-    FROM traffic
-    UNION ALL
-    SELECT concat_ws(' ', 'delivered', interface_id, strftime(hour, '%Y-%m-%dT%H'), ok, nodata,
-                     skipdata)
-    FROM delivered
 )
-SELECT (SELECT coalesce(sum(records), 0) FROM traffic) AS records,
-       md5(coalesce(string_agg(line, chr(10) ORDER BY line), '')) AS digest
-FROM lines;
+SELECT concat_ws(' ', 'traffic', interface_id, strftime(hour, '%Y-%m-%dT%H'), protocol,
+                 remote_addr, records, packets_in, bytes_in, packets_out, bytes_out,
+                 accepted, rejected, array_to_string(ports, ',')) AS line, records
+FROM traffic
+ORDER BY line;

@@ -28,7 +28,13 @@ from sgharden.analysis.options import PlannerOptions, alternatives, public_reaso
 from sgharden.analysis.peer_seen import PeerSeenUse
 from sgharden.analysis.prefixes import aggregate
 from sgharden.analysis.readiness import readiness
-from sgharden.analysis.use import EvidenceRef, PortUse, RuleUse, use_from_connections
+from sgharden.analysis.use import (
+    EvidenceRef,
+    PortUse,
+    RuleUse,
+    narrowing_order,
+    use_from_connections,
+)
 from sgharden.model import Inventory, Rule, SecurityGroup, protocol_name
 from sgharden.plan.schema import NEEDS_DECISION, NEEDS_MORE_DATA, NO_CHANGE, READY, iso
 from sgharden.plan.write import GroupPlan, RuleDecision
@@ -175,9 +181,7 @@ class _GroupPlanner:
             self.keep.append(_decision(rule, f"kept: {why}", use.evidence))
             return
         proposals: list[RuleDecision] = []
-        for (protocol, port), port_use in sorted(
-            use.ports.items(), key=lambda kv: (kv[0][0], kv[0][1] or -1)
-        ):
+        for (protocol, port), port_use in narrowing_order(use.ports):
             label = _port_label(protocol, port)
             if public[(protocol, port)]:
                 peer = (
@@ -190,10 +194,13 @@ class _GroupPlanner:
                     _decision(new, f"{public[(protocol, port)]} on {label}", port_use.evidence)
                 )
                 continue
-            assert port_use.connections is not None and use.probe_addrs is not None
-            narrowed = self.narrow_sources(
-                rule, protocol, port, port_use.connections, use.probe_addrs
-            )
+            if port_use.cannot_fit:  # the SQL bound: narrow_sources would say None
+                narrowed = None
+            else:
+                assert port_use.connections is not None and use.probe_addrs is not None
+                narrowed = self.narrow_sources(
+                    rule, protocol, port, port_use.connections, use.probe_addrs
+                )
             if narrowed is None:
                 self.keep.append(
                     _decision(

@@ -10,6 +10,7 @@ and of public ports (`plan_evidence*`). tests/test_planner.py checks both give t
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Iterable
 from dataclasses import replace
@@ -75,6 +76,37 @@ def match_rules(
 def use_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     """Rows of plan_rule_use.sql."""
     return con.execute(query("plan_rule_use")).fetchall()
+
+
+def cannot_narrow(
+    con: duckdb.DuckDBPyConnection,
+    buckets: list[tuple[int, int, int]],
+    known: list[str],
+    limits: tuple[int, int, int],
+) -> set[tuple[int, int, int | None]]:
+    """The (rule id, protocol, port) of `buckets` whose real sources provably do not fit in
+    `limits` (max prefixes, widest IPv4 and IPv6 prefix) without reading them one by one
+    (sql/plan_cannot_narrow.sql); `known`: the addresses a group reference could cover."""
+    if not buckets:
+        return set()
+    limit, w4, w6 = limits
+    param = [{"rule_id": r, "protocol": p, "port_key": k} for r, p, k in buckets]
+    rows = con.execute(
+        query("plan_cannot_narrow"),
+        {
+            "buckets": json.dumps(param),
+            "known": json.dumps([_address_hex(a) for a in known]),
+            "w4": w4,
+            "w6": w6,
+            "limit": limit,
+        },
+    ).fetchall()
+    return {(int(r), int(p), None if k == -1 else int(k)) for r, p, k in rows}
+
+
+def _address_hex(address: str) -> str:
+    a = ipaddress.ip_address(address)
+    return f"{int(a):0{8 if a.version == 4 else 32}x}"
 
 
 def rule_sources(

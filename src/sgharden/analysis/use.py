@@ -21,13 +21,20 @@ from sgharden.analysis.connections import (
     observed_connections,
 )
 from sgharden.analysis.evidence import EvidenceSpec
+from sgharden.analysis.matching import address_book
 from sgharden.analysis.options import PlannerOptions, is_internet, public_reason
 from sgharden.analysis.resources import (
     SourceClass,
     resource_use_from_connections,
     sql_resource_uses,
 )
-from sgharden.analysis.rule_use import match_rules, prepare, rule_sources, use_counts
+from sgharden.analysis.rule_use import (
+    cannot_narrow,
+    match_rules,
+    prepare,
+    rule_sources,
+    use_counts,
+)
 from sgharden.analysis.shut_out import RevokedKey, python_revoked_keys, sql_revoked_keys
 from sgharden.model import Interface, Inventory, Rule, SecurityGroup
 from sgharden.resources import query
@@ -47,6 +54,15 @@ class PortUse:
     internet_sources: int
     connections: list[Connection] | None  # the real connections; None when only counted
     evidence: EvidenceRef  # the real connections of this port, for an authorize line
+    cannot_fit: bool = False  # shown in SQL not to fit the prefix limits (plan_cannot_narrow)
+
+
+def narrowing_order(
+    ports: Mapping[tuple[int, int | None], PortUse],
+) -> list[tuple[tuple[int, int | None], PortUse]]:
+    """The order the planner narrows a rule's ports in (decide.narrow_world_rule): the first port
+    that cannot be narrowed decides the whole rule, so the ports after it are never looked at."""
+    return sorted(ports.items(), key=lambda kv: (kv[0][0], kv[0][1] or -1))
 
 
 @dataclass
@@ -105,19 +121,36 @@ def sql_rule_uses(
         rule_id: _needs_narrowing(by_id[rule_id], ports.get(rule_id, []), options)
         for rule_id in by_id
     }
-    buckets = [
-        (rule_id, p.protocol, -1 if p.port is None else p.port)
-        for rule_id, narrow in wanted.items()
-        for p in narrow
-    ]
-    individuals = rule_sources(con, buckets, [r for r, narrow in wanted.items() if narrow], window)
+    hopeless = cannot_narrow(
+        con,
+        [
+            (rule_id, p.protocol, -1 if p.port is None else p.port)
+            for rule_id, narrow in wanted.items()
+            for p in narrow
+        ],
+        _known_addresses(rules),
+        (options.max_prefixes, options.widest_prefix_v4, options.widest_prefix_v6),
+    )
+    buckets = []  # the ports whose sources narrow_sources will read, in its order
+    for rule_id, to_narrow in wanted.items():
+        names = {(p.protocol, p.port) for p in to_narrow}
+        by_port = {(p.protocol, p.port): p for p in ports.get(rule_id, [])}
+        for (protocol, port), _ in narrowing_order(by_port):
+            if (protocol, port) not in names:
+                continue
+            if (rule_id, protocol, port) in hopeless:
+                break  # the rule is kept here: no later port is looked at
+            buckets.append((rule_id, protocol, -1 if port is None else port))
+    individuals = rule_sources(con, buckets, sorted({b[0] for b in buckets}), window)
     uses: dict[int, RuleUse] = {}
     for rule_id in by_id:
         conns, probe_addrs = individuals.get(rule_id, ([], set()))
         narrow = {(p.protocol, p.port) for p in wanted[rule_id]}
         port_uses = {}
         for p in ports.get(rule_id, []):
-            if (p.protocol, p.port) in narrow:
+            if (rule_id, p.protocol, p.port) in hopeless:
+                p = replace(p, cannot_fit=True)
+            elif (p.protocol, p.port) in narrow:
                 mine = [c for c in conns if (c.protocol, c.service_port) == (p.protocol, p.port)]
                 p = replace(p, connections=mine, evidence=tuple(mine))
             port_uses[(p.protocol, p.port)] = p
@@ -132,6 +165,14 @@ def sql_rule_uses(
             EvidenceSpec(rule_id),
         )
     return uses
+
+
+def _known_addresses(rules: list[tuple[int, Rule, list[Interface], Inventory]]) -> list[str]:
+    """Every ENI address of the rules' inventories: the sources a group reference could cover."""
+    inventories = {id(inv): inv for _, _, _, inv in rules}
+    return sorted(
+        {a for inv in inventories.values() for a in address_book(inv).interfaces_of_address}
+    )
 
 
 def use_from_connections(matched: list[Connection]) -> RuleUse:
