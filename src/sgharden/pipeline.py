@@ -174,6 +174,17 @@ def _any_object(prefixes: tuple[str, ...], aws: AwsContext | None) -> bool:
     return False
 
 
+def plan_window(
+    con: duckdb.DuckDBPyConnection, interfaces: list[str], request: WindowRequest
+) -> Window:
+    """The window the plan judges: the request over the workspace's data of these interfaces."""
+    window = data_window(con, interfaces, request.days, request.since, request.until)
+    if window is None:  # no interfaces at all: nothing needs traffic to be judged
+        now = floor_hour(datetime.now(UTC))
+        window = Window(now, now)
+    return window
+
+
 def build_plan(
     con: duckdb.DuckDBPyConnection,
     snapshot: Snapshot,
@@ -194,10 +205,7 @@ def build_plan(
             "traffic, then give the logs with --flow-logs s3://BUCKET or put them in "
             "the snapshot's flow-logs/ folder",
         )
-    window = data_window(con, interfaces, request.days, request.since, request.until)
-    if window is None:  # no interfaces at all: nothing needs traffic to be judged
-        now = floor_hour(datetime.now(UTC))
-        window = Window(now, now)
+    window = plan_window(con, interfaces, request)
     plan = propose(con, snapshot, window, options)
     span = (iso(window.start) or "", iso(window.end) or "")
     inputs = snapshot_inputs(snapshot, [g.group_id for g in plan.groups], span)

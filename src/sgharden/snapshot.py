@@ -320,22 +320,7 @@ def load_inventory(directory: Path, account_id: str, region: str) -> Inventory:
 def load_snapshot(root: Path | str) -> Snapshot:
     """Read a snapshot directory (single set, or one set per `<account>/<region>/`)."""
     root = Path(root)
-    if not root.is_dir():
-        raise SnapshotError(
-            f"{root}: not a directory", hint="give the folder `sgharden collect` wrote"
-        )
-    set_dirs: list[tuple[Path, tuple[str, str] | None]] = []
-    if (root / "security-groups.json").exists():
-        set_dirs.append((root, None))
-    for path in sorted(root.glob("*/*/security-groups.json")):
-        ar = _account_region(path.parent, root)
-        if ar:
-            set_dirs.append((path.parent, ar))
-    if not set_dirs:
-        raise SnapshotError(
-            f"{root}: no security-groups.json here or in <account-id>/<region>/ folders",
-            hint="write the snapshot with `sgharden collect --out DIR` or see the README's layout",
-        )
+    set_dirs = _set_dirs(root)
     findings: list[Finding] = []
     updated: list[datetime] = []
     inventories: dict[tuple[str, str], Inventory] = {}
@@ -365,6 +350,77 @@ def load_snapshot(root: Path | str) -> Snapshot:
         collected_at=_collected_at(root / COLLECT_REPORT),
         findings_updated=max(updated, default=None),
     )
+
+
+def _set_dirs(root: Path) -> list[tuple[Path, tuple[str, str] | None]]:
+    """The snapshot's sets: the top folder (account/region guessed) and `<account>/<region>/`."""
+    if not root.is_dir():
+        raise SnapshotError(
+            f"{root}: not a directory", hint="give the folder `sgharden collect` wrote"
+        )
+    set_dirs: list[tuple[Path, tuple[str, str] | None]] = []
+    if (root / "security-groups.json").exists():
+        set_dirs.append((root, None))
+    for path in sorted(root.glob("*/*/security-groups.json")):
+        ar = _account_region(path.parent, root)
+        if ar:
+            set_dirs.append((path.parent, ar))
+    if not set_dirs:
+        raise SnapshotError(
+            f"{root}: no security-groups.json here or in <account-id>/<region>/ folders",
+            hint="write the snapshot with `sgharden collect --out DIR` or see the README's layout",
+        )
+    return set_dirs
+
+
+@dataclass(frozen=True)
+class SnapshotPart:
+    """One `<account>/<region>/` set of a snapshot, read on its own (`load_part`)."""
+
+    directory: Path
+    account_id: str
+    region: str
+
+
+def snapshot_parts(root: Path | str) -> tuple[SnapshotPart, ...] | None:
+    """The `<account>/<region>/` sets of a snapshot laid out as `collect` writes it (each set with
+    its own findings.json), in the order `load_snapshot` reads them; None for any other layout
+    (a set at the top, findings once at the top), which only `load_snapshot` reads."""
+    root = Path(root)
+    set_dirs = _set_dirs(root)
+    if (root / "findings.json").exists() or any(ar is None for _, ar in set_dirs):
+        return None
+    return tuple(SnapshotPart(d, *ar) for d, ar in set_dirs if ar is not None)
+
+
+def part_interfaces(part: SnapshotPart) -> list[Interface]:
+    """The ENIs of one set (network-interfaces.json), without the rest of its inventory."""
+    key, command, _ = SNAPSHOT_FILES["network-interfaces.json"]
+    rows = read_cli_json(part.directory / "network-interfaces.json", key, command)
+    return [_interface(raw, part.account_id, part.region) for raw in rows]
+
+
+def load_part(root: Path | str, part: SnapshotPart) -> Snapshot:
+    """One set as a Snapshot of its own: its findings and inventory, checked as `load_snapshot`
+    checks them (`collected_at` is left out: read it once with `snapshot_collected_at`)."""
+    updated: list[datetime] = []
+    findings = _findings(part.directory / "findings.json", updated)
+    where = (part.account_id, part.region)
+    inventory = load_inventory(part.directory, *where)
+    _refuse_missing_needed(part.directory, where, in_scope(findings, _NEEDED_BY.values()))
+    flow_dir = part.directory / "flow-logs"
+    return Snapshot(
+        Path(root),
+        tuple(findings),
+        {where: inventory},
+        (flow_dir,) if flow_dir.is_dir() else (),
+        findings_updated=max(updated, default=None),
+    )
+
+
+def snapshot_collected_at(root: Path | str) -> datetime | None:
+    """When the snapshot was taken, from its collect report (None without one)."""
+    return _collected_at(Path(root) / COLLECT_REPORT)
 
 
 COLLECT_REPORT = "collect-report.json"  # written by aws/collect.py

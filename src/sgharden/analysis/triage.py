@@ -306,6 +306,17 @@ def _resource_bucket(resource: Mapping[str, Any], accepted_all: bool) -> tuple[B
     return Bucket.DECIDE, f"{action}: {reason}"
 
 
+@dataclass(frozen=True)
+class TriageRows:
+    """The targets of one plan before they are ordered: its groups, resources and unresolved
+    findings, each in plan (or finding) order. Rows of several account/regions planned apart
+    are joined by `sgharden.triage_parts` in the order one plan of them all would give."""
+
+    groups: tuple[Target, ...] = ()
+    resources: tuple[Target, ...] = ()
+    unresolved: tuple[Target, ...] = ()
+
+
 def triage(
     plan: Mapping[str, Any],
     snapshot: Snapshot,
@@ -317,6 +328,17 @@ def triage(
     `plan` is the plan dict (`Plan.to_dict()` or a plan JSON file read back); `accepted_findings`
     maps a finding id to the risk acceptance in force that covers it (`sgharden.acceptance`).
     """
+    rows = triage_rows(plan, snapshot, accepted_findings)
+    return assemble(rows, ordering, str(snapshot.root))
+
+
+def triage_rows(
+    plan: Mapping[str, Any],
+    snapshot: Snapshot,
+    accepted_findings: Mapping[str, dict[str, Any]] | None = None,
+) -> TriageRows:
+    """One target per plan group or resource that answers an in-scope finding, and one per
+    in-scope finding the plan could not place; not yet ordered."""
     accepted_findings = accepted_findings or {}
     findings = in_scope(snapshot.findings)
     by_id: dict[str, Finding] = {}
@@ -325,7 +347,9 @@ def triage(
             by_id.setdefault(i, f)
     settings = plan.get("settings") or {}
     window_days = _window_days(plan.get("window") or {})
-    targets: list[Target] = []
+    groups: list[Target] = []
+    resources: list[Target] = []
+    unresolved: list[Target] = []
     placed: set[str] = set()
 
     def own(ids: Iterable[str]) -> tuple[Finding, ...]:
@@ -366,7 +390,7 @@ def triage(
         )
         rules = _rule_lists(group)
         scanners, real = _pressure(rules, window_days)
-        targets.append(
+        groups.append(
             Target(
                 kind="group",
                 target_id=str(group["group_id"]),
@@ -400,7 +424,7 @@ def triage(
         action = str(resource.get("action", ""))
         probes = int((ev.get("probes") or {}).get("source_count", 0))
         cov = ev.get("coverage") or {}
-        targets.append(
+        resources.append(
             Target(
                 kind="resource",
                 target_id=str(resource["resource_id"]),
@@ -434,7 +458,7 @@ def triage(
             continue
         placed.add(f.finding_id)
         accepted = f.finding_id in accepted_findings
-        targets.append(
+        unresolved.append(
             Target(
                 kind="unresolved",
                 target_id=f.resource_id,
@@ -449,10 +473,16 @@ def triage(
                 accepted=records((f,)),
             )
         )
+    return TriageRows(tuple(groups), tuple(resources), tuple(unresolved))
+
+
+def assemble(rows: TriageRows, ordering: Ordering, snapshot_root: str) -> Triage:
+    """The triage of these rows: ordered by bucket, then `ordering`; ties keep the rows' order."""
+    targets = [*rows.groups, *rows.resources, *rows.unresolved]
     targets.sort(key=lambda t: (list(Bucket).index(t.bucket), t.sort_key(ordering)))
     uncovered = sorted({e for t in targets if t.bucket is Bucket.WAIT for e in t.uncovered_enis})
     command = (
-        f"sgharden flow-logs enable --snapshot {shlex.quote(str(snapshot.root))} "
+        f"sgharden flow-logs enable --snapshot {shlex.quote(snapshot_root)} "
         "--destination s3://BUCKET"
         if uncovered
         else None

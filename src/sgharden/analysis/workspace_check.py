@@ -30,20 +30,33 @@ BEFORE_SLACK = timedelta(days=1)
 
 
 def workspace_warnings(
-    con: duckdb.DuckDBPyConnection, snapshot: Snapshot, workspace: str | None
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    workspace: str | None,
+    interfaces: list[str] | None = None,
 ) -> list[str]:
-    """Every line the user must read about data in the workspace that is not the snapshot's."""
-    found = [foreign_data_warning(con, snapshot, workspace), time_warning(con, snapshot, workspace)]
+    """Every line the user must read about data in the workspace that is not the snapshot's.
+    `interfaces`: the snapshot's interface ids (sorted), when `snapshot` holds no inventory
+    (a snapshot read one account/region at a time: sgharden.triage_parts)."""
+    ids = snapshot_interface_ids(snapshot) if interfaces is None else interfaces
+    found = [
+        foreign_data_warning(con, snapshot, workspace, ids),
+        time_warning(con, snapshot, workspace, ids),
+    ]
     return [line for line in found if line]
 
 
 def time_warning(
-    con: duckdb.DuckDBPyConnection, snapshot: Snapshot, workspace: str | None
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    workspace: str | None,
+    interfaces: list[str] | None = None,
 ) -> str | None:
     """One line when the snapshot's interfaces have data from well after or well before the
     snapshot was taken (collect-report.json's `collected_at`; else its findings' newest
     `UpdatedAt`, which only bounds it from below), or None."""
-    data = data_window(con, snapshot_interface_ids(snapshot))
+    ids = snapshot_interface_ids(snapshot) if interfaces is None else interfaces
+    data = data_window(con, ids)
     if data is None:
         return None
     where = f"the workspace {workspace or '(in memory)'}"
@@ -77,12 +90,14 @@ def _span(delta: timedelta) -> str:
 
 
 def foreign_data_warning(
-    con: duckdb.DuckDBPyConnection, snapshot: Snapshot, workspace: str | None
+    con: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    workspace: str | None,
+    interfaces: list[str] | None = None,
 ) -> str | None:
     """One warning line naming the interfaces the workspace holds beyond the snapshot's, or None."""
-    rows = con.execute(
-        query("foreign_interfaces"), {"interfaces": id_list(snapshot_interface_ids(snapshot))}
-    ).fetchall()
+    ids = snapshot_interface_ids(snapshot) if interfaces is None else interfaces
+    rows = con.execute(query("foreign_interfaces"), {"interfaces": id_list(ids)}).fetchall()
     if not rows:
         return None
     first = iso(min(r[1] for r in rows))

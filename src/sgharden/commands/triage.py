@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import click
+import duckdb
 
 from sgharden.acceptance import acceptances_for, apply_to_plan
 from sgharden.analysis.options import PlannerOptions
@@ -26,7 +27,8 @@ from sgharden.errors import InputError
 from sgharden.findings import in_scope
 from sgharden.pipeline import WindowRequest, build_plan, ingest_snapshot, report_lines
 from sgharden.render.triage import TriageFormat, triage_renderer
-from sgharden.snapshot import Snapshot, load_snapshot
+from sgharden.snapshot import Snapshot, load_snapshot, snapshot_parts
+from sgharden.triage_parts import triage_parts
 from sgharden.workspace import open_workspace
 
 
@@ -54,48 +56,66 @@ def triage_snapshot(
             ) from None
         if not isinstance(plan, dict) or plan.get("schema") != "sgharden.plan/v1":
             raise InputError(f"{plan_path}: schema is not sgharden.plan/v1")
-    else:
-        plan = {}
-    snapshot = load_snapshot(snapshot_dir)
+        read = load_snapshot(snapshot_dir)
+        state = acceptances_for(accepted_path, today or datetime.now(UTC).date())
+        plan = apply_to_plan(plan, state)
+        result = triage(plan, read, ordering, state.accepted_findings(in_scope(read.findings)))
+        return replace(result, warnings=(*result.warnings, *state.warnings()))
+    parts = snapshot_parts(snapshot_dir)
+    snapshot = load_snapshot(snapshot_dir) if parts is None else None
     state = acceptances_for(accepted_path, today or datetime.now(UTC).date())
-    workspace_lines: list[str] = []
-    if not plan:
-        plan, workspace_lines = _plan(snapshot, workspace, do_ingest, flow_logs, days, quiet, aws)
-    plan = apply_to_plan(plan, state)
-    result = triage(plan, snapshot, ordering, state.accepted_findings(in_scope(snapshot.findings)))
+    con = open_workspace(workspace)
+    try:
+        streamed = None
+        if parts is not None:  # one run of account/regions at a time (sgharden.triage_parts)
+            streamed = triage_parts(
+                con,
+                snapshot_dir,
+                parts,
+                state,
+                ordering,
+                WindowRequest(days=days),
+                workspace,
+                ingest=partial(_ingest, con, flow_logs, quiet, aws) if do_ingest else None,
+                extra_sources=bool(flow_logs),
+            )
+            do_ingest = False  # done already, should the snapshot have to be read whole
+        if streamed is not None:
+            result, workspace_lines = streamed
+        else:
+            snapshot = snapshot or load_snapshot(snapshot_dir)
+            if do_ingest:
+                _ingest(con, flow_logs, quiet, aws, snapshot)
+            workspace_lines = workspace_warnings(con, snapshot, workspace)
+            whole = build_plan(
+                con, snapshot, WindowRequest(days=days), PlannerOptions(), require_traffic=False
+            )
+            plan = apply_to_plan(whole.to_dict(), state)
+            accepted = state.accepted_findings(in_scope(snapshot.findings))
+            result = triage(plan, snapshot, ordering, accepted)
+    finally:
+        con.close()
     return replace(result, warnings=(*workspace_lines, *result.warnings, *state.warnings()))
 
 
-def _plan(
-    snapshot: Snapshot,
-    workspace: str | None,
-    do_ingest: bool,
+def _ingest(
+    con: duckdb.DuckDBPyConnection,
     flow_logs: tuple[str, ...],
-    days: float | None,
     quiet: bool,
     aws: AwsContext | None,
-) -> tuple[dict[str, Any], list[str]]:
-    """The plan, and the lines about workspace data that is not the snapshot's."""
-    con = open_workspace(workspace)
-    try:  # propose_snapshot's steps, with the snapshot read once for both
-        if do_ingest:
-            report = ingest_snapshot(
-                con,
-                snapshot,
-                flow_logs,
-                progress_printer(quiet),  # type: ignore[arg-type]
-                aws=aws,
-            )
-            if not quiet:
-                for line in report_lines(report):
-                    click.echo(line, err=True)
-        warnings = workspace_warnings(con, snapshot, workspace)
-        plan = build_plan(
-            con, snapshot, WindowRequest(days=days), PlannerOptions(), require_traffic=False
-        )
-        return plan.to_dict(), warnings
-    finally:
-        con.close()
+    snapshot: Snapshot,
+) -> None:
+    """The snapshot's flow logs (and `flow_logs`) into the workspace, as propose ingests them."""
+    report = ingest_snapshot(
+        con,
+        snapshot,
+        flow_logs,
+        progress_printer(quiet),  # type: ignore[arg-type]
+        aws=aws,
+    )
+    if not quiet:
+        for line in report_lines(report):
+            click.echo(line, err=True)
 
 
 @click.command("triage")

@@ -91,9 +91,10 @@ def _write(value: Any, out: list[str], newline: str) -> None:
         out.append("[" + inner + ("," + inner).join(map(encode_basestring_ascii, value)))
     else:
         sep = "[" + inner
-        for item in value:
-            out.append(sep)
-            _write(item, out, inner)
+        for item in value:  # one part per item: a triage's targets were ~1.5M parts, ~60 MiB
+            parts = [sep]
+            _write(item, parts, inner)
+            out.append("".join(parts))
             sep = "," + inner
     out.append(newline + "]")
 
