@@ -235,12 +235,13 @@ def write_region(root: Path, account: str, region: str, index: int, groups: int,
 
 
 def write_snapshot(out: Path, accounts: int = 50, regions: int = 3, groups: int = 70,
-                   seed: int = 12, flow_logs: bool = False) -> int:  # fmt: skip
+                   seed: int = 12, flow_logs: bool = False,
+                   first_account: int = 100000000000) -> int:  # fmt: skip
     """The whole snapshot; returns the number of findings written."""
     rng = random.Random(seed)
     total = 0
     for a in range(accounts):
-        account = f"{100000000000 + a * 7919:012d}"
+        account = f"{first_account + a * 7919:012d}"
         for r in range(regions):
             index = a * regions + r + 1
             # its own stream: the inventory is the same with or without flow logs
