@@ -2,27 +2,49 @@
 
     python bench/triage_snapshot.py --out bench/data/triage-snapshot            # ~35,000 findings
     python bench/triage_snapshot.py --out /tmp/t --accounts 2 --regions 1 --groups 6
+    python bench/triage_snapshot.py --out /tmp/t --accounts 2 --regions 1 --groups 4 --flow-logs
 
 Per account and region (`DIR/<account>/<region>/`, the layout `collect` writes): `--groups`
 world-open groups (EC2.19 + EC2.18 on SSH/RDP/DB ports, EC2.13/EC2.14 when 22/3389 is open, a CIS
 1.2.0 duplicate of EC2.13 so that the dedupe is exercised), each carried by 0-3 ENIs; the default
 group (EC2.2) in use in every other region; one EC2.9 instance per 20 groups. The VPC has a flow
 log, but every tenth ENI is in a second VPC without one (so `wait` lists ENIs without flow logs).
-No flow-log objects are written: the benchmark times planning and triage over the inventory, not
-ingest (bench/generate.py and bench/run.py measure that). Deterministic for a given --seed.
+
+By default no flow-log objects are written: the benchmark times planning and triage over the
+inventory, not ingest (bench/generate.py and bench/run.py measure that). `--flow-logs` also writes,
+per account/region, the VPC log's delivered objects where AWS puts them and the snapshot reader
+looks (`flow-logs/AWSLogs/<acct>/vpcflowlogs/<region>/YYYY/MM/DD/<acct>_vpcflowlogs_<region>_<fl-id>_
+<stamp>_<hash>.log.gz`, gzip text, the header listing flow-logs.json's LogFormat in its order), one
+object per day over FLOW_LOG_DAYS days: on each group's first risky port, two private (internal)
+sources connect to each of its ENIs in the main VPC once a day, and every hour without traffic has
+a NODATA row, so the log delivered throughout and propose judges the window (14 days minimum, no
+gaps). Those groups come out `ready`, narrowed to the two sources; ENIs in the dark VPC still have
+no log. Small with small parameters (2 accounts x 1 region x 4 groups: 30 objects, ~1,300 rows), for
+the recheck tests (tests/test_recheck_generated.py).
+Deterministic for a given --seed, and the inventory is the same with or without `--flow-logs`.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import hashlib
 import json
 import random
+import re
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 REGIONS = ("eu-west-1", "us-east-1", "ap-southeast-2")
 RISKY = ((22, "EC2.13"), (3389, "EC2.14"), (5432, None), (3306, None), (6379, None), (9200, None))
+LOG_FORMAT = (
+    "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} "
+    "${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}"
+)
+FLOW_LOG_START = datetime(2026, 10, 1, tzinfo=UTC)
+FLOW_LOG_DAYS = 15  # over the planner's min_window_days (14)
 SEVERITY = {"EC2.19": "CRITICAL", "EC2.18": "HIGH", "EC2.13": "HIGH", "EC2.14": "HIGH",
             "EC2.2": "HIGH", "EC2.9": "HIGH"}  # fmt: skip
 
@@ -52,8 +74,74 @@ def _finding(control: str, account: str, region: str, rtype: str, arn: str, rid:
     return body
 
 
+FIELDS = re.findall(r"\$\{([^}]+)\}", LOG_FORMAT)
+
+
+def _flow_log_row(values: dict[str, object]) -> str:
+    return " ".join(str(values.get(name, "-")) for name in FIELDS)
+
+
+def write_flow_log_objects(folder: Path, account: str, region: str, flow_log_id: str,
+                           enis: list[dict[str, Any]], ports: dict[str, int],
+                           rng: random.Random) -> int:  # fmt: skip
+    """The objects of the VPC's flow log (`enis`: those it records); returns the rows written.
+
+    Per ENI of a group in `ports` (its first risky port), the group's two internal sources open
+    one session a day each, sized as real work (not a probe), answered; every hour in which no
+    ENI had traffic gets one NODATA row, so the log is seen delivering throughout."""
+    base = {"version": 2, "account-id": account, "action": "ACCEPT", "log-status": "OK",
+            "protocol": 6}  # fmt: skip
+    t0 = int(FLOW_LOG_START.timestamp())
+    days: dict[int, list[tuple[int, str]]] = {}
+    busy: set[int] = set()
+    for raw in enis:
+        eni_id, addr = raw["NetworkInterfaceId"], raw["PrivateIpAddress"]
+        gid = next((g["GroupId"] for g in raw["Groups"] if g["GroupId"] in ports), None)
+        if gid is None:
+            continue
+        region_index, g = int(gid[3:10], 16), int(gid[10:], 16)
+        sources = [f"172.16.{region_index % 250}.{(2 * g + k) % 250 + 1}" for k in range(2)]
+        for day in range(FLOW_LOG_DAYS):
+            for source in sources:
+                hour = day * 24 + rng.randint(7, 18)
+                start = t0 + hour * 3600 + rng.randint(0, 3000)
+                sport = rng.randint(32768, 60999)
+                request = {**base, "interface-id": eni_id, "srcaddr": source, "dstaddr": addr,
+                           "srcport": sport, "dstport": ports[gid], "packets": rng.randint(40, 120),
+                           "bytes": rng.randint(20_000, 90_000), "start": start,
+                           "end": start + rng.randint(30, 500)}  # fmt: skip
+                answer = {**request, "srcaddr": addr, "dstaddr": source, "srcport": ports[gid],
+                          "dstport": sport, "bytes": rng.randint(100_000, 900_000)}  # fmt: skip
+                days.setdefault(day, []).extend(
+                    (start, _flow_log_row(v)) for v in (request, answer)
+                )
+                busy.add(hour)
+    if not days:
+        return 0
+    first = enis[0]["NetworkInterfaceId"]
+    for hour in range(FLOW_LOG_DAYS * 24):
+        if hour not in busy:
+            start = t0 + hour * 3600 + 5
+            nodata = {"version": 2, "account-id": account, "interface-id": first,
+                      "start": start, "end": start + 590, "log-status": "NODATA"}  # fmt: skip
+            days.setdefault(hour // 24, []).append((start, _flow_log_row(nodata)))
+    rows = 0
+    for day, lines in sorted(days.items()):
+        moment = FLOW_LOG_START + timedelta(days=day)
+        stamp = f"{moment:%Y%m%dT%H%MZ}"
+        digest = hashlib.sha256(f"{flow_log_id}/{stamp}".encode()).hexdigest()[:8]
+        path = (folder / "flow-logs" / "AWSLogs" / account / "vpcflowlogs" / region
+                / f"{moment:%Y/%m/%d}"
+                / f"{account}_vpcflowlogs_{region}_{flow_log_id}_{stamp}_{digest}.log.gz")  # fmt: skip
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = "\n".join([" ".join(FIELDS), *(line for _, line in sorted(lines))]) + "\n"
+        path.write_bytes(gzip.compress(text.encode(), mtime=0))
+        rows += len(lines)
+    return rows
+
+
 def write_region(root: Path, account: str, region: str, index: int, groups: int,
-                 rng: random.Random) -> int:  # fmt: skip
+                 rng: random.Random, flow_log_rng: random.Random | None = None) -> int:  # fmt: skip
     """One account/region of the snapshot; returns how many findings it holds."""
     folder = root / account / region
     folder.mkdir(parents=True, exist_ok=True)
@@ -128,9 +216,7 @@ def write_region(root: Path, account: str, region: str, index: int, groups: int,
     flow_logs = [{"FlowLogId": f"fl-{index:017x}", "ResourceId": vpc, "FlowLogStatus": "ACTIVE",
                   "TrafficType": "ALL", "LogDestinationType": "s3",
                   "LogDestination": "arn:aws:s3:::flow-log-bucket",
-                  "LogFormat": "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} "
-                  "${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} "
-                  "${action} ${log-status}", "MaxAggregationInterval": 600}]  # fmt: skip
+                  "LogFormat": LOG_FORMAT, "MaxAggregationInterval": 600}]  # fmt: skip
     files = {
         "findings.json": {"Findings": findings},
         "security-groups.json": {"SecurityGroups": sgs},
@@ -140,19 +226,28 @@ def write_region(root: Path, account: str, region: str, index: int, groups: int,
     }
     for name, document in files.items():
         (folder / name).write_text(json.dumps(document), encoding="utf-8")
+    if flow_log_rng is not None:
+        first_port = {g["GroupId"]: g["IpPermissions"][0]["FromPort"] for g in sgs[1:]}
+        recorded = [e for e in enis if e["VpcId"] == vpc]
+        write_flow_log_objects(folder, account, region, flow_logs[0]["FlowLogId"], recorded,
+                               first_port, flow_log_rng)  # fmt: skip
     return len(findings)
 
 
 def write_snapshot(out: Path, accounts: int = 50, regions: int = 3, groups: int = 70,
-                   seed: int = 12) -> int:  # fmt: skip
+                   seed: int = 12, flow_logs: bool = False,
+                   first_account: int = 100000000000) -> int:  # fmt: skip
     """The whole snapshot; returns the number of findings written."""
     rng = random.Random(seed)
     total = 0
     for a in range(accounts):
-        account = f"{100000000000 + a * 7919:012d}"
+        account = f"{first_account + a * 7919:012d}"
         for r in range(regions):
-            total += write_region(out, account, REGIONS[r % len(REGIONS)], a * regions + r + 1,
-                                  groups, rng)  # fmt: skip
+            index = a * regions + r + 1
+            # its own stream: the inventory is the same with or without flow logs
+            flow_log_rng = random.Random(f"{seed}/{index}") if flow_logs else None
+            total += write_region(out, account, REGIONS[r % len(REGIONS)], index, groups, rng,
+                                  flow_log_rng)  # fmt: skip
     return total
 
 
@@ -163,8 +258,15 @@ def main() -> None:
     parser.add_argument("--regions", type=int, default=3)
     parser.add_argument("--groups", type=int, default=70, help="flagged groups per region")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument(
+        "--flow-logs",
+        action="store_true",
+        help=f"also write {FLOW_LOG_DAYS} days of flow-log objects",
+    )
     args = parser.parse_args()
-    total = write_snapshot(args.out, args.accounts, args.regions, args.groups, args.seed)
+    total = write_snapshot(
+        args.out, args.accounts, args.regions, args.groups, args.seed, args.flow_logs
+    )
     print(
         f"{total:,} findings over {args.accounts} accounts x {args.regions} regions in {args.out}"
     )
