@@ -151,6 +151,11 @@ class Triage:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        return self.document([t.to_dict() for t in self.targets])
+
+    def document(self, targets: Any) -> dict[str, Any]:
+        """`to_dict()` with `targets` in the place of its list of target dicts (the JSON writer
+        passes one that makes each target's dict as it is written)."""
         return {
             "schema": "sgharden.triage/v1",
             "summary": self.summary_line(),
@@ -163,7 +168,7 @@ class Triage:
                 {"bucket": b, "control": c, "account_id": a, "region": r, "findings": n}
                 for b, c, a, r, n in self.totals
             ],
-            "targets": [t.to_dict() for t in self.targets],
+            "targets": targets,
             "warnings": list(self.warnings),
         }
 
