@@ -19,6 +19,7 @@ from sgharden.analysis.options import PlannerOptions
 from sgharden.analysis.triage import Bucket, Ordering, triage
 from sgharden.cli import main
 from sgharden.commands.demo import sample_snapshot
+from sgharden.commands.triage import triage_snapshot
 from sgharden.findings import in_scope
 from sgharden.pipeline import WindowRequest, propose_snapshot
 from sgharden.render.triage import TriageFormat, render_csv, render_markdown, triage_renderer
@@ -157,6 +158,40 @@ def test_triage_of_a_generated_many_account_snapshot_through_the_cli(tmp_path: P
     assert {t["bucket"] for t in doc["targets"]} >= {"fix now", "decide", "wait"}
     assert any(t["uncovered_enis"] for t in doc["targets"])
     assert doc["summary"] in result.stderr.splitlines()
+
+
+@pytest.mark.parametrize("fmt", list(TriageFormat))
+def test_the_cli_writes_each_format_piece_by_piece_as_the_whole_text(
+    tmp_path: Path, fmt: TriageFormat
+) -> None:
+    """--output FILE and stdout get the same bytes as the text rendered at once; the JSON is
+    json.dumps(indent=2) of the triage's dict, and every output ends its last line."""
+    snap = tmp_path / "snap"
+    write_snapshot(snap, accounts=2, regions=1, groups=4)
+    ws = tmp_path / "w.duckdb"
+    args = [
+        "triage",
+        "--snapshot",
+        str(snap),
+        "--workspace",
+        str(ws),
+        "--quiet",
+        "--format",
+        fmt.value,
+    ]
+    out = tmp_path / f"triage.{fmt.value}"
+    to_file = CliRunner().invoke(main, [*args, "--output", str(out)])
+    assert to_file.exit_code == 0, to_file.output
+    to_stdout = CliRunner().invoke(main, args)
+    assert to_stdout.exit_code == 0, to_stdout.output
+    written = out.read_bytes()
+    assert to_stdout.stdout_bytes == written and written.endswith(b"\n")
+    result = triage_snapshot(snap, str(ws), Ordering.SEVERITY, do_ingest=False)
+    text = triage_renderer(fmt)(result)
+    assert written.decode("utf-8") == (text if text.endswith("\n") else text + "\n")
+    if fmt is TriageFormat.JSON:
+        assert written.decode("utf-8") == json.dumps(result.to_dict(), indent=2) + "\n"
+        assert len(result.targets) > 8
 
 
 def test_every_format_renders_and_escapes_what_came_from_files(

@@ -27,6 +27,7 @@ import duckdb
 
 from sgharden.acceptance import AcceptanceState, apply_to_plan
 from sgharden.analysis.connections import Window
+from sgharden.analysis.matching import forget_inventories
 from sgharden.analysis.options import PlannerOptions
 from sgharden.analysis.planner import propose
 from sgharden.analysis.triage import Ordering, Triage, TriageRows, assemble, triage_rows
@@ -115,6 +116,7 @@ def triage_parts(
         if count >= chunk_findings or index == len(parts) - 1:
             collected.append(_plan_and_triage(con, root, chunk, window, options, state))
             chunk, count = [], 0
+            forget_inventories()  # the next chunk's groups never match this chunk's ENIs
     whole = Snapshot(
         root,
         (),

@@ -77,6 +77,16 @@ def address_key(text: str) -> tuple[int, int]:
     return addr.version, int(addr)
 
 
+def forget_inventories() -> None:
+    """Drop what the caches hold of the inventories matched so far (address books, compiled
+    rules, parsed addresses): a caller that plans one part of a snapshot after another would
+    otherwise keep every part's ENIs and rules alive until the end of the run."""
+    _BOOKS.clear()
+    _compile.cache_clear()
+    address_key.cache_clear()
+    parse_address.cache_clear()
+
+
 def _span(cidr: str) -> tuple[int, int, int]:
     net = parse_network(cidr)
     return net.version, int(net.network_address), int(net.broadcast_address)

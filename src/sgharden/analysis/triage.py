@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sgharden.analysis.matching import rule_allows
 from sgharden.findings import SEVERITY_ORDER, in_scope
@@ -52,6 +52,25 @@ class Ordering(StrEnum):
 KEEP_ACTIONS = ("keep-public-ip", "keep-public-access")
 
 
+class FindingRow(NamedTuple):
+    """What a triage keeps of a finding until it is written: its ids and what the totals count
+    it under. A whole Finding (title, ARNs, states) is ~450 B more, and a triage keeps every
+    in-scope finding to the end of the run."""
+
+    finding_id: str
+    control: str
+    account_id: str
+    region: str
+    duplicate_ids: tuple[str, ...]
+
+
+def _kept(findings: Iterable[Finding]) -> tuple[FindingRow, ...]:
+    return tuple(
+        FindingRow(f.finding_id, f.control, f.account_id, f.region, f.duplicate_ids)
+        for f in findings
+    )
+
+
 @dataclass(frozen=True)
 class Target:
     """One group or resource of the plan, the in-scope findings it answers, and why its bucket."""
@@ -64,7 +83,7 @@ class Target:
     bucket: Bucket
     reason: str
     controls: tuple[str, ...]
-    findings: tuple[Finding, ...]
+    findings: tuple[FindingRow, ...]
     severity: str  # the highest of its findings
     scanner_sources_per_day: float = 0.0
     real_users: int = 0
@@ -151,6 +170,11 @@ class Triage:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        return self.document([t.to_dict() for t in self.targets])
+
+    def document(self, targets: Any) -> dict[str, Any]:
+        """`to_dict()` with `targets` in the place of its list of target dicts (the JSON writer
+        passes one that makes each target's dict as it is written)."""
         return {
             "schema": "sgharden.triage/v1",
             "summary": self.summary_line(),
@@ -163,7 +187,7 @@ class Triage:
                 {"bucket": b, "control": c, "account_id": a, "region": r, "findings": n}
                 for b, c, a, r, n in self.totals
             ],
-            "targets": [t.to_dict() for t in self.targets],
+            "targets": targets,
             "warnings": list(self.warnings),
         }
 
@@ -400,7 +424,7 @@ def triage_rows(
                 bucket=bucket,
                 reason=reason,
                 controls=tuple(str(c) for c in group.get("controls", [])),
-                findings=fs,
+                findings=_kept(fs),
                 severity=_highest(fs),
                 scanner_sources_per_day=scanners,
                 real_users=real,
@@ -434,7 +458,7 @@ def triage_rows(
                 bucket=bucket,
                 reason=reason,
                 controls=(str(resource.get("control", "")),),
-                findings=fs,
+                findings=_kept(fs),
                 severity=_highest(fs),
                 scanner_sources_per_day=probes / max(window_days, 1 / 24),
                 real_users=int(ev.get("source_count", 0) or 0),
@@ -468,7 +492,7 @@ def triage_rows(
                 bucket=Bucket.ACCEPTED if accepted else Bucket.WAIT,
                 reason="the resource is not in the snapshot: collect this account/region again",
                 controls=(f.control,),
-                findings=(f,),
+                findings=_kept((f,)),
                 severity=f.severity,
                 accepted=records((f,)),
             )

@@ -64,6 +64,66 @@ def emit(text: str, output: Path | None, voice: Voice | None = None) -> None:
     (voice or Voice()).progress(f"written to {output}")
 
 
+class _Ends:
+    """A text sink that remembers the last character written (the result must end a line)."""
+
+    def __init__(self, write: Callable[[str], object]) -> None:
+        self._write = write
+        self.last = ""
+
+    def write(self, text: str, /) -> int:
+        if text:
+            self._write(text)
+            self.last = text[-1]
+        return len(text)
+
+
+class _Stdout:
+    """stdout through click.echo (as `emit` writes it), a batch of pieces at a time."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size >= 1 << 20:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.parts:
+            click.echo("".join(self.parts), nl=False)
+        self.parts.clear()
+        self.size = 0
+
+
+def emit_written(
+    write: Callable[[Any], None], output: Path | None, voice: Voice | None = None
+) -> None:
+    """As `emit`, for a result that `write(file)` writes piece by piece to a text file: the
+    whole text is never held (a 35,000-finding triage is 15 MB)."""
+    if output is None:
+        stdout = _Stdout()
+        sink = _Ends(stdout.write)
+        write(sink)
+        if sink.last != "\n":
+            sink.write("\n")
+        stdout.flush()
+        return
+    try:
+        with output.open("w", encoding="utf-8") as fh:
+            sink = _Ends(fh.write)
+            write(sink)
+            if sink.last != "\n":
+                sink.write("\n")
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        raise OSError(exc.errno, exc.strerror, str(output)) from exc
+    (voice or Voice()).progress(f"written to {output}")
+
+
 @dataclass(frozen=True)
 class Voice:
     """What a command says on stderr besides its result."""

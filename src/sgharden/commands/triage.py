@@ -21,12 +21,12 @@ from sgharden.commands.accepted_option import accepted_option
 from sgharden.commands.aws_options import AwsOptions, s3_options
 from sgharden.commands.ingest import progress_printer
 from sgharden.commands.input_options import plan_option, snapshot_option
-from sgharden.commands.output_options import Voice, emit, voice_options
+from sgharden.commands.output_options import Voice, emit_written, voice_options
 from sgharden.commands.workspace_option import workspace_option, workspace_to_write
 from sgharden.errors import InputError
 from sgharden.findings import in_scope
 from sgharden.pipeline import WindowRequest, build_plan, ingest_snapshot, report_lines
-from sgharden.render.triage import TriageFormat, triage_renderer
+from sgharden.render.triage import TriageFormat, triage_writer
 from sgharden.snapshot import Snapshot, load_snapshot, snapshot_parts
 from sgharden.triage_parts import triage_parts
 from sgharden.workspace import open_workspace
@@ -186,4 +186,4 @@ def command(
         click.echo(f"sgharden: warning: {warning}", err=True)
     if output:  # the result is in the file; its one-line summary is shown even when quiet
         click.echo(result.summary_line(), err=True)
-    emit(triage_renderer(fmt)(result), output, voice)
+    emit_written(partial(triage_writer(fmt), result), output, voice)

@@ -1,4 +1,5 @@
-"""The triage worklist as text: a terminal table, JSON, CSV, Markdown, HTML (one function each).
+"""The triage worklist as text: a terminal table, JSON, CSV, Markdown, HTML (one writer each,
+to a text file piece by piece: a 35,000-finding triage is 15 MB of JSON, never held whole).
 
 Every value that came from AWS or a file (ids, reasons, warnings) is escaped for its output:
 the shared render/escape.py: one printable line for the terminal (control and bidi characters
@@ -11,8 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
+from typing import Protocol
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from tabulate import tabulate
@@ -20,7 +22,7 @@ from tabulate import tabulate
 from sgharden.analysis.triage import Bucket, Target, Triage
 from sgharden.render.escape import markdown_text
 from sgharden.render.escape import one_line as terminal_text
-from sgharden.render.json_text import dumps_indent2
+from sgharden.render.json_text import Items, dump_indent2
 
 COLUMNS = (
     "bucket",
@@ -37,6 +39,12 @@ COLUMNS = (
     "days to go",
     "reason",
 )
+
+
+class TextOut(Protocol):
+    """Where a writer puts its text: an open text file, a StringIO, stdout."""
+
+    def write(self, text: str, /) -> object: ...
 
 
 class TriageFormat(StrEnum):
@@ -74,30 +82,30 @@ def _totals_rows(result: Triage) -> list[list[object]]:
     return [[b, c, f"{a}/{r}", n] for b, c, a, r, n in result.totals]
 
 
-def render_table(result: Triage, limit: int = 20) -> str:
-    out = [terminal_text(result.summary_line()), ""]
+def write_table(result: Triage, out: TextOut, limit: int = 20) -> None:
+    out.write(terminal_text(result.summary_line()) + "\n\n")
     for bucket in Bucket:
         items = result.in_bucket(bucket)
         if not items:
             continue
         shown = [[terminal_text(v) for v in _row(t)[1:12]] for t in items[:limit]]
-        out.append(f"{bucket.value} ({len(items):,}, by {result.ordering.value})")
-        out.append(tabulate(shown, headers=list(COLUMNS[1:12])))
+        out.write(f"{bucket.value} ({len(items):,}, by {result.ordering.value})\n")
+        out.write(tabulate(shown, headers=list(COLUMNS[1:12])) + "\n")
         if len(items) > limit:
-            out.append(f"... and {len(items) - limit:,} more (--format csv|json for all)")
-        out.append("")
+            out.write(f"... and {len(items) - limit:,} more (--format csv|json for all)\n")
+        out.write("\n")
     if result.flow_logs_command:
-        out.append("Start the wait for ENIs without flow logs: " + result.flow_logs_command)
-    return "\n".join(out) + "\n"
+        out.write("Start the wait for ENIs without flow logs: " + result.flow_logs_command + "\n")
 
 
-def render_json(result: Triage) -> str:
-    return dumps_indent2(result.to_dict()) + "\n"  # json.dumps(indent=2)'s bytes, faster
+def write_json(result: Triage, out: TextOut) -> None:
+    # json.dumps(indent=2)'s bytes, faster; each target's dict is made as it is written
+    dump_indent2(result.document(Items(lambda: (t.to_dict() for t in result.targets))), out.write)
+    out.write("\n")
 
 
-def render_csv(result: Triage) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+def write_csv(result: Triage, out: TextOut) -> None:
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*COLUMNS[:12], "finding_ids", "reason"])
     for t in result.targets:
         row = _row(t)
@@ -105,71 +113,111 @@ def render_csv(result: Triage) -> str:
             [csv_text(v) for v in row[:12]]
             + [csv_text(" ".join(f.finding_id for f in t.findings)), csv_text(row[12])]
         )
-    return buf.getvalue()
 
 
-def render_markdown(result: Triage, limit: int = 50) -> str:
-    lines = [f"# Triage\n\n**{markdown_text(result.summary_line())}**\n"]
+def write_markdown(result: Triage, out: TextOut, limit: int = 50) -> None:
+    def line(text: str) -> None:
+        out.write(text + "\n")
+
+    line(f"# Triage\n\n**{markdown_text(result.summary_line())}**\n")
     for bucket in Bucket:
         items = result.in_bucket(bucket)
         if not items:
             continue
-        lines.append(f"## {bucket.value} ({len(items):,}, by {result.ordering.value})\n")
-        lines.append("| " + " | ".join(COLUMNS[1:]) + " |")
-        lines.append("|" + "---|" * (len(COLUMNS) - 1))
+        line(f"## {bucket.value} ({len(items):,}, by {result.ordering.value})\n")
+        line("| " + " | ".join(COLUMNS[1:]) + " |")
+        line("|" + "---|" * (len(COLUMNS) - 1))
         for t in items[:limit]:
-            lines.append("| " + " | ".join(markdown_text(v) for v in _row(t)[1:]) + " |")
+            line("| " + " | ".join(markdown_text(v) for v in _row(t)[1:]) + " |")
         if len(items) > limit:
-            lines.append(f"\n... and {len(items) - limit:,} more (`--format csv` for all)")
-        lines.append("")
+            line(f"\n... and {len(items) - limit:,} more (`--format csv` for all)")
+        line("")
     accepted = result.in_bucket(Bucket.ACCEPTED)
     if accepted:
-        lines.append("## Accepted risks\n")
+        line("## Accepted risks\n")
         for t in accepted:
             for rec in t.accepted:
-                lines.append(
+                line(
                     f"- {markdown_text(t.target_id)}: {markdown_text(rec.get('reason'))} "
                     f"(owner {markdown_text(rec.get('owner'))}, approver "
                     f"{markdown_text(rec.get('approver'))}, expires "
                     f"{markdown_text(rec.get('expires'))}, {markdown_text(rec.get('ticket'))})"
                 )
-        lines.append("")
-    lines.append("## Totals\n")
-    lines.append("| bucket | control | account/region | findings |\n|---|---|---|---|")
-    lines += ["| " + " | ".join(markdown_text(v) for v in r) + " |" for r in _totals_rows(result)]
+        line("")
+    line("## Totals\n")
+    line("| bucket | control | account/region | findings |\n|---|---|---|---|")
+    for r in _totals_rows(result):
+        line("| " + " | ".join(markdown_text(v) for v in r) + " |")
     if result.flow_logs_command:
-        lines.append(f"\nStart the wait for ENIs without flow logs: `{result.flow_logs_command}`")
-    return "\n".join(lines) + "\n"
+        line(f"\nStart the wait for ENIs without flow logs: `{result.flow_logs_command}`")
 
 
-def render_html(result: Triage) -> str:
+class _Rows:
+    """A bucket's table rows for the template, each made when the template reaches it."""
+
+    def __init__(self, targets: list[Target]) -> None:
+        self.targets = targets
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return ([terminal_text(v) for v in _row(t)[1:]] for t in self.targets)
+
+
+def write_html(result: Triage, out: TextOut) -> None:
     env = Environment(
         loader=PackageLoader("sgharden", "templates"),
         autoescape=select_autoescape(["html", "html.j2"]),
         undefined=StrictUndefined,
     )
     template = env.get_template("triage.html.j2")
-    buckets = [
-        (b.value, [[terminal_text(v) for v in _row(t)[1:]] for t in result.in_bucket(b)])
-        for b in Bucket
-    ]
-    return template.render(
+    pieces = template.generate(
         summary=terminal_text(result.summary_line()),
         ordering=result.ordering.value,
         columns=COLUMNS[1:],
-        buckets=buckets,
+        buckets=[(b.value, _Rows(result.in_bucket(b))) for b in Bucket],
         totals=[[terminal_text(v) for v in r] for r in _totals_rows(result)],
         flow_logs_command=terminal_text(result.flow_logs_command or ""),
     )
+    batch: list[str] = []
+    for piece in pieces:  # a few pieces per cell: written in batches
+        batch.append(piece)
+        if len(batch) >= 4096:
+            out.write("".join(batch))
+            batch.clear()
+    out.write("".join(batch))
+
+
+def _text(write: Callable[[Triage, TextOut], None]) -> Callable[[Triage], str]:
+    def render(result: Triage) -> str:
+        buf = io.StringIO()
+        write(result, buf)
+        return buf.getvalue()
+
+    return render
+
+
+render_table = _text(write_table)
+render_json = _text(write_json)
+render_csv = _text(write_csv)
+render_markdown = _text(write_markdown)
+render_html = _text(write_html)
+
+
+def triage_writer(fmt: TriageFormat | str) -> Callable[[Triage, TextOut], None]:
+    """The function that writes a triage in this format to a text file, piece by piece."""
+    fmt = TriageFormat(fmt)
+    writers: dict[TriageFormat, Callable[[Triage, TextOut], None]] = {
+        TriageFormat.TABLE: write_table,
+        TriageFormat.JSON: write_json,
+        TriageFormat.CSV: write_csv,
+        TriageFormat.MARKDOWN: write_markdown,
+        TriageFormat.HTML: write_html,
+    }
+    return writers[fmt]
 
 
 def triage_renderer(fmt: TriageFormat | str) -> Callable[[Triage], str]:
-    fmt = TriageFormat(fmt)
-    renderers: dict[TriageFormat, Callable[[Triage], str]] = {
-        TriageFormat.TABLE: render_table,
-        TriageFormat.JSON: render_json,
-        TriageFormat.CSV: render_csv,
-        TriageFormat.MARKDOWN: render_markdown,
-        TriageFormat.HTML: render_html,
-    }
-    return renderers[fmt]
+    """The whole text at once (tests, callers that want a string)."""
+    return _text(triage_writer(fmt))
