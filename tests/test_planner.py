@@ -385,6 +385,48 @@ def test_sources_that_cannot_fit_keep_the_rule_with_a_warning(world: World) -> N
     assert any("declared public" in k["reason"] for k in g["keep"])
 
 
+@pytest.mark.parametrize("scattered_port", [8001, 8050])
+def test_a_range_rule_with_one_port_that_cannot_fit_is_kept_whichever_port_comes_first(
+    world: World, scattered_port: int
+) -> None:
+    # the SQL engine skips reading a port's sources once they provably cannot fit
+    # (sql/plan_cannot_narrow.sql) and every port after it; propose_in holds it to the Python
+    # engine, which reads them all, whether the hopeless port is narrowed first or last
+    world.group("sg-00000001", "x", [ingress(8000, "0.0.0.0/0", to_port=8100)])
+    world.eni("eni-00000001", "10.0.1.10", ["sg-00000001"])
+    world.sg_finding("EC2.18", "sg-00000001")
+    fitting = 8050 if scattered_port == 8001 else 8001
+    world.traffic("eni-00000001", "10.0.1.10", "198.51.100.7", fitting)
+    for i in range(1, 5):
+        world.traffic("eni-00000001", "10.0.1.10", f"{10 + i}.1.2.3", scattered_port)
+    g = group_of(run_propose(world, PlannerOptions(max_prefixes=2)), "sg-00000001")
+    assert g["status"] == "needs-decision"
+    assert g["revoke"] == [] and g["authorize"] == []
+    (why,) = [w for w in g["warnings"] if "cannot be narrowed" in w]
+    assert f"tcp/{scattered_port}" in why
+
+
+def test_an_earlier_port_that_fails_only_the_exact_check_still_names_the_decision(
+    world: World,
+) -> None:
+    # tcp/8001's sources are three pairs of sibling /24s: no bound rules them out (each pair may
+    # join into a /23), but three /23s do not fit in 2 prefixes. tcp/8050's scattered sources are
+    # ruled out by the bound. The planner narrows 8001 first, so its sources must still be read
+    # and its decision named, as the Python engine does.
+    world.group("sg-00000001", "x", [ingress(8000, "0.0.0.0/0", to_port=8100)])
+    world.eni("eni-00000001", "10.0.1.10", ["sg-00000001"])
+    world.sg_finding("EC2.18", "sg-00000001")
+    for first in (11, 12, 13):
+        for third in (0, 1):
+            world.traffic("eni-00000001", "10.0.1.10", f"{first}.1.{third}.5", 8001)
+    for i in range(1, 5):
+        world.traffic("eni-00000001", "10.0.1.10", f"{20 + i}.1.2.3", 8050)
+    g = group_of(run_propose(world, PlannerOptions(max_prefixes=2)), "sg-00000001")
+    assert g["status"] == "needs-decision"
+    (why,) = [w for w in g["warnings"] if "cannot be narrowed" in w]
+    assert "tcp/8001" in why
+
+
 def test_same_vpc_sources_become_a_reference_to_their_group(world: World) -> None:
     world.group("sg-00000a99", "app", [ingress(8080, "0.0.0.0/0")])
     world.group("sg-000000eb", "web", [ingress(443, "0.0.0.0/0")])

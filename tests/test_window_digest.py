@@ -9,6 +9,8 @@ one roll-up row, is compared with the former single query, kept below as it was.
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -93,9 +95,6 @@ def test_the_batched_digest_is_the_former_single_querys(workspace: Path, batch_r
     interfaces = _interfaces(con)
     window = ("2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z")
     got = workspace_inputs(con, interfaces, window, batch_rows=batch_rows)
-    import json
-    from datetime import datetime
-
     records, digest = con.execute(
         FORMER,
         {
@@ -109,8 +108,6 @@ def test_the_batched_digest_is_the_former_single_querys(workspace: Path, batch_r
 
 
 def test_batches_follow_the_lines_order_and_keep_to_the_budget() -> None:
-    from datetime import datetime, timedelta
-
     h = datetime(2026, 10, 1)
     units = [
         ("eni-0000000b", h, 3),
