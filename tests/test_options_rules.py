@@ -11,9 +11,8 @@ from sgharden.analysis.options import (
     alternatives,
     is_internet,
     parse_public_ports,
-    public_reason,
 )
-from sgharden.analysis.use import PortUse
+from sgharden.analysis.use import PortUse, public_reason
 
 PREFIX_LIST = "a customer-managed prefix list of the real sources (counts as its max entries)"
 SSM = "SSM Session Manager or an EC2 Instance Connect Endpoint (no inbound rule)"

@@ -30,7 +30,7 @@ from typing import Any
 from sgharden.errors import InputError
 from sgharden.findings import IN_SCOPE_CONTROLS
 from sgharden.model import Finding
-from sgharden.settings import read_toml
+from sgharden.schema.toml_file import read_toml
 
 MATCHES = ("group", "rule", "resource", "control")
 REQUIRED = ("id", "match", "reason", "owner", "approver", "expires", "ticket")

@@ -13,13 +13,13 @@ one `InputError` naming the file and the key.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from sgharden.analysis.connections import Thresholds
 from sgharden.errors import InputError
+from sgharden.schema.toml_file import read_toml
 
 SECTION = "planner"
 THRESHOLDS = {f.name: f.type for f in fields(Thresholds)}
@@ -34,17 +34,6 @@ class PlannerSettings:
 
 def _fail(path: Path, where: str, what: str) -> InputError:
     return InputError(f"{path}: {where}: {what}", hint="see [planner] in docs/planner.md")
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML ({exc})") from None
 
 
 def load_planner_settings(path: Path | str) -> PlannerSettings:

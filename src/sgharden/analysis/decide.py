@@ -24,7 +24,7 @@ from sgharden.analysis.connections import Connection
 from sgharden.analysis.coverage import Coverage, verdict
 from sgharden.analysis.evidence import EvidenceSpec
 from sgharden.analysis.matching import address_book, compile_rule, parse_address, rule_allows
-from sgharden.analysis.options import PlannerOptions, alternatives, public_reason
+from sgharden.analysis.options import PlannerOptions, alternatives
 from sgharden.analysis.peer_seen import PeerSeenUse
 from sgharden.analysis.prefixes import aggregate
 from sgharden.analysis.readiness import readiness
@@ -33,6 +33,7 @@ from sgharden.analysis.use import (
     PortUse,
     RuleUse,
     narrowing_order,
+    public_reason,
     use_from_connections,
 )
 from sgharden.model import Inventory, Rule, SecurityGroup, protocol_name

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING
 
 from sgharden.analysis.connections import INTERNAL_NETWORKS, Thresholds
 from sgharden.analysis.matching import parse_address
-
-if TYPE_CHECKING:
-    from sgharden.analysis.use import PortUse
 
 
 @dataclass(frozen=True)
@@ -62,28 +58,6 @@ HIGH_RISK_PORTS = frozenset(
 )  # fmt: skip
 ADMIN_PORTS = frozenset((22, 3389))
 DATABASE_PORTS = frozenset((1433, 1434, 3306, 5432, 5500, 9200, 9300, 6379, 27017))
-
-
-def public_reason(options: PlannerOptions, use: PortUse) -> str | None:
-    """Why a world-open rule's port is a public service, or None if it is not.
-
-    Only an EC2.18 authorized port with internet use, or a port the user declared public with
-    real use, is one. A count of sources never is: scanners that pass as users are many.
-    """
-    authorized = (use.protocol == 6 and use.port in options.authorized_tcp_ports) or (
-        use.protocol == 17 and use.port in options.authorized_udp_ports
-    )
-    declared = (use.protocol == 6 and use.port in options.public_tcp_ports) or (
-        use.protocol == 17 and use.port in options.public_udp_ports
-    )
-    if declared and use.sources:
-        return f"public service on a port declared public: {use.sources} real source(s)"
-    if authorized and use.internet_sources:
-        return (
-            f"public service on an EC2.18 authorized port: {use.internet_sources} "
-            f"internet source(s) of {use.sources}"
-        )
-    return None
 
 
 def parse_public_ports(values: Iterable[str]) -> tuple[tuple[int, ...], tuple[int, ...]]:

@@ -22,7 +22,7 @@ from sgharden.analysis.connections import (
 )
 from sgharden.analysis.evidence import EvidenceSpec
 from sgharden.analysis.matching import address_book
-from sgharden.analysis.options import PlannerOptions, is_internet, public_reason
+from sgharden.analysis.options import PlannerOptions, is_internet
 from sgharden.analysis.resources import (
     SourceClass,
     resource_use_from_connections,
@@ -55,6 +55,28 @@ class PortUse:
     connections: list[Connection] | None  # the real connections; None when only counted
     evidence: EvidenceRef  # the real connections of this port, for an authorize line
     cannot_fit: bool = False  # shown in SQL not to fit the prefix limits (plan_cannot_narrow)
+
+
+def public_reason(options: PlannerOptions, use: PortUse) -> str | None:
+    """Why a world-open rule's port is a public service, or None if it is not.
+
+    Only an EC2.18 authorized port with internet use, or a port the user declared public with
+    real use, is one. A count of sources never is: scanners that pass as users are many.
+    """
+    authorized = (use.protocol == 6 and use.port in options.authorized_tcp_ports) or (
+        use.protocol == 17 and use.port in options.authorized_udp_ports
+    )
+    declared = (use.protocol == 6 and use.port in options.public_tcp_ports) or (
+        use.protocol == 17 and use.port in options.public_udp_ports
+    )
+    if declared and use.sources:
+        return f"public service on a port declared public: {use.sources} real source(s)"
+    if authorized and use.internet_sources:
+        return (
+            f"public service on an EC2.18 authorized port: {use.internet_sources} "
+            f"internet source(s) of {use.sources}"
+        )
+    return None
 
 
 def narrowing_order(
