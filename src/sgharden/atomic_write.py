@@ -55,7 +55,7 @@ def writing_atomically(path: Path, *, mode: int | None = None) -> Iterator[TextI
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         yield from _direct(path)
         return
-    tmp = _open_temporary(real, path)
+    tmp, tmp_name = _open_temporary(real, path)
     try:
         if mode is not None:
             os.fchmod(tmp.fileno(), mode)
@@ -65,32 +65,32 @@ def writing_atomically(path: Path, *, mode: int | None = None) -> Iterator[TextI
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp.name, real)
+        os.replace(tmp_name, real)
     except BaseException as exc:
         with contextlib.suppress(Exception):  # closed already, or a failing close: keep `exc`
             tmp.close()
         with contextlib.suppress(OSError):
-            os.unlink(tmp.name)
+            os.unlink(tmp_name)
         if isinstance(exc, OSError):
-            _raise_naming(exc, path, tmp.name)
+            _raise_naming(exc, path, tmp_name)
         raise
     _sync_folder(real.parent)
 
 
-def _open_temporary(real: Path, path: Path) -> TextIO:
+def _open_temporary(real: Path, path: Path) -> tuple[TextIO, str]:
     # The target's name (cut short: the result must stay under NAME_MAX) says whose a leftover
     # is after a crash; the random part makes it unique; O_EXCL never takes over another's file.
     stem = real.name.encode("utf-8", "surrogateescape")[:96].decode("utf-8", "ignore")
     for _ in range(16):
-        name = real.parent / f".{stem}.{secrets.token_hex(4)}.tmp"
+        name = str(real.parent / f".{stem}.{secrets.token_hex(4)}.tmp")
         try:
             fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, _NEW_FILE_MODE)
         except FileExistsError:
             continue
         except OSError as exc:  # the folder is missing, read-only, not ours...
-            _raise_naming(exc, path, str(name))
+            _raise_naming(exc, path, name)
             raise
-        return open(fd, "w", encoding="utf-8")  # closed by writing_atomically
+        return open(fd, "w", encoding="utf-8"), name  # closed by writing_atomically
     raise FileExistsError(errno.EEXIST, "no free temporary name beside it", str(path))
 
 
