@@ -41,6 +41,16 @@ PROGRESS_TEXT = (
     "written. `--verbose` also says what was used and why (workspace, profile, region, window)."
 )
 
+# what every file-writing command promises (sgharden/atomic_write.py; tests/test_atomic_write.py)
+WHOLE_FILES_TEXT = (
+    "**Files are written whole or not at all.** `--output FILE`, the `recheck` state, the `apply` "
+    "backup, `collect`'s snapshot files and ticket folders are written to a temporary file beside "
+    "the target and renamed onto it only when complete: a write that fails part way (a full disk, "
+    "a file-size limit) leaves the previous file as it was, removes the temporary one and exits 3 "
+    "with one line naming the file. A new file gets the usual mode (0666 less the umask), an "
+    "existing one keeps its mode; a device or pipe (`--output /dev/stdout`) is written directly."
+)
+
 # the commands whose source draws a progress line (PROGRESS_TEXT must name each)
 PROGRESS_CALLS = ("progress_printer(", "collect_progress(")
 
@@ -72,6 +82,8 @@ def render_cli_md() -> str:
         "`--quiet`/`--verbose`, and `--workspace` (default `sgharden.duckdb`).",
         "",
         PROGRESS_TEXT,
+        "",
+        WHOLE_FILES_TEXT,
         "",
     ]
     return "\n".join(lines + _help(main, ["sgharden"], None))

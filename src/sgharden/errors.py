@@ -62,6 +62,8 @@ class SafetyError(SghardenError):
 _OS_HINTS = {
     errno.ENOSPC: "the disk is full: free space or write elsewhere",
     errno.EDQUOT: "the disk quota is exceeded: free space or write elsewhere",
+    errno.EFBIG: "the file grew past the size this process may write (ulimit -f) or the file "
+    "system allows: raise the limit or write elsewhere",
     errno.EROFS: "the file system is read-only: choose another --out/--output",
     errno.EACCES: "permission denied: choose a path you can write, or fix its permissions",
     errno.EPERM: "not permitted: choose a path you can write, or fix its permissions",

@@ -24,6 +24,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from sgharden.act import live
+from sgharden.atomic_write import write_atomically
 from sgharden.aws.clients import AwsContext
 from sgharden.errors import InputError, SafetyError
 from sgharden.model import Rule
@@ -224,7 +225,9 @@ def backup_document(plan: Plan, result: ApplyResult, now: datetime) -> dict[str,
 def write_backup(document: dict[str, Any], backup_dir: Path, now: datetime) -> Path:
     backup_dir.mkdir(parents=True, exist_ok=True)
     path = backup_dir / f"backup-{stamp(now)}.json"
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    # whole and on disk (fsynced) before the first rule changes, or an error and nothing changed;
+    # the mode is the umask's, as for the plan and snapshot that hold the same rules
+    write_atomically(path, json.dumps(document, indent=2) + "\n")
     return path
 
 

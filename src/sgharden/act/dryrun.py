@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sgharden.act.awscheck import check_aws
 from sgharden.analysis.connections import snapshot_interface_ids
+from sgharden.atomic_write import write_atomically
 from sgharden.aws.clients import AwsContext
 from sgharden.change.dry_run_report import DryRunReport
 from sgharden.change.replay import replay
@@ -28,8 +29,8 @@ def write_report(report: DryRunReport, out: Path) -> tuple[Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
     json_path = out / "dry-run.json"
     md_path = out / "dry-run.md"
-    json_path.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
-    md_path.write_text(render_markdown(report), encoding="utf-8")
+    write_atomically(json_path, json.dumps(report.to_dict(), indent=2) + "\n")
+    write_atomically(md_path, render_markdown(report))
     return md_path, json_path
 
 

@@ -35,6 +35,7 @@ from sgharden.act.apply import (
     write_backup,
 )
 from sgharden.act.stage import refuse_drift
+from sgharden.atomic_write import write_atomically
 from sgharden.aws.clients import AwsContext
 from sgharden.change.soak import GroupSoak, SoakSource, soak_status
 from sgharden.change.stage_record import staged_groups
@@ -205,7 +206,7 @@ def write_refreshed_plan(plan: Plan, blocked: list[GroupSoak], out: Path, now: d
                 "soak that only a rule to be revoked admitted; review them"
             )
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    write_atomically(out, json.dumps(document, indent=2) + "\n")
     return out
 
 

@@ -32,6 +32,7 @@ from sgharden.act.apply import (
     rule_json,
     write_backup,
 )
+from sgharden.atomic_write import write_atomically
 from sgharden.aws.clients import AwsContext
 from sgharden.change.stage_record import STAGE_SCHEMA
 from sgharden.change.verdict import DEFAULT_RULE_LIMIT
@@ -175,7 +176,7 @@ def write_stage_record(
     }
     stage_dir.mkdir(parents=True, exist_ok=True)
     path = stage_dir / f"stage-{stamp(now)}.json"
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    write_atomically(path, json.dumps(document, indent=2) + "\n")
     return path
 
 

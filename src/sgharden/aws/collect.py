@@ -19,6 +19,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from sgharden.atomic_write import write_atomically
 from sgharden.aws.clients import AwsContext
 from sgharden.awsids import expected, is_id, path_under
 from sgharden.edge_reports import CollectFailure, CollectResult
@@ -307,7 +308,7 @@ def _json_default(value: Any) -> str:
 def _write_json(path: Path, document: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(document, indent=2, default=_json_default, sort_keys=False)
-    path.write_text(text + "\n", encoding="utf-8")
+    write_atomically(path, text + "\n")
 
 
 def write_set(out: Path, account_id: str, region: str, inventory: InventorySet) -> Path:

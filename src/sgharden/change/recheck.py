@@ -25,6 +25,7 @@ from typing import Any
 
 import duckdb
 
+from sgharden.atomic_write import write_atomically
 from sgharden.change.replay import replay
 from sgharden.change.verify import verify
 from sgharden.errors import InputError
@@ -220,6 +221,5 @@ def load_state(path: Path | None) -> set[str]:
 
 def save_state(path: Path, keys: set[str]) -> None:
     """Only facts still true are kept: a fact that went away and comes back is new again."""
-    path.write_text(
-        json.dumps({"schema": SCHEMA, "notified": sorted(keys)}, indent=1), encoding="utf-8"
-    )
+    # whole or not at all: a state cut short would notify every fact again, or fail to load
+    write_atomically(path, json.dumps({"schema": SCHEMA, "notified": sorted(keys)}, indent=1))

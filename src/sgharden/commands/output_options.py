@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from sgharden.atomic_write import write_atomically, writing_atomically
 from sgharden.render import OutputFormat
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,13 +55,8 @@ def emit(text: str, output: Path | None, voice: Voice | None = None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        if exc.filename is not None:
-            raise
-        # a write (not the open) failed, e.g. the disk filled: the error names no file otherwise
-        raise OSError(exc.errno, exc.strerror, str(output)) from exc
+    # whole or not at all: a write that fails (the disk filled) keeps the file it would replace
+    write_atomically(output, text)
     (voice or Voice()).progress(f"written to {output}")
 
 
@@ -111,16 +107,11 @@ def emit_written(
             sink.write("\n")
         stdout.flush()
         return
-    try:
-        with output.open("w", encoding="utf-8") as fh:
-            sink = _Ends(fh.write)
-            write(sink)
-            if sink.last != "\n":
-                sink.write("\n")
-    except OSError as exc:
-        if exc.filename is not None:
-            raise
-        raise OSError(exc.errno, exc.strerror, str(output)) from exc
+    with writing_atomically(output) as fh:
+        sink = _Ends(fh.write)
+        write(sink)
+        if sink.last != "\n":
+            sink.write("\n")
     (voice or Voice()).progress(f"written to {output}")
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from sgharden.atomic_write import write_atomically
 from sgharden.change.all_sources import AllSources
 from sgharden.change.verdict import GroupVerdict, verdict_for
 from sgharden.moments import iso
@@ -223,5 +224,5 @@ def write_report(
     every: AllSources | None = None,
 ) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(plan, snapshot, verdicts, every), encoding="utf-8")
+    write_atomically(path, render_report(plan, snapshot, verdicts, every))
     return path

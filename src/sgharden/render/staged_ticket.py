@@ -11,6 +11,7 @@ import shlex
 from dataclasses import replace
 from pathlib import Path
 
+from sgharden.atomic_write import write_atomically
 from sgharden.change.soak import DEFAULT_MIN_SOAK_DAYS
 from sgharden.plan.read import Plan, PlanGroup
 from sgharden.render import awscli, terraform
@@ -134,8 +135,7 @@ def write_staged(plan: Plan, group: PlanGroup, folder: Path) -> None:
     }
     for name, lines in scripts.items():
         path = folder / name
-        path.write_text(awscli.script(plan, lines), encoding="utf-8")
-        path.chmod(0o755)
-    (folder / "change.stage1.tf").write_text(stage1_tf(plan, group), encoding="utf-8")
-    (folder / "change.stage2.tf").write_text(stage2_tf(plan, group), encoding="utf-8")
-    (folder / "STAGED.md").write_text(runbook(plan, group), encoding="utf-8")
+        write_atomically(path, awscli.script(plan, lines), mode=0o755)
+    write_atomically(folder / "change.stage1.tf", stage1_tf(plan, group))
+    write_atomically(folder / "change.stage2.tf", stage2_tf(plan, group))
+    write_atomically(folder / "STAGED.md", runbook(plan, group))

@@ -24,6 +24,7 @@ from markupsafe import Markup
 from sgharden.analysis.connections import Window
 from sgharden.analysis.evidence import evidence_params
 from sgharden.analysis.verdicts import FAMILY_TEXT
+from sgharden.atomic_write import write_atomically
 from sgharden.change.all_sources import AllSources
 from sgharden.change.replay import thresholds_from
 from sgharden.change.verdict import GroupVerdict, verdict_for
@@ -415,28 +416,22 @@ def write_tickets(
             "rules_sections": [("Revoke", group.revoke), ("Authorize", group.authorize)],
             "unchanged": group.keep,
         }
-        (folder / "TICKET.md").write_text(
-            env.get_template("ticket.md.j2").render(**context), encoding="utf-8"
-        )
-        (folder / "evidence.csv").write_text(
-            evidence_csv(evidence_rows(group, every, names)), encoding="utf-8"
-        )
+        write_atomically(folder / "TICKET.md", env.get_template("ticket.md.j2").render(**context))
+        write_atomically(folder / "evidence.csv", evidence_csv(evidence_rows(group, every, names)))
         if snapshot is not None:
             extract = group_extract(
                 snapshot, group.account_id, group.region, group.group_id, group.findings
             )
-            (folder / "snapshot.json").write_text(
-                json.dumps(extract, indent=2) + "\n", encoding="utf-8"
-            )
-        (folder / "plan.json").write_text(
-            json.dumps(fragment(plan, group=group), indent=2) + "\n", encoding="utf-8"
+            write_atomically(folder / "snapshot.json", json.dumps(extract, indent=2) + "\n")
+        write_atomically(
+            folder / "plan.json", json.dumps(fragment(plan, group=group), indent=2) + "\n"
         )
         _write_query(folder, plan, group, query, snapshot)
         _write_script(folder / "apply.sh", awscli.script(plan, awscli.apply_commands(plan, group)))
         _write_script(
             folder / "rollback.sh", awscli.script(plan, awscli.rollback_commands(plan, group))
         )
-        (folder / "change.tf").write_text(terraform.change_tf(plan, group), encoding="utf-8")
+        write_atomically(folder / "change.tf", terraform.change_tf(plan, group))
         write_staged(plan, group, folder)  # the staged-rollout variant, beside the one-step one
         written.append(TicketFolder(folder, title, "group"))
     if not only_groups:
@@ -493,12 +488,12 @@ def _resource_ticket(
         "rollback_lines": awscli.resource_commands(resource, rollback=True),
         "outbound": [r for r in resource_rows(resource) if r["kind"] == "outbound"],
     }
-    (folder / "TICKET.md").write_text(
-        env.get_template("resource_ticket.md.j2").render(**context), encoding="utf-8"
+    write_atomically(
+        folder / "TICKET.md", env.get_template("resource_ticket.md.j2").render(**context)
     )
-    (folder / "evidence.csv").write_text(resource_csv(resource), encoding="utf-8")
-    (folder / "plan.json").write_text(
-        json.dumps(fragment(plan, resource=resource), indent=2) + "\n", encoding="utf-8"
+    write_atomically(folder / "evidence.csv", resource_csv(resource))
+    write_atomically(
+        folder / "plan.json", json.dumps(fragment(plan, resource=resource), indent=2) + "\n"
     )
     _write_script(folder / "apply.sh", awscli.script(plan, awscli.resource_commands(resource)))
     _write_script(
@@ -557,10 +552,10 @@ def _write_query(
 ) -> None:
     generic = json.dumps(query_parameters(plan, group), indent=2)
     if query is None:
-        (folder / "evidence-query.md").write_text(
+        write_atomically(
+            folder / "evidence-query.md",
             "The query that produced this evidence is not shipped with this sgharden "
             f"(looked for sql/{EVIDENCE_QUERY}.sql). Parameters used:\n\n```json\n{generic}\n```\n",
-            encoding="utf-8",
         )
         return
     name, text = query
@@ -577,10 +572,9 @@ def _write_query(
             "-- parameters in evidence-params.json (the window, interfaces and probe thresholds).\n"
         )
         params = generic
-    (folder / "evidence.sql").write_text(header + text, encoding="utf-8")
-    (folder / "evidence-params.json").write_text(params + "\n", encoding="utf-8")
+    write_atomically(folder / "evidence.sql", header + text)
+    write_atomically(folder / "evidence-params.json", params + "\n")
 
 
 def _write_script(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8")
-    path.chmod(0o755)
+    write_atomically(path, text, mode=0o755)
