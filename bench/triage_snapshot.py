@@ -20,7 +20,9 @@ sources connect to each of its ENIs in the main VPC once a day, and every hour w
 a NODATA row, so the log delivered throughout and propose judges the window (14 days minimum, no
 gaps). Those groups come out `ready`, narrowed to the two sources; ENIs in the dark VPC still have
 no log. Small with small parameters (2 accounts x 1 region x 4 groups: 30 objects, ~1,300 rows), for
-the recheck tests (tests/test_recheck_generated.py).
+the recheck tests (tests/test_recheck_generated.py). Those tests, and tests/test_workflow_doc.py,
+add later objects with the same helpers (write_flow_log_object / flow_log_key + flow_log_body,
+real_session), so every object is named and laid out the one way.
 Deterministic for a given --seed, and the inventory is the same with or without `--flow-logs`.
 """
 
@@ -81,6 +83,50 @@ def _flow_log_row(values: dict[str, object]) -> str:
     return " ".join(str(values.get(name, "-")) for name in FIELDS)
 
 
+def real_session(account: str, eni_id: str, eni_addr: str, source: str, port: int, start: int,
+                 rng: random.Random) -> list[dict[str, object]]:  # fmt: skip
+    """One session `source` opened to `port` of the ENI, sized as real work (not a probe):
+    tens of packets and tens of KB in, hundreds of KB back, over half a minute to minutes;
+    accepted, answered. The request's record and the answer's."""
+    sport = rng.randint(32768, 60999)
+    request: dict[str, object] = {
+        "version": 2, "account-id": account, "action": "ACCEPT", "log-status": "OK",
+        "protocol": 6, "interface-id": eni_id, "srcaddr": source, "dstaddr": eni_addr,
+        "srcport": sport, "dstport": port, "packets": rng.randint(40, 120),
+        "bytes": rng.randint(20_000, 90_000), "start": start, "end": start + rng.randint(30, 500),
+    }  # fmt: skip
+    answer = {**request, "srcaddr": eni_addr, "dstaddr": source, "srcport": port,
+              "dstport": sport, "bytes": rng.randint(100_000, 900_000)}  # fmt: skip
+    return [request, answer]
+
+
+def flow_log_key(account: str, region: str, flow_log_id: str, moment: datetime) -> str:
+    """Where AWS delivers an object of the flow log delivered at `moment`: the key in the
+    bucket, and the path under a snapshot's `flow-logs/`."""
+    stamp = f"{moment:%Y%m%dT%H%MZ}"
+    digest = hashlib.sha256(f"{flow_log_id}/{stamp}".encode()).hexdigest()[:8]
+    return (f"AWSLogs/{account}/vpcflowlogs/{region}/{moment:%Y/%m/%d}/"
+            f"{account}_vpcflowlogs_{region}_{flow_log_id}_{stamp}_{digest}.log.gz")  # fmt: skip
+
+
+def flow_log_body(records: list[dict[str, object]]) -> bytes:
+    """An object's bytes as AWS writes them to S3: gzip text, the header listing LOG_FORMAT's
+    fields in order, then the records by start time."""
+    rows = sorted((int(str(r["start"])), _flow_log_row(r)) for r in records)
+    text = "\n".join([" ".join(FIELDS), *(line for _, line in rows)]) + "\n"
+    return gzip.compress(text.encode(), mtime=0)
+
+
+def write_flow_log_object(folder: Path, account: str, region: str, flow_log_id: str,
+                          moment: datetime, records: list[dict[str, object]]) -> Path:  # fmt: skip
+    """One delivered object in the snapshot's account/region `folder`, where the snapshot
+    reader looks (`flow-logs/` + flow_log_key)."""
+    path = folder / "flow-logs" / flow_log_key(account, region, flow_log_id, moment)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(flow_log_body(records))
+    return path
+
+
 def write_flow_log_objects(folder: Path, account: str, region: str, flow_log_id: str,
                            enis: list[dict[str, Any]], ports: dict[str, int],
                            rng: random.Random) -> int:  # fmt: skip
@@ -89,31 +135,20 @@ def write_flow_log_objects(folder: Path, account: str, region: str, flow_log_id:
     Per ENI of a group in `ports` (its first risky port), the group's two internal sources open
     one session a day each, sized as real work (not a probe), answered; every hour in which no
     ENI had traffic gets one NODATA row, so the log is seen delivering throughout."""
-    base = {"version": 2, "account-id": account, "action": "ACCEPT", "log-status": "OK",
-            "protocol": 6}  # fmt: skip
     t0 = int(FLOW_LOG_START.timestamp())
-    days: dict[int, list[tuple[int, str]]] = {}
+    days: dict[int, list[dict[str, object]]] = {}
     busy: set[int] = set()
     for raw in enis:
         eni_id, addr = raw["NetworkInterfaceId"], raw["PrivateIpAddress"]
         gid = next((g["GroupId"] for g in raw["Groups"] if g["GroupId"] in ports), None)
         if gid is None:
             continue
-        region_index, g = int(gid[3:10], 16), int(gid[10:], 16)
-        sources = [f"172.16.{region_index % 250}.{(2 * g + k) % 250 + 1}" for k in range(2)]
         for day in range(FLOW_LOG_DAYS):
-            for source in sources:
+            for source in internal_sources(gid):
                 hour = day * 24 + rng.randint(7, 18)
                 start = t0 + hour * 3600 + rng.randint(0, 3000)
-                sport = rng.randint(32768, 60999)
-                request = {**base, "interface-id": eni_id, "srcaddr": source, "dstaddr": addr,
-                           "srcport": sport, "dstport": ports[gid], "packets": rng.randint(40, 120),
-                           "bytes": rng.randint(20_000, 90_000), "start": start,
-                           "end": start + rng.randint(30, 500)}  # fmt: skip
-                answer = {**request, "srcaddr": addr, "dstaddr": source, "srcport": ports[gid],
-                          "dstport": sport, "bytes": rng.randint(100_000, 900_000)}  # fmt: skip
                 days.setdefault(day, []).extend(
-                    (start, _flow_log_row(v)) for v in (request, answer)
+                    real_session(account, eni_id, addr, source, ports[gid], start, rng)
                 )
                 busy.add(hour)
     if not days:
@@ -124,20 +159,19 @@ def write_flow_log_objects(folder: Path, account: str, region: str, flow_log_id:
             start = t0 + hour * 3600 + 5
             nodata = {"version": 2, "account-id": account, "interface-id": first,
                       "start": start, "end": start + 590, "log-status": "NODATA"}  # fmt: skip
-            days.setdefault(hour // 24, []).append((start, _flow_log_row(nodata)))
+            days.setdefault(hour // 24, []).append(nodata)
     rows = 0
-    for day, lines in sorted(days.items()):
+    for day, records in sorted(days.items()):
         moment = FLOW_LOG_START + timedelta(days=day)
-        stamp = f"{moment:%Y%m%dT%H%MZ}"
-        digest = hashlib.sha256(f"{flow_log_id}/{stamp}".encode()).hexdigest()[:8]
-        path = (folder / "flow-logs" / "AWSLogs" / account / "vpcflowlogs" / region
-                / f"{moment:%Y/%m/%d}"
-                / f"{account}_vpcflowlogs_{region}_{flow_log_id}_{stamp}_{digest}.log.gz")  # fmt: skip
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = "\n".join([" ".join(FIELDS), *(line for _, line in sorted(lines))]) + "\n"
-        path.write_bytes(gzip.compress(text.encode(), mtime=0))
-        rows += len(lines)
+        write_flow_log_object(folder, account, region, flow_log_id, moment, records)
+        rows += len(records)
     return rows
+
+
+def internal_sources(group_id: str) -> list[str]:
+    """The two internal sources that use a group's first risky port in the generated logs."""
+    region_index, g = int(group_id[3:10], 16), int(group_id[10:], 16)
+    return [f"172.16.{region_index % 250}.{(2 * g + k) % 250 + 1}" for k in range(2)]
 
 
 def write_region(root: Path, account: str, region: str, index: int, groups: int,
