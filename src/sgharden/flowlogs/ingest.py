@@ -242,7 +242,9 @@ def _text_projection(
     return ", ".join(select), record_check.read_types(header)
 
 
-def _parquet_projection(columns: tuple[str, ...], stage_columns: tuple[str, ...]) -> str:
+def _parquet_projection(
+    columns: tuple[str, ...], stage_columns: tuple[str, ...], line: str = "NULL::BIGINT"
+) -> str:
     present = set(columns)
     select = []
     for col in stage_columns:
@@ -255,8 +257,13 @@ def _parquet_projection(columns: tuple[str, ...], stage_columns: tuple[str, ...]
     unknown = [
         c for c in columns if c not in BY_COLUMN and c not in ("filename", "file_row_number")
     ]
-    select += [f"{_extra_expr(unknown)} AS extra", "NULL::BIGINT AS line", "filename AS source"]
+    select += [f"{_extra_expr(unknown)} AS extra", f"{line} AS line", "filename AS source"]
     return ", ".join(select)
+
+
+# columns, (column, DuckDB type) pairs, account, region
+_ParquetKey = tuple[tuple[str, ...], tuple[tuple[str, str], ...], str | None, str | None]
+_MARKS = {"refused": parquet_check.REFUSED_ROW, "unanalysable": parquet_check.UNANALYSABLE_ROW}
 
 
 class Ingester:
@@ -432,7 +439,9 @@ class Ingester:
         rejects: dict[str, list[Reject]],
         unanalysable: dict[str, int],
     ) -> None:
-        by_columns: dict[tuple[tuple[str, ...], str | None, str | None], list[FlowLogObject]] = {}
+        # grouped by columns and their types: a read of several objects takes the first one's
+        # types, and the integer checks are chosen by type (parquet_check.INTEGER_TYPES)
+        by_columns: dict[_ParquetKey, list[FlowLogObject]] = {}
         ocsf_objects: list[FlowLogObject] = []
         for obj in objects:
             try:
@@ -441,6 +450,14 @@ class Ingester:
                     for r in self.con.execute(
                         "SELECT name FROM parquet_schema($f) WHERE num_children IS NULL "
                         "OR num_children = 0",
+                        {"f": obj.source},
+                    ).fetchall()
+                )
+                types = tuple(
+                    (str(name), str(sql_type))
+                    for name, sql_type in self.con.execute(
+                        "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "
+                        "read_parquet($f, hive_partitioning=false))",
                         {"f": obj.source},
                     ).fetchall()
                 )
@@ -458,16 +475,19 @@ class Ingester:
                     Reject(None, f"Parquet object lacks columns {', '.join(missing)}", "")
                 )
                 continue
-            by_columns.setdefault((cols, obj.account_id, obj.region), []).append(obj)
+            by_columns.setdefault((cols, types, obj.account_id, obj.region), []).append(obj)
         self.con.execute(
             "CREATE OR REPLACE TEMP TABLE parquet_rejects (source VARCHAR, row BIGINT, "
             "fault STRUCT(name VARCHAR, kind VARCHAR, value VARCHAR), lacks VARCHAR, raw VARCHAR)"
         )
         stage_types = {c: BY_COLUMN[c].sql_type for c in self.stage_columns}
         ocsf.stage_objects(self.con, ocsf_objects, stage_types, rejects, self.options.keep_records)
-        for (cols, _, _), group in by_columns.items():
+        for (cols, types, _, _), group in by_columns.items():
+            integers = frozenset(n for n, t in types if t in parquet_check.INTEGER_TYPES)
             try:
-                self._parquet_group(cols, [o.source for o in group], _object_params(group[0]))
+                self._parquet_group(
+                    cols, integers, [o.source for o in group], _object_params(group[0])
+                )
             except duckdb.Error:
                 files = [o.source for o in group]
                 for table in ("stage", "parquet_rejects"):  # a half-read group: read one by one
@@ -476,7 +496,7 @@ class Ingester:
                     )
                 for obj in group:
                     try:
-                        self._parquet_group(cols, [obj.source], _object_params(obj))
+                        self._parquet_group(cols, integers, [obj.source], _object_params(obj))
                     except duckdb.Error as exc:
                         self.con.execute("DELETE FROM stage WHERE source = $1", [obj.source])
                         self.con.execute(
@@ -499,30 +519,63 @@ class Ingester:
         self.con.execute("DROP TABLE IF EXISTS parquet_rejects")
 
     def _parquet_group(
-        self, cols: tuple[str, ...], files: list[str], params: dict[str, str | None]
+        self,
+        cols: tuple[str, ...],
+        integers: frozenset[str],
+        files: list[str],
+        params: dict[str, str | None],
     ) -> None:
         """Stage the records that follow the line parser's grammar; keep the others' row number
         (1-based, as a line number) and fault in parquet_rejects, never in the stage. Records the
         roll-up cannot use are kept aside too (and stored only with --keep-records), as the line
-        parser's path does."""
+        parser's path does. `integers`: the columns these objects hold as integer types.
+
+        One read stages every record with its mark (parquet_check.mark_expr); only the objects
+        with a marked record are read again, for the rejects' fault, lacks and raw text."""
         named = [(c, BY_COLUMN[c].name if c in BY_COLUMN else c, _quote(c)) for c in cols]
-        fault = parquet_check.fault_expr(named)
+        checks = parquet_check.checks_of(named)
+        integer_values = {_quote(c) for c in integers}
         values = {c: v for c, _, v in named if c in BY_COLUMN}
-        lacks = parquet_check.lacks_expr(values)
         incomplete = parquet_check.lacks_expr(values, wanted_text=False)
-        raw = parquet_check.raw_expr(v for _, _, v in named)
+        mark = parquet_check.mark_expr(checks, incomplete, integer_values)
         scan = "read_parquet($files, filename=true, file_row_number=true, hive_partitioning=false)"
+        self.con.execute(
+            f"INSERT INTO stage SELECT {_parquet_projection(cols, self.stage_columns, mark)} "
+            f"FROM {scan}",
+            {"files": files, **params},
+        )
+        mine = {"files": files, **_MARKS}
+        marked = [
+            row[0]
+            for row in self.con.execute(
+                "SELECT DISTINCT source FROM stage WHERE line IN ($refused, $unanalysable) "
+                "AND source IN (SELECT unnest($files))",
+                mine,
+            ).fetchall()
+        ]
+        if not marked:
+            return
+        fault = parquet_check.check_fault_expr(checks, integer_values)
+        lacks = parquet_check.lacks_expr(values)
+        raw = parquet_check.raw_expr(v for _, _, v in named)
         self.con.execute(
             f"INSERT INTO parquet_rejects SELECT filename, file_row_number + 1, {fault}, "
             f"{lacks}, {raw} FROM {scan} WHERE {fault} IS NOT NULL OR {incomplete}",
-            {"files": files},
+            {"files": marked},
         )
-        kept = f"{fault} IS NULL" + ("" if self.options.keep_records else f" AND NOT {incomplete}")
+        # in place, so the stage keeps the order a filtered read gives
+        mine["files"] = marked
+        refused = "line = $refused OR line = $unanalysable AND NOT $keep"
         self.con.execute(
-            f"INSERT INTO stage SELECT {_parquet_projection(cols, self.stage_columns)} "
-            f"FROM {scan} WHERE {kept}",
-            {"files": files, **params},
+            f"DELETE FROM stage WHERE ({refused}) AND source IN (SELECT unnest($files))",
+            {**mine, "keep": self.options.keep_records},
         )
+        if self.options.keep_records:  # stored, and counted aside from the roll-up's records
+            self.con.execute(
+                "UPDATE stage SET line = NULL WHERE line = $unanalysable "
+                "AND source IN (SELECT unnest($files))",
+                {"files": marked, "unanalysable": parquet_check.UNANALYSABLE_ROW},
+            )
 
     def _slow(
         self, obj: FlowLogObject, rejects: dict[str, list[Reject]], unanalysable: dict[str, int]

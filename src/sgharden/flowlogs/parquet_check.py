@@ -7,13 +7,27 @@ to fall back to: `fault_expr` names the first field a record breaks, in the line
 (NULL for a valid record), and textparse.field_reason words it as the line parser does; ingest
 keeps those records aside in `rejects` with their row number and stores only the others.
 The checks are SQL, so only refused records reach Python.
+
+A column the Parquet object holds as an integer type needs no text: its text is digits or a
+`-` and digits, so the checks reduce to comparisons (`integer_values`), with the same faults.
+Ingest reads each object once: the stage insert marks a refused record (`REFUSED_ROW`) or one
+the roll-up cannot use (`UNANALYSABLE_ROW`) in the stage's `line` (free for Parquet, which has no
+line numbers), and only an object with a marked record is read again for its rejects.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sgharden.flowlogs.fields import ADDRESS_COLUMNS, BY_COLUMN, REQUIRED_FOR_ROLLUP, largest_value
+
+REFUSED_ROW = -1
+UNANALYSABLE_ROW = -2
+# DuckDB's integer types: CAST(v AS VARCHAR) of one is ASCII digits, after a `-` when negative.
+INTEGER_TYPES = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"}
+    | {"UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
+)
 
 
 def _quote(name: str) -> str:
@@ -59,33 +73,65 @@ def checks_of(columns: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, s
     return checks
 
 
-def fault_expr(columns: Iterable[tuple[str, str, str]]) -> str:
-    return check_fault_expr(checks_of(columns))
+def fault_expr(
+    columns: Iterable[tuple[str, str, str]], integer_values: Collection[str] = ()
+) -> str:
+    return check_fault_expr(checks_of(columns), integer_values)
 
 
-def check_fault_expr(checks: Iterable[tuple[str, str, str, str, int]]) -> str:
-    """The first fault of a record by `checks` (checks_of's shape), or NULL."""
+def _fault_whens(
+    checks: Iterable[tuple[str, str, str, str, int]], integer_values: Collection[str]
+) -> list[tuple[str, str]]:
+    """(condition, fault) per check, in order: the first condition that holds is the fault."""
     whens = []
     for name, kind, value, sql_type, largest in checks:
+        if kind == "uint" and value in integer_values:
+            # text of an integer: NULL, digits, or `-` and digits (the integer fault); a value
+            # past the SQL type's range is past `largest` too, which is the type's limit or less
+            text = f"CAST({value} AS VARCHAR)"
+            whens.append((f"{value} < 0", _fault(name, "integer", text)))
+            whens.append((f"{value} > {largest}", _fault(name, "range", text)))
+            continue
         text = text_expr(value)
         if kind == "uint":
             typed = typed_expr(value, sql_type)
             whens.append(
-                f"WHEN {text} IS NOT NULL AND NOT regexp_full_match({text}, '[0-9]+') "
-                f"THEN {_fault(name, 'integer', text)}"
+                (
+                    f"{text} IS NOT NULL AND NOT regexp_full_match({text}, '[0-9]+')",
+                    _fault(name, "integer", text),
+                )
             )
             whens.append(
-                f"WHEN NOT flow_uint_ok({text}, {typed}, {largest}) "
-                f"THEN {_fault(name, 'range', text)}"
+                (f"NOT flow_uint_ok({text}, {typed}, {largest})", _fault(name, "range", text))
             )
         else:
             check = {"address": "flow_addr_ok", "log_status": "flow_status_ok"}.get(
                 kind, "flow_action_ok"
             )
-            whens.append(f"WHEN NOT {check}({text}) THEN {_fault(name, kind, text)}")
+            whens.append((f"NOT {check}({text})", _fault(name, kind, text)))
+    return whens
+
+
+def check_fault_expr(
+    checks: Iterable[tuple[str, str, str, str, int]], integer_values: Collection[str] = ()
+) -> str:
+    """The first fault of a record by `checks` (checks_of's shape), or NULL. `integer_values`:
+    the checked values the data holds as an integer type (INTEGER_TYPES)."""
+    whens = _fault_whens(checks, integer_values)
     if not whens:
         return "NULL::STRUCT(name VARCHAR, kind VARCHAR, value VARCHAR)"
-    return "CASE " + " ".join(whens) + " END"
+    return "CASE " + " ".join(f"WHEN {cond} THEN {fault}" for cond, fault in whens) + " END"
+
+
+def mark_expr(
+    checks: Iterable[tuple[str, str, str, str, int]],
+    incomplete: str,
+    integer_values: Collection[str] = (),
+) -> str:
+    """The stage's `line` for a record: REFUSED_ROW when check_fault_expr is not NULL,
+    UNANALYSABLE_ROW when the record passes but `incomplete` holds, else NULL."""
+    whens = [f"WHEN {cond} THEN {REFUSED_ROW}" for cond, _ in _fault_whens(checks, integer_values)]
+    return f"CASE {' '.join(whens)} WHEN {incomplete} THEN {UNANALYSABLE_ROW} END::BIGINT"
 
 
 LACKS_COLUMNS = (*REQUIRED_FOR_ROLLUP, "log_status")
