@@ -227,3 +227,11 @@ def test_the_workflow_runs_as_written(aws: str, monkeypatch: pytest.MonkeyPatch)
     body = json.loads(messages[0]["Body"])
     assert body["Subject"] == "sgharden recheck: 1 new fact(s)"
     assert NEWCOMER in body["Message"]
+
+    # next week, after the after-apply check ran: its own state file kept the weekly one's
+    # facts, so the newcomer is not sent again (one shared file would have forgotten it)
+    assert Path("recheck-applied-state.json").is_file()
+    next_week = CliRunner().invoke(main, weekly[0])
+    assert next_week.exit_code == EXIT_ATTENTION, next_week.output
+    assert "nothing new to notify" in next_week.stderr
+    assert not sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages")
