@@ -14,6 +14,7 @@ import pytest
 
 from sgharden.awsids import path_under
 from sgharden.errors import InputError, SnapshotError
+from sgharden.schema.strict_json import parse_json_strict
 from sgharden.snapshot import load_snapshot
 
 SAMPLE = Path(__file__).parent.parent / "samples" / "snapshot"
@@ -108,6 +109,7 @@ TEXT_MUTATIONS = {
     "NaN": ('"FromPort": 22', '"FromPort": NaN'),
     "1e400": ('"FromPort": 22', '"FromPort": 1e400'),
     "duplicate key": ('"FromPort": 22', '"FromPort": 22, "FromPort": 23'),
+    "lone surrogate": ('"IpProtocol": "tcp"', '"IpProtocol": "tcp\\ud800"'),
 }
 
 
@@ -300,3 +302,15 @@ def test_a_plan_beyond_rfc_8259_is_refused(tmp_path: Path) -> None:
         InputError, match=r"plan\.json: not valid JSON \(NaN is not a JSON number\)"
     ):
         load_plan(plan)
+
+
+def test_a_lone_surrogate_is_named_by_its_json_path_and_a_pair_is_text(snapshot: Path) -> None:
+    path = snapshot / SET / "security-groups.json"
+    text = path.read_text()
+    path.write_text(text.replace('"IpProtocol": "tcp"', '"IpProtocol": "tcp\\udc00"', 1))
+    with pytest.raises(
+        SnapshotError, match=r"surrogate escape in the string at \$\.SecurityGroups\[\d+\]"
+    ):
+        load_snapshot(snapshot)
+    # a proper pair (an emoji, as a group description may hold) is one character, not a fault
+    assert parse_json_strict('{"d": "web \\ud83d\\ude00"}') == {"d": "web \U0001f600"}

@@ -1,12 +1,15 @@
 """JSON as RFC 8259 has it, for every file sgharden reads (snapshot files and plans).
 
 Python's `json` accepts NaN/Infinity, numbers beyond a float (`1e400` becomes inf) and duplicate
-keys (the last wins without a word); each would reach a plan as a silent guess.
+keys (the last wins without a word); each would reach a plan as a silent guess. It also decodes an
+unpaired UTF-16 surrogate escape (`"\\ud800"`) into a string no UTF-8 output can hold: the plan,
+ticket or report would fail to be written long after the input was read.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +39,43 @@ def _finite_float(text: str) -> float:
     return value
 
 
+# an escape of a high or low surrogate; a proper pair decodes to one character and passes
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _lone_surrogate_at(value: Any, path: str) -> str | None:
+    """The JSON path of the first string (key or value) holding an unpaired surrogate."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _lone_surrogate_at(key, path) or _lone_surrogate_at(item, f"{path}.{key}")
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _lone_surrogate_at(item, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
 def parse_json_strict(text: str) -> Any:
-    return json.loads(
+    document = json.loads(
         text,
         object_pairs_hook=_no_duplicate_keys,
         parse_constant=_no_constant,
         parse_float=_finite_float,
     )
+    if _SURROGATE_ESCAPE.search(text):  # rare: walk the document only then
+        where = _lone_surrogate_at(document, "$")
+        if where:
+            raise ValueError(f"an unpaired UTF-16 surrogate escape in the string at {where}")
+    return document
 
 
 def load_json_strict(path: Path, error: type[InputError] = SnapshotError) -> Any:
