@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import pytest
-from click.testing import CliRunner, Result
+from test_environment_faults import one_error, propose_to
 
 from sgharden.atomic_write import write_atomically, writing_atomically
-from sgharden.cli import main
 from sgharden.commands.output_options import Voice, emit, emit_written
 from sgharden.errors import EXIT_INPUT, EXIT_USAGE
 
@@ -152,37 +151,20 @@ def test_a_failed_write_names_the_target_not_the_temporary_file(tmp_path: Path) 
 # Through the CLI: one line naming the file, exit 3 (README "Exit codes"), never "internal error".
 
 
-def propose_to(output: Path) -> Result:
-    return CliRunner().invoke(
-        main,
-        ["propose", "--snapshot", str(PLAN_SMALL), "--workspace", ":memory:", "--format", "json",
-         "--output", str(output), "--quiet"],
-    )  # fmt: skip
-
-
-def one_error(result: Result, *parts: str) -> None:
-    assert result.exit_code == EXIT_INPUT, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("sgharden: error: "), result.stderr
-    assert "internal error" not in result.stderr
-    for part in parts:
-        assert part in lines[0], lines[0]
-
-
 def test_an_output_in_a_missing_folder_is_one_line_exit_3(tmp_path: Path) -> None:
     target = tmp_path / "missing" / "plan.json"
-    one_error(propose_to(target), f"{target}: No such file or directory", "check the path")
+    one_error(propose_to(str(target)), f"{target}: No such file or directory", "check the path")
     assert not (tmp_path / "missing").exists()
 
 
 def test_an_output_under_a_file_is_one_line_exit_3(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("", encoding="utf-8")
     target = tmp_path / "a-file" / "plan.json"
-    one_error(propose_to(target), f"{target}: Not a directory", "a part of the path is a file")
+    one_error(propose_to(str(target)), f"{target}: Not a directory", "a part of the path is a file")
 
 
 def test_an_output_that_is_a_folder_is_a_usage_error(tmp_path: Path) -> None:
-    result = propose_to(tmp_path)  # click's Path(dir_okay=False) refuses it before any work
+    result = propose_to(str(tmp_path))  # click's Path(dir_okay=False) refuses it before any work
     assert result.exit_code == EXIT_USAGE, result.output
     assert "is a directory" in result.stderr and "internal error" not in result.stderr
     assert list(tmp_path.iterdir()) == []
